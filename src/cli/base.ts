@@ -1,0 +1,54 @@
+import {Command, Flags} from '@oclif/core'
+
+import {ExitCode, oneLine, RampartError, type ExitCodeValue} from '../core/errors.js'
+
+export const EXIT_CODES_HELP = `Exit codes: 0 allowed (allow/watch) or success, 1 a check failed, 2 usage error, 3 denied,
+4 needs approval (ask), 5 invalid policy or config file, 70 internal error.`
+
+/** Flags of every command that evaluates a policy (policy.md §1). */
+export const policyFlags = {
+  config: Flags.string({description: 'Use this policy file instead of the built-in profile layer.', helpGroup: 'POLICY'}),
+  profile: Flags.string({description: 'Built-in profile to start from (standard by default).', helpGroup: 'POLICY'}),
+  'no-project': Flags.boolean({description: 'Ignore the project policy (.rampart/policy.yaml).', helpGroup: 'POLICY', default: false}),
+}
+
+/**
+ * The one place that owns `--json`, error output and exit codes. Commands return their result; they set
+ * `this.exitCode` for outcomes that are not errors (deny = 3, ask = 4) and throw RampartError for failures.
+ */
+export abstract class BaseCommand extends Command {
+  static override enableJsonFlag = true
+
+  protected exitCode: ExitCodeValue = ExitCode.ok
+
+  protected override async finally(error: Error | undefined): Promise<void> {
+    if (!error && this.exitCode !== ExitCode.ok) process.exitCode = this.exitCode
+    await super.finally(error)
+  }
+
+  protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    // oclif's own parse errors (unknown flag, missing argument) are usage errors: exit 2
+    if (!(error instanceof RampartError) && error.oclif?.exit !== undefined) {
+      const code = error.oclif.exit === 0 ? 0 : ExitCode.usage
+      if (code === 0) throw error
+      this.report(oneLine(error.message), code)
+      return undefined
+    }
+    if (error instanceof RampartError) {
+      this.report(error.message, error.exitCode)
+      return undefined
+    }
+    const detail = process.env.RAMPART_DEBUG === '1' ? `\n${error.stack ?? ''}` : ''
+    this.report(`internal error: ${oneLine(error.message)} — this is a bug in Rampart; rerun with RAMPART_DEBUG=1 and report the output${detail}`, ExitCode.internal)
+    return undefined
+  }
+
+  private report(message: string, code: number): void {
+    if (this.jsonEnabled()) {
+      process.stdout.write(JSON.stringify({error: {message, exit_code: code}}) + '\n')
+    } else {
+      process.stderr.write(`rampart: ${message}\n`)
+    }
+    process.exitCode = code
+  }
+}

@@ -1,0 +1,15 @@
+import {relative} from 'node:path'
+
+/** A file path for humans: relative to the working folder when inside it. */
+export function displayPath(file: string, cwd = process.cwd()): string {
+  const rel = relative(cwd, file)
+  return rel && !rel.startsWith('..') && !rel.startsWith('/') ? rel : file
+}
+
+const useColor = () => process.stdout.isTTY === true && !process.env.NO_COLOR
+
+export function paint(text: string, code: number): string {
+  return useColor() ? `\u001B[${code}m${text}\u001B[0m` : text
+}
+
+export const ACTION_COLOR: Record<string, number> = {allow: 32, watch: 36, ask: 33, deny: 31}

@@ -1,0 +1,402 @@
+import {performance} from 'node:perf_hooks'
+
+import type {CompiledPolicy, CompiledRule, CompiledWhen, Layer} from '../policy/compile.js'
+import type {PolicySet} from '../policy/load.js'
+import type {Action} from '../policy/types.js'
+import {normalisePath, resolveSymlinks} from './paths.js'
+import {analyzeCommand, type CommandAnalysis} from './shell.js'
+import {suggestAllow} from './suggest.js'
+
+/** Longest command, path, URL or other matched field that is analysed; longer ones are denied (policy.md §4). */
+export const MAX_FIELD_BYTES = 8192
+/** Tool output scanned by response_matches: RE2 stays linear, so it may be larger than the other fields. */
+export const MAX_RESPONSE_BYTES = 1024 * 1024
+
+/** One tool call an agent wants to make (or, with `response`, has made). */
+export interface ToolCall {
+  /** exec | read | write | edit | fetch, or any other tool name */
+  tool: string
+  command?: string | undefined
+  path?: string | undefined
+  url?: string | undefined
+  /** Every named parameter of the call, for tool_param_matches. */
+  params?: Record<string, unknown> | undefined
+  agent?: string | undefined
+  session?: string | undefined
+  cwd?: string | undefined
+  /** The tool's output, for post-tool evaluation with response_matches. */
+  response?: string | undefined
+  agentDepth?: number | undefined
+}
+
+/** Past real calls, for call_count. Dry runs pass none. */
+export interface CallHistory {
+  count(tool: string, sinceMs: number): number
+}
+
+/** Single-use allow rules already spent. */
+export interface OnceLedger {
+  isConsumed(key: string): boolean
+}
+
+export interface EvaluateOptions {
+  /** An `ask` with headless_only becomes deny. */
+  headless?: boolean
+  now?: number
+  history?: CallHistory
+  once?: OnceLedger
+}
+
+export interface MatchedRule {
+  policy: string
+  /** 1-based index of the rule in its policy */
+  rule: number
+  action: Action
+  file: string
+  line: number
+  layer: Layer
+  /** false for a project allow, which never loosens anything (policy.md §1) */
+  effective: boolean
+}
+
+export interface Decision {
+  action: Action
+  message: string
+  /** The rule that decided, or null when the default action applied. */
+  decided_by: MatchedRule | null
+  matched_policies: string[]
+  matched_rules: MatchedRule[]
+  headless_only: boolean
+  audit: boolean
+  from_project: boolean
+  suggestions: string[]
+  session: string
+  /** Set when the deciding rule is a single-use allow: the key to consume for a real call. */
+  once_key?: string
+  /** Set when the deciding rule is `action: webhook` (decided as deny outside `rampart serve`). */
+  webhook?: {url: string; timeoutMs: number; failOpen: boolean}
+  /** Why something did not count (project allows, overrides), for explain and test output. */
+  notes: string[]
+  eval_us: number
+}
+
+const RANK: Record<Action, number> = {allow: 0, watch: 1, ask: 2, deny: 3}
+
+export function onceKey(policy: CompiledPolicy, rule: CompiledRule): string {
+  return `${policy.file}#${policy.name}#${rule.index}`
+}
+
+/** Everything about a call that rules compare against, computed at most once and only when a rule needs it. */
+class Subject {
+  readonly call: ToolCall
+  readonly session: string
+  private readonly set: PolicySet
+  private analysisCache: CommandAnalysis | undefined
+  private restrictiveCache: string[][] | undefined
+  private lowerCache: string[] | undefined
+  private pathCache: string[] | undefined
+  private hostCache: string | null | undefined
+
+  constructor(call: ToolCall, set: PolicySet) {
+    this.call = call
+    this.set = set
+    this.session = call.session ?? ''
+  }
+
+  get analysis(): CommandAnalysis {
+    this.analysisCache ??= analyzeCommand(this.call.command ?? '')
+    return this.analysisCache
+  }
+
+  /** Groups of forms: the whole command (raw, normalised, without sudo) then each component's forms. */
+  get restrictive(): string[][] {
+    if (!this.restrictiveCache) {
+      const a = this.analysis
+      const raw = this.call.command ?? ''
+      const groups: string[][] = [[raw, a.normalized, a.unprivileged]]
+      for (const c of a.components) groups.push(c.forms)
+      this.restrictiveCache = groups
+    }
+    return this.restrictiveCache
+  }
+
+  get lowered(): string[] {
+    this.lowerCache ??= this.restrictive.flat().map((s) => s.toLowerCase())
+    return this.lowerCache
+  }
+
+  get paths(): string[] {
+    if (!this.pathCache) {
+      const cwd = this.call.cwd ?? process.cwd()
+      const normal = normalisePath(this.call.path ?? '', cwd, this.set.home)
+      const real = resolveSymlinks(normal)
+      this.pathCache = real ? [normal, real] : [normal]
+    }
+    return this.pathCache
+  }
+
+  /** Lowercased host name; null when the URL cannot be parsed. */
+  get host(): string | null {
+    if (this.hostCache === undefined) this.hostCache = hostOf(this.call.url ?? '')
+    return this.hostCache
+  }
+}
+
+export function hostOf(url: string): string | null {
+  const text = url.trim()
+  if (!text) return null
+  try {
+    const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`
+    const host = new URL(withScheme).hostname.toLowerCase()
+    return host.replace(/^\[|\]$/g, '').replace(/\.$/, '') || null
+  } catch {
+    return null
+  }
+}
+
+function commandMatches(when: CompiledWhen, restrictive: boolean, s: Subject): boolean {
+  const pos = when.command
+  const neg = when.commandNot
+  if (!restrictive) {
+    const comps = s.analysis.components
+    if (comps.length === 0) {
+      const raw = (s.call.command ?? '').trim()
+      return (!pos || pos.test(raw)) && !neg?.test(raw)
+    }
+    for (const c of comps) {
+      if (pos && !pos.test(c.text)) return false
+      if (neg && c.forms.some((f) => neg.test(f))) return false
+    }
+    return true
+  }
+  for (const group of s.restrictive) {
+    for (const form of group) {
+      if ((!pos || pos.test(form)) && !neg?.test(form)) return true
+    }
+  }
+  return false
+}
+
+function containsMatches(needles: string[], restrictive: boolean, s: Subject): boolean {
+  if (restrictive) {
+    for (const hay of s.lowered) for (const n of needles) if (hay.includes(n)) return true
+    return false
+  }
+  const comps = s.analysis.components
+  if (comps.length === 0) return false
+  return comps.every((c) => needles.some((n) => c.text.toLowerCase().includes(n)))
+}
+
+/** command_not_matches next to command_contains: an allow is excluded by any form, a deny only by the whole command. */
+function containsExcluded(when: CompiledWhen, restrictive: boolean, s: Subject): boolean {
+  const neg = when.commandNot
+  if (!neg) return false
+  const whole = s.restrictive[0] ?? []
+  if (restrictive) return whole.every((f) => neg.test(f))
+  return s.restrictive.some((group) => group.some((f) => neg.test(f)))
+}
+
+function ruleMatches(rule: CompiledRule, s: Subject, options: EvaluateOptions, now: number): boolean {
+  const when = rule.when
+  if (when.never) return false
+  if (when.always) return true
+  const call = s.call
+  const restrictive = rule.action !== 'allow'
+
+  if (when.command || when.commandNot || when.contains) {
+    // command_matches and command_contains form one OR group, as in the reference engine
+    if (call.command === undefined) return false
+    let hit = (when.command !== undefined || when.contains === undefined) && commandMatches(when, restrictive, s)
+    if (!hit && when.contains) hit = containsMatches(when.contains, restrictive, s) && !containsExcluded(when, restrictive, s)
+    if (!hit) return false
+  }
+  if (when.envAssignments) {
+    if (call.command === undefined) return false
+    const names = s.analysis.assignments
+    if (!names.some((n) => when.envAssignments?.test(n))) return false
+  }
+  if (when.path || when.pathNot) {
+    if (call.path === undefined) return false
+    const hit = (p: string) => (!when.path || when.path.test(p)) && !when.pathNot?.test(p)
+    // a deny needs one candidate (the path or its symlink target) to match; an allow needs every one
+    if (restrictive ? !s.paths.some(hit) : !s.paths.every(hit)) return false
+  }
+  if (when.url) {
+    if (call.url === undefined || !when.url.test(call.url)) return false
+  }
+  if (when.domain) {
+    const host = s.host
+    if (host === null || !when.domain.test(host)) return false
+  }
+  if (when.session && !when.session.test(s.session)) return false
+  if (when.sessionNot?.test(s.session)) return false
+  if (when.response || when.responseNot) {
+    if (call.response === undefined) return false
+    const out = call.response
+    if (when.response && !when.response.some((r) => r.test(out))) return false
+    if (when.responseNot?.some((r) => r.test(out))) return false
+  }
+  if (when.callCount) {
+    const tool = when.callCount.tool ?? call.tool
+    const past = options.history?.count(tool, now - when.callCount.windowMs) ?? 0
+    if (past + (tool === call.tool ? 1 : 0) < when.callCount.gte) return false
+  }
+  if (when.params) {
+    // as in the reference: parameters the call lacks are skipped, and one matching parameter is enough
+    let any = false
+    for (const [name, glob] of when.params) {
+      const value = paramValue(call, name)
+      if (value !== undefined && glob.test(value.toLowerCase())) {
+        any = true
+        break
+      }
+    }
+    if (!any) return false
+  }
+  if (when.depth) {
+    const d = call.agentDepth ?? 0
+    if (when.depth.eq !== undefined && d !== when.depth.eq) return false
+    if (when.depth.gte !== undefined && d < when.depth.gte) return false
+    if (when.depth.lte !== undefined && d > when.depth.lte) return false
+  }
+  return true
+}
+
+function paramValue(call: ToolCall, name: string): string | undefined {
+  const v = call.params?.[name] ?? (name === 'command' ? call.command : name === 'path' || name === 'file_path' ? call.path : name === 'url' ? call.url : undefined)
+  if (v === undefined || v === null) return undefined
+  return typeof v === 'string' ? v : JSON.stringify(v)
+}
+
+function failClosed(call: ToolCall, reason: string, started: number): Decision {
+  return {
+    action: 'deny', message: reason, decided_by: null, matched_policies: [], matched_rules: [], headless_only: false,
+    audit: false, from_project: false, suggestions: [], session: call.session ?? '', notes: [],
+    eval_us: Math.round((performance.now() - started) * 1000 * 100) / 100,
+  }
+}
+
+function oversize(call: ToolCall): string | undefined {
+  const fields: Array<[string, string | undefined]> = [['command', call.command], ['path', call.path], ['url', call.url], ['session', call.session], ['agent', call.agent]]
+  for (const [name, value] of fields) {
+    if (value !== undefined && value.length > MAX_FIELD_BYTES / 4 && Buffer.byteLength(value) > MAX_FIELD_BYTES) {
+      return `the ${name} is ${Buffer.byteLength(value)} bytes and exceeds the ${MAX_FIELD_BYTES}-byte matching limit; failing closed`
+    }
+  }
+  if (call.response !== undefined && call.response.length > MAX_RESPONSE_BYTES / 4 && Buffer.byteLength(call.response) > MAX_RESPONSE_BYTES) {
+    return `the tool output exceeds the ${MAX_RESPONSE_BYTES}-byte matching limit; failing closed`
+  }
+  return undefined
+}
+
+interface Hit {
+  policy: CompiledPolicy
+  rule: CompiledRule
+  matched: MatchedRule
+}
+
+/**
+ * Decide one call (policy.md §5). Never throws for a call: any internal error becomes a deny that says why.
+ */
+export function evaluate(set: PolicySet, call: ToolCall, options: EvaluateOptions = {}): Decision {
+  const started = performance.now()
+  try {
+    return decide(set, call, options, started)
+  } catch (error) {
+    return failClosed(call, `internal error while evaluating (${(error as Error).message}); failing closed — please report this with the command that caused it`, started)
+  }
+}
+
+function decide(set: PolicySet, call: ToolCall, options: EvaluateOptions, started: number): Decision {
+  const tooBig = oversize(call)
+  if (tooBig) return failClosed(call, tooBig, started)
+  const subject = new Subject(call, set)
+  if (call.command !== undefined && subject.analysis.failClosed) {
+    return failClosed(call, `the command cannot be analysed safely (${subject.analysis.failClosed}); failing closed`, started)
+  }
+  if (call.url !== undefined && subject.host === null) {
+    return failClosed(call, `the URL ${JSON.stringify(call.url.slice(0, 200))} cannot be parsed; failing closed`, started)
+  }
+  const now = options.now ?? Date.now()
+  const agent = call.agent ?? ''
+  const hits: Hit[] = []
+  const notes: string[] = []
+  for (const policy of set.forTool(call.tool)) {
+    if (policy.match.agent && !policy.match.agent.test(agent)) continue
+    if (policy.match.session && !policy.match.session.test(subject.session)) continue
+    for (const rule of policy.rules) {
+      if (rule.expiresAt !== undefined && rule.expiresAt <= now) continue
+      if (rule.once && rule.action === 'allow' && options.once?.isConsumed(onceKey(policy, rule))) continue
+      if (!ruleMatches(rule, subject, options, now)) continue
+      const effective = !(policy.layer === 'project' && rule.action === 'allow')
+      if (!effective) notes.push(`project policy '${policy.name}' rule ${rule.index} allows this, but project policies can only tighten`)
+      hits.push({policy, rule, matched: {policy: policy.name, rule: rule.index, action: rule.action, file: policy.file, line: rule.pos.line, layer: policy.layer, effective}})
+      break
+    }
+    if (hits.length > 0 && hits[hits.length - 1]?.rule.action === 'deny') break
+  }
+
+  let winner: Hit | undefined
+  for (const h of hits) {
+    if (!h.matched.effective) continue
+    if (!winner || RANK[h.rule.action] > RANK[winner.rule.action]) winner = h
+  }
+  const override = hits.find((h) => h.policy.layer === 'override' && h.rule.action === 'allow')
+  if (override && winner && winner.rule.action !== 'deny' && winner !== override) {
+    notes.push(`durable override '${override.policy.name}' (${override.policy.file}) allows this over ${winner.rule.action} from '${winner.policy.name}'`)
+    winner = override
+  } else if (override && !winner) {
+    winner = override
+  }
+
+  let action: Action
+  let message: string
+  let headlessOnly = false
+  let audit = false
+  if (winner) {
+    action = winner.rule.action
+    headlessOnly = winner.rule.headlessOnly
+    audit = winner.rule.audit
+    message = winner.rule.message ?? defaultMessage(action, winner.policy.name)
+    if (winner.rule.declared === 'webhook') {
+      message = `${message} (webhook rule: only \`rampart serve\` can ask the webhook, so this call is denied here)`
+    }
+  } else {
+    action = set.defaultAction
+    message = action === 'deny'
+      ? `no rule allows this ${call.tool} call and the default action is deny`
+      : `no rule matched; default action ${action}`
+  }
+  if (action === 'ask' && headlessOnly && options.headless) {
+    action = 'deny'
+    message = `${message} (headless_only: approval is not possible in headless mode, so this is denied)`
+  }
+
+  const decision: Decision = {
+    action,
+    message,
+    decided_by: winner?.matched ?? null,
+    matched_policies: hits.map((h) => h.policy.name),
+    matched_rules: hits.map((h) => h.matched),
+    headless_only: headlessOnly,
+    audit,
+    from_project: winner?.policy.layer === 'project',
+    suggestions: action === 'deny' ? suggestAllow(call) : [],
+    session: subject.session,
+    notes,
+    eval_us: 0,
+  }
+  if (winner?.rule.once && winner.rule.action === 'allow' && action === 'allow') decision.once_key = onceKey(winner.policy, winner.rule)
+  if (winner?.rule.webhook && winner.rule.declared === 'webhook') decision.webhook = winner.rule.webhook
+  decision.eval_us = Math.round((performance.now() - started) * 1000 * 100) / 100
+  return decision
+}
+
+function defaultMessage(action: Action, policy: string): string {
+  switch (action) {
+    case 'deny': return `denied by policy '${policy}'`
+    case 'ask': return `approval required by policy '${policy}'`
+    case 'watch': return `allowed and recorded by policy '${policy}'`
+    default: return `allowed by policy '${policy}'`
+  }
+}

@@ -1,0 +1,1795 @@
+/**
+ * Shell command analysis for policy matching.
+ *
+ * Agents disguise dangerous commands (`bash -c '…'`, `'r'm`, `/bin/rm -fr`, `sudo …`, `$( … )`, …), so before policy
+ * globs are matched we split a command into its simple commands and produce canonical text for each of them.
+ *
+ * The tokenizer below is hand-written on purpose instead of using a shell-parsing library: we need time linear in the
+ * input even for adversarial strings (no backtracking regexes, bounded recursion), exact control over how quotes and
+ * escapes are removed, and a canonical rendering that is a fixed point of itself (re-analysing `normalized` yields the
+ * same string), which no general-purpose parser guarantees.
+ *
+ * Nothing here executes anything, expands variables or reads the filesystem.
+ */
+
+export interface ShellComponent {
+  /** source text of this simple command as it appeared (trimmed) */
+  raw: string;
+  /** canonical text: quotes/escapes removed, leading NAME=value assignments dropped, transparent launchers unwrapped,
+   *  executable path reduced to its basename, rm flags canonical, redirections removed, single spaces between words.
+   *  A leading sudo/doas (with its options, as written) is KEPT here. Allow rules must cover this text. */
+  text: string;
+  /** every normalised variant for deny/ask/watch matching, deduplicated, `text` first: the sudo-stripped form,
+   *  the form with redirections kept (e.g. `echo x > ~/.bashrc`), derived equivalents (`find T -delete` and
+   *  `find T -exec rm -rf {} ;` / `find T -exec rm -rf {} +` also yield `rm -rf T`) */
+  forms: string[];
+  /** true when sudo or doas was stripped at this level or an enclosing one */
+  privileged: boolean;
+  /** basename of the executable after unwrapping, '' when none */
+  executable: string;
+  /** names of variables assigned here: `FOO=1 cmd`, `env FOO=1 cmd`, `export FOO=x`, `declare -x FOO=x`, bare `FOO=1` */
+  assignments: string[];
+}
+
+export interface CommandAnalysis {
+  raw: string;
+  /** the whole command re-rendered from the components' `text` joined with canonical separators
+   *  (' && ', ' || ', '; ', ' | ', ' & '), newline treated as '; ' */
+  normalized: string;
+  /** same with sudo/doas stripped */
+  unprivileged: string;
+  components: ShellComponent[];
+  /** union of all components' assignments */
+  assignments: string[];
+  /** set when the analysis cannot be trusted (nesting deeper than 8 levels of wrappers/substitutions, more than 2000
+   *  components); the engine then denies with this reason */
+  failClosed?: string;
+}
+
+const MAX_DEPTH = 8;
+const MAX_COMPONENTS = 2000;
+// A privilege prefix is copied into every component of the wrapped script; an unbounded one would make the output
+// quadratic in the input. Real sudo invocations are far shorter than this.
+const MAX_PRIV_PREFIX = 512;
+
+const DEPTH_REASON = `command nesting deeper than ${MAX_DEPTH} levels (wrappers/substitutions) cannot be analysed`;
+const COUNT_REASON = `command has more than ${MAX_COMPONENTS} components`;
+const PREFIX_REASON = 'privilege-escalation prefix too long to analyse';
+
+export function analyzeCommand(command: string): CommandAnalysis {
+  const input = typeof command === 'string' ? command : String(command);
+  try {
+    const st: State = { comps: [], dead: new Set(), fail: null };
+    const items = analyzeScript(sanitize(input), { depth: 0, prefix: '', privileged: false }, st);
+    const components = st.comps.filter((c) => !st.dead.has(c));
+    if (components.length > MAX_COMPONENTS) fail(st, COUNT_REASON);
+    const assignments: string[] = [];
+    const seen = new Set<string>();
+    for (const c of components) {
+      for (const a of c.assignments) {
+        if (!seen.has(a)) {
+          seen.add(a);
+          assignments.push(a);
+        }
+      }
+    }
+    const res: CommandAnalysis = {
+      raw: input,
+      normalized: renderItems(items, false),
+      unprivileged: renderItems(items, true),
+      components,
+      assignments,
+    };
+    if (st.fail !== null) res.failClosed = st.fail;
+    return res;
+  } catch (e) {
+    // Defence in depth: the analyser is designed not to throw, but a policy engine must never crash open.
+    return {
+      raw: input,
+      normalized: '',
+      unprivileged: '',
+      components: [],
+      assignments: [],
+      failClosed: `command analysis failed: ${e instanceof Error ? e.message : String(e)}`,
+    };
+  }
+}
+
+/** = analyzeCommand(command).normalized */
+export function normalizeCommand(command: string): string {
+  return analyzeCommand(command).normalized;
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Sanitising
+
+function isDroppedControl(code: number): boolean {
+  return (code < 0x20 && code !== 0x09 && code !== 0x0a) || (code >= 0x7f && code <= 0x9f);
+}
+
+function isShellMeta(c: string): boolean {
+  switch (c) {
+    case ' ':
+    case '\t':
+    case '\n':
+    case ';':
+    case '&':
+    case '|':
+    case '<':
+    case '>':
+    case '(':
+    case ')':
+    case '$':
+    case '`':
+    case "'":
+    case '"':
+    case '\\':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/**
+ * Removes terminal escape sequences and control characters. A whole CSI/OSC sequence is only dropped when it contains
+ * no shell metacharacter: bash does not interpret escapes, so `ESC[1;rm -rf /` really runs `rm -rf /` after the `;`,
+ * and dropping the sequence wholesale would hide that. Otherwise only the control bytes go.
+ */
+function sanitize(s: string): string {
+  const n = s.length;
+  let out = '';
+  let run = 0;
+  let i = 0;
+  while (i < n) {
+    const code = s.charCodeAt(i);
+    if (code === 0x1b) {
+      out += s.slice(run, i);
+      i = escapeEnd(s, i);
+      run = i;
+      continue;
+    }
+    if (isDroppedControl(code)) {
+      out += s.slice(run, i);
+      i++;
+      run = i;
+      continue;
+    }
+    i++;
+  }
+  return out + s.slice(run);
+}
+
+/** index just after a harmless escape sequence starting at i (an ESC), or i + 1 to drop only the ESC */
+function escapeEnd(s: string, i: number): number {
+  const kind = s.charAt(i + 1);
+  if (kind === '[') {
+    let j = i + 2;
+    for (;;) {
+      const c = s.charAt(j);
+      if ((c >= '0' && c <= '9') || c === ':' || c === '?' || c === '=') j++;
+      else break;
+    }
+    const f = s.charAt(j);
+    if ((f >= 'A' && f <= 'Z') || (f >= 'a' && f <= 'z') || f === '@') return j + 1;
+    return i + 1;
+  }
+  if (kind === ']') {
+    // Stops at the first ESC/control/metacharacter, so every byte is looked at a bounded number of times.
+    for (let j = i + 2; j < s.length; j++) {
+      const code = s.charCodeAt(j);
+      if (code === 0x07) return j + 1;
+      if (code === 0x1b) return s.charAt(j + 1) === '\\' ? j + 2 : i + 1;
+      if (isDroppedControl(code) || isShellMeta(s.charAt(j))) return i + 1;
+    }
+  }
+  return i + 1;
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Lexing
+
+type Seg =
+  | { k: 'lit'; s: string }
+  /** command or process substitution; rel/unpriv are filled in once the body has been analysed */
+  | { k: 'sub'; open: '$(' | '<(' | '>('; body: string; rel: string; unpriv: string }
+  /** text kept verbatim ($VAR, ${…}, $((…)), arrays); scan is searched for nested substitutions */
+  | { k: 'raw'; s: string; scan: string | null };
+
+interface Word {
+  raw: string;
+  segs: Seg[];
+  /** any quoting or escaping present (quoted words are never reserved words) */
+  quoted: boolean;
+  start: number;
+  end: number;
+}
+
+interface Redir {
+  fd: string;
+  op: string;
+  target: Word | null;
+  start: number;
+  end: number;
+  /** heredoc body once read */
+  body: string | null;
+  quotedDelim: boolean;
+}
+
+type Tok =
+  | { t: 'w'; w: Word }
+  | { t: 'op'; op: string; start: number; end: number }
+  | { t: 'r'; r: Redir }
+  | { t: 'arith'; body: string; start: number; end: number };
+
+function isDigit(c: string): boolean {
+  return c.length === 1 && c >= '0' && c <= '9';
+}
+
+function isNameStart(c: string): boolean {
+  return c.length === 1 && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c === '_');
+}
+
+function isNameChar(c: string): boolean {
+  return isNameStart(c) || isDigit(c);
+}
+
+/** length of a leading `NAME=` / `NAME+=`, 0 when absent */
+function assignPrefixLen(s: string): number {
+  if (!isNameStart(s.charAt(0))) return 0;
+  let j = 1;
+  while (j < s.length && isNameChar(s.charAt(j))) j++;
+  if (s.charAt(j) === '=') return j + 1;
+  if (s.charAt(j) === '+' && s.charAt(j + 1) === '=') return j + 2;
+  return 0;
+}
+
+function assignName(s: string): string | null {
+  const len = assignPrefixLen(s);
+  if (len === 0) return null;
+  return s.slice(0, s.charAt(len - 2) === '+' ? len - 2 : len - 1);
+}
+
+function pushLit(segs: Seg[], s: string): void {
+  if (s === '') return;
+  const last = segs[segs.length - 1];
+  if (last !== undefined && last.k === 'lit') last.s += s;
+  else segs.push({ k: 'lit', s });
+}
+
+function newSub(open: '$(' | '<(' | '>(', body: string): Seg {
+  return { k: 'sub', open, body, rel: '', unpriv: '' };
+}
+
+const P_CTX = 1;
+const B_CTX = 2;
+const D_CTX = 3;
+const T_CTX = 4;
+
+/**
+ * Index of the `)` / `}` closing a construct whose body starts at i, or -1 when unterminated. Context-stack scanner
+ * (quotes, nested substitutions, backticks) so it is linear; the lexer makes the same decisions, which keeps the
+ * canonical rendering re-parseable into the same structure.
+ */
+function findClose(s: string, i: number, closer: ')' | '}'): number {
+  const n = s.length;
+  const stack: number[] = [closer === ')' ? P_CTX : B_CTX];
+  while (i < n) {
+    const top = stack[stack.length - 1];
+    const c = s.charAt(i);
+    if (top === D_CTX) {
+      if (c === '\\') i += 2;
+      else if (c === '"') {
+        stack.pop();
+        i++;
+      } else if (c === '$' && s.charAt(i + 1) === '(') {
+        stack.push(P_CTX);
+        i += 2;
+      } else if (c === '$' && s.charAt(i + 1) === '{') {
+        stack.push(B_CTX);
+        i += 2;
+      } else if (c === '`') {
+        stack.push(T_CTX);
+        i++;
+      } else i++;
+      continue;
+    }
+    if (top === T_CTX) {
+      if (c === '\\') i += 2;
+      else if (c === '`') {
+        stack.pop();
+        i++;
+      } else i++;
+      continue;
+    }
+    switch (c) {
+      case '\\':
+        i += 2;
+        break;
+      case "'": {
+        const j = s.indexOf("'", i + 1);
+        if (j < 0) return -1;
+        i = j + 1;
+        break;
+      }
+      case '"':
+        stack.push(D_CTX);
+        i++;
+        break;
+      case '`':
+        stack.push(T_CTX);
+        i++;
+        break;
+      case '$': {
+        const nx = s.charAt(i + 1);
+        if (nx === '(') {
+          stack.push(P_CTX);
+          i += 2;
+        } else if (nx === '{') {
+          stack.push(B_CTX);
+          i += 2;
+        } else if (nx === "'") {
+          const j = ansiEnd(s, i + 2);
+          if (j >= n) return -1;
+          i = j + 1;
+        } else i++;
+        break;
+      }
+      case '(':
+        stack.push(P_CTX);
+        i++;
+        break;
+      case '{':
+        if (top === B_CTX) stack.push(B_CTX);
+        i++;
+        break;
+      case ')':
+        if (top === P_CTX) {
+          stack.pop();
+          if (stack.length === 0) return i;
+        }
+        i++;
+        break;
+      case '}':
+        if (top === B_CTX) {
+          stack.pop();
+          if (stack.length === 0) return i;
+        }
+        i++;
+        break;
+      default:
+        i++;
+    }
+  }
+  return -1;
+}
+
+/** index of the `'` ending a $'…' body starting at i (n when unterminated) */
+function ansiEnd(s: string, i: number): number {
+  const n = s.length;
+  while (i < n) {
+    const c = s.charAt(i);
+    if (c === '\\') i += 2;
+    else if (c === "'") return i;
+    else i++;
+  }
+  return n;
+}
+
+function isHex(c: string): boolean {
+  return isDigit(c) || (c >= 'a' && c <= 'f' && c.length === 1) || (c >= 'A' && c <= 'F' && c.length === 1);
+}
+
+/** decodes the body of $'…' (from i) and returns [decoded, index after the closing quote] */
+function scanAnsi(s: string, i: number): [string, number] {
+  const n = s.length;
+  let out = '';
+  while (i < n) {
+    const c = s.charAt(i);
+    if (c === "'") return [sanitize(out), i + 1];
+    if (c !== '\\') {
+      let j = i + 1;
+      while (j < n && s.charAt(j) !== "'" && s.charAt(j) !== '\\') j++;
+      out += s.slice(i, j);
+      i = j;
+      continue;
+    }
+    const e = s.charAt(i + 1);
+    i += 2;
+    switch (e) {
+      case 'a':
+        out += '\x07';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'e':
+      case 'E':
+        out += '\x1b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'v':
+        out += '\v';
+        break;
+      case '\\':
+      case "'":
+      case '"':
+      case '?':
+        out += e;
+        break;
+      case 'x':
+      case 'u':
+      case 'U': {
+        const max = e === 'x' ? 2 : e === 'u' ? 4 : 8;
+        let j = i;
+        while (j < n && j - i < max && isHex(s.charAt(j))) j++;
+        if (j === i) out += '\\' + e;
+        else {
+          const cp = parseInt(s.slice(i, j), 16);
+          if (cp <= 0x10ffff) out += String.fromCodePoint(cp);
+          i = j;
+        }
+        break;
+      }
+      case 'c': {
+        // \cX is a control character (dropped by sanitize); a quote or backslash is never swallowed here so that
+        // findClose/ansiEnd agree on where the string ends.
+        const x = s.charAt(i);
+        if (x !== '' && x !== "'" && x !== '\\') i++;
+        else out += '\\c';
+        break;
+      }
+      case '':
+        out += '\\';
+        break;
+      default:
+        if (e >= '0' && e <= '7') {
+          let j = i;
+          while (j < n && j - i < 2 && s.charAt(j) >= '0' && s.charAt(j) <= '7') j++;
+          out += String.fromCharCode(parseInt(e + s.slice(i, j), 8) & 0xff);
+          i = j;
+        } else out += '\\' + e;
+    }
+  }
+  return [sanitize(out), n];
+}
+
+function deescapeBacktick(b: string, inDq: boolean): string {
+  let out = '';
+  let run = 0;
+  for (let i = 0; i < b.length; i++) {
+    if (b.charAt(i) !== '\\') continue;
+    const nx = b.charAt(i + 1);
+    if (nx === '`' || nx === '\\' || nx === '$' || (inDq && nx === '"')) {
+      out += b.slice(run, i);
+      run = i + 1;
+      i++;
+    }
+  }
+  return out + b.slice(run);
+}
+
+function scanBacktick(s: string, i: number, segs: Seg[], inDq: boolean): number {
+  const n = s.length;
+  let j = i + 1;
+  while (j < n) {
+    const c = s.charAt(j);
+    if (c === '\\') j += 2;
+    else if (c === '`') break;
+    else j++;
+  }
+  const end = Math.min(j, n);
+  // Backticks are rendered as $( … ) so the canonical form has a single substitution syntax.
+  segs.push(newSub('$(', deescapeBacktick(s.slice(i + 1, end), inDq)));
+  return j < n ? j + 1 : n;
+}
+
+/** `$…` at i; returns the index after it */
+function scanDollar(s: string, i: number, segs: Seg[], inDq: boolean): number {
+  const n = s.length;
+  const nx = s.charAt(i + 1);
+  if (nx === '(') {
+    const j = findClose(s, i + 2, ')');
+    if (s.charAt(i + 2) === '(' && j >= 0 && s.charAt(j - 1) === ')' && j - 1 > i + 2) {
+      segs.push({ k: 'raw', s: s.slice(i, j + 1), scan: s.slice(i + 3, j - 1) });
+      return j + 1;
+    }
+    segs.push(newSub('$(', j < 0 ? s.slice(i + 2) : s.slice(i + 2, j)));
+    return j < 0 ? n : j + 1;
+  }
+  if (nx === '{') {
+    const j = findClose(s, i + 2, '}');
+    if (j < 0) {
+      // Unterminated: kept as literal text so the canonical rendering quotes it and stays stable.
+      pushLit(segs, s.slice(i));
+      return n;
+    }
+    segs.push({ k: 'raw', s: s.slice(i, j + 1), scan: s.slice(i + 2, j) });
+    return j + 1;
+  }
+  if (!inDq && nx === "'") {
+    const [decoded, end] = scanAnsi(s, i + 2);
+    pushLit(segs, decoded);
+    return end;
+  }
+  if (!inDq && nx === '"') return scanDouble(s, i + 2, segs, true);
+  if (isNameStart(nx)) {
+    let j = i + 2;
+    while (j < n && isNameChar(s.charAt(j))) j++;
+    segs.push({ k: 'raw', s: s.slice(i, j), scan: null });
+    return j;
+  }
+  if (nx !== '' && (isDigit(nx) || '@*#?$!-'.includes(nx))) {
+    segs.push({ k: 'raw', s: s.slice(i, i + 2), scan: null });
+    return i + 2;
+  }
+  pushLit(segs, '$');
+  return i + 1;
+}
+
+/** double-quoted text from i (after the opening quote); also used for heredoc bodies and ${…} contents */
+function scanDouble(s: string, i: number, segs: Seg[], stopAtQuote: boolean): number {
+  const n = s.length;
+  while (i < n) {
+    const c = s.charAt(i);
+    if (c === '"' && stopAtQuote) return i + 1;
+    if (c === '\\') {
+      const nx = s.charAt(i + 1);
+      if (nx === '\n') i += 2;
+      else if (nx === '$' || nx === '`' || nx === '"' || nx === '\\') {
+        pushLit(segs, nx);
+        i += 2;
+      } else {
+        pushLit(segs, '\\');
+        i++;
+      }
+      continue;
+    }
+    if (c === '$') {
+      i = scanDollar(s, i, segs, true);
+      continue;
+    }
+    if (c === '`') {
+      i = scanBacktick(s, i, segs, true);
+      continue;
+    }
+    let j = i + 1;
+    while (j < n) {
+      const d = s.charAt(j);
+      if (d === '"' || d === '\\' || d === '$' || d === '`') break;
+      j++;
+    }
+    pushLit(segs, s.slice(i, j));
+    i = j;
+  }
+  return n;
+}
+
+function isWordChar(c: string): boolean {
+  return !isShellMeta(c);
+}
+
+const REDIR_OPS = ['<<<', '<<-', '<<', '<>', '<&', '<', '>>', '>&', '>|', '>'];
+
+const CMD_START_WORDS = new Set(['for', 'if', 'while', 'until', 'then', 'else', 'elif', 'do', '!', '{', 'time']);
+
+class Lexer {
+  private readonly n: number;
+  private i = 0;
+  private readonly toks: Tok[] = [];
+  private pending: Redir[] = [];
+
+  constructor(private readonly s: string) {
+    this.n = s.length;
+  }
+
+  run(): Tok[] {
+    const s = this.s;
+    while (this.i < this.n) {
+      const i = this.i;
+      const c = s.charAt(i);
+      if (c === ' ' || c === '\t') {
+        this.i++;
+      } else if (c === '\\' && s.charAt(i + 1) === '\n') {
+        this.i += 2;
+      } else if (c === '\n') {
+        this.op('\n');
+        if (this.pending.length > 0) this.readHeredocs();
+      } else if (c === ';') {
+        this.op(s.startsWith(';;&', i) ? ';;&' : s.startsWith(';;', i) ? ';;' : s.startsWith(';&', i) ? ';&' : ';');
+      } else if (c === '&') {
+        const nx = s.charAt(i + 1);
+        if (nx === '&') this.op('&&');
+        else if (nx === '>') this.redir('', s.charAt(i + 2) === '>' ? '&>>' : '&>', i);
+        else this.op('&');
+      } else if (c === '|') {
+        const nx = s.charAt(i + 1);
+        this.op(nx === '|' ? '||' : nx === '&' ? '|&' : '|');
+      } else if (c === '(') {
+        if (!(s.charAt(i + 1) === '(' && this.atCommandStart() && this.arith())) this.op('(');
+      } else if (c === ')') {
+        this.op(')');
+      } else if ((c === '<' || c === '>') && s.charAt(i + 1) !== '(') {
+        this.redir('', redirOpAt(s, i), i);
+      } else if (isDigit(c) && this.fdRedir()) {
+        // handled
+      } else {
+        this.toks.push({ t: 'w', w: this.word() });
+      }
+    }
+    return this.toks;
+  }
+
+  private op(op: string): void {
+    this.toks.push({ t: 'op', op, start: this.i, end: this.i + op.length });
+    this.i += op.length;
+  }
+
+  private atCommandStart(): boolean {
+    const last = this.toks[this.toks.length - 1];
+    if (last === undefined || last.t === 'op') return true;
+    if (last.t !== 'w') return false;
+    const kw = keyword(last.w);
+    return kw !== null && CMD_START_WORDS.has(kw);
+  }
+
+  /** `(( … ))` arithmetic command; false when it is really nested subshells */
+  private arith(): boolean {
+    const i = this.i;
+    const j = findClose(this.s, i + 1, ')');
+    if (j < 0 || this.s.charAt(j - 1) !== ')' || j - 1 <= i + 1) return false;
+    this.toks.push({ t: 'arith', body: this.s.slice(i + 2, j - 1), start: i, end: j + 1 });
+    this.i = j + 1;
+    return true;
+  }
+
+  private fdRedir(): boolean {
+    const s = this.s;
+    let j = this.i;
+    while (isDigit(s.charAt(j))) j++;
+    const d = s.charAt(j);
+    if ((d !== '<' && d !== '>') || s.charAt(j + 1) === '(') return false;
+    const start = this.i;
+    const fd = s.slice(start, j);
+    this.i = j;
+    this.redir(fd, redirOpAt(s, j), start);
+    return true;
+  }
+
+  private redir(fd: string, op: string, start: number): void {
+    const s = this.s;
+    this.i += op.length;
+    while (s.charAt(this.i) === ' ' || s.charAt(this.i) === '\t') this.i++;
+    const c = s.charAt(this.i);
+    let target: Word | null = null;
+    if (c !== '' && c !== '\n' && c !== ';' && c !== '&' && c !== '|' && c !== '(' && c !== ')') {
+      if (!((c === '<' || c === '>') && s.charAt(this.i + 1) !== '(')) target = this.word();
+    }
+    const r: Redir = { fd, op, target, start, end: this.i, body: null, quotedDelim: target?.quoted ?? false };
+    if (op === '<<' || op === '<<-') this.pending.push(r);
+    this.toks.push({ t: 'r', r });
+  }
+
+  private readHeredocs(): void {
+    const s = this.s;
+    for (const r of this.pending) {
+      const strip = r.op === '<<-';
+      const delim = r.target === null ? '' : wordValue(r.target);
+      let body = '';
+      while (this.i < this.n) {
+        const e = s.indexOf('\n', this.i);
+        const lineEnd = e < 0 ? this.n : e;
+        const line = s.slice(this.i, lineEnd);
+        this.i = e < 0 ? this.n : e + 1;
+        const cmp = strip ? stripLeadingTabs(line) : line;
+        if (cmp === delim) break;
+        body += cmp + '\n';
+      }
+      r.body = body;
+    }
+    this.pending = [];
+  }
+
+  private word(): Word {
+    const s = this.s;
+    const n = this.n;
+    const start = this.i;
+    const segs: Seg[] = [];
+    let quoted = false;
+    let i = start;
+    while (i < n) {
+      const c = s.charAt(i);
+      if (c === '<' || c === '>') {
+        if (i === start && s.charAt(i + 1) === '(') {
+          const j = findClose(s, i + 2, ')');
+          segs.push(newSub(c === '<' ? '<(' : '>(', j < 0 ? s.slice(i + 2) : s.slice(i + 2, j)));
+          i = j < 0 ? n : j + 1;
+          continue;
+        }
+        break;
+      }
+      if (c === '(') {
+        if (i > start && assignPrefixLen(s.slice(start, i)) === i - start) {
+          // array assignment NAME=( … ) is one word
+          const j = findClose(s, i + 1, ')');
+          if (j < 0) {
+            pushLit(segs, s.slice(i));
+            i = n;
+          } else {
+            segs.push({ k: 'raw', s: s.slice(i, j + 1), scan: s.slice(i + 1, j) });
+            i = j + 1;
+          }
+          continue;
+        }
+        break;
+      }
+      if (c === ' ' || c === '\t' || c === '\n' || c === ';' || c === '&' || c === '|' || c === ')') break;
+      if (c === '\\') {
+        const nx = s.charAt(i + 1);
+        if (nx === '\n') i += 2;
+        else if (nx === '') {
+          pushLit(segs, '\\');
+          i++;
+        } else {
+          pushLit(segs, nx);
+          quoted = true;
+          i += 2;
+        }
+        continue;
+      }
+      if (c === "'") {
+        quoted = true;
+        const j = s.indexOf("'", i + 1);
+        if (j < 0) {
+          pushLit(segs, s.slice(i + 1));
+          i = n;
+        } else {
+          pushLit(segs, s.slice(i + 1, j));
+          i = j + 1;
+        }
+        continue;
+      }
+      if (c === '"') {
+        quoted = true;
+        i = scanDouble(s, i + 1, segs, true);
+        continue;
+      }
+      if (c === '`') {
+        i = scanBacktick(s, i, segs, false);
+        continue;
+      }
+      if (c === '$') {
+        const nx = s.charAt(i + 1);
+        if (nx === "'" || nx === '"') quoted = true;
+        i = scanDollar(s, i, segs, false);
+        continue;
+      }
+      let j = i + 1;
+      while (j < n && isWordChar(s.charAt(j))) j++;
+      pushLit(segs, s.slice(i, j));
+      i = j;
+    }
+    if (i === start) {
+      // never stall on an unexpected character
+      pushLit(segs, s.charAt(i));
+      i++;
+    }
+    this.i = i;
+    return { raw: s.slice(start, i), segs, quoted, start, end: i };
+  }
+}
+
+function redirOpAt(s: string, i: number): string {
+  for (const op of REDIR_OPS) if (s.startsWith(op, i)) return op;
+  return s.charAt(i);
+}
+
+function stripLeadingTabs(line: string): string {
+  let j = 0;
+  while (line.charAt(j) === '\t') j++;
+  return line.slice(j);
+}
+
+function wordValue(w: Word): string {
+  let out = '';
+  for (const g of w.segs) out += g.k === 'lit' ? g.s : g.k === 'sub' ? g.open + g.body + ')' : g.s;
+  return out;
+}
+
+function litWord(s: string): Word {
+  return { raw: s, segs: s === '' ? [] : [{ k: 'lit', s }], quoted: true, start: 0, end: 0 };
+}
+
+/** the unquoted text of a plain, unquoted word (a candidate reserved word), else null */
+function keyword(w: Word): string | null {
+  if (w.quoted || w.segs.length !== 1) return null;
+  const g = w.segs[0];
+  return g !== undefined && g.k === 'lit' ? g.s : null;
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Parsing into simple commands
+
+interface Cmd {
+  words: Word[];
+  redirs: Redir[];
+  raw: string;
+}
+
+type Ev =
+  | { e: 'cmd'; cmd: Cmd }
+  /** redirections after `}` / `done` / `)` …: they apply to the group, attached to the previous component */
+  | { e: 'attach'; cmd: Cmd }
+  | { e: 'sep'; op: string }
+  /** words expanded by the shell that belong to no command (for-lists, case subjects/patterns, (( … ))) */
+  | { e: 'orphan'; word: Word | null; scan: string | null };
+
+const SKIP_KEYWORDS = new Set(['{', '!', 'if', 'then', 'else', 'elif', 'do', 'while', 'until']);
+const CLOSE_KEYWORDS = new Set(['}', 'fi', 'done', 'esac']);
+/** first words that must be quoted in canonical text so that re-parsing does not treat them as syntax */
+const RESERVED = new Set([
+  '{',
+  '}',
+  '!',
+  'if',
+  'then',
+  'else',
+  'elif',
+  'fi',
+  'do',
+  'done',
+  'while',
+  'until',
+  'case',
+  'esac',
+  'for',
+  'select',
+  'function',
+]);
+
+const M_CMD = 0;
+const M_PATTERN = 1;
+const M_FORHDR = 2;
+const M_CASEHDR = 3;
+
+function parse(toks: Tok[], src: string): Ev[] {
+  const evs: Ev[] = [];
+  let words: Word[] = [];
+  let redirs: Redir[] = [];
+  let start = -1;
+  let end = -1;
+  let afterCloser = false;
+  let pendingCloser = false;
+  let mode = M_CMD;
+  let caseDepth = 0;
+  let patFresh = true;
+  let caseWords = 0;
+
+  const flush = (): void => {
+    if (words.length > 0 || redirs.length > 0) {
+      const cmd: Cmd = { words, redirs, raw: src.slice(start, end).trim() };
+      evs.push(words.length === 0 && afterCloser ? { e: 'attach', cmd } : { e: 'cmd', cmd });
+    }
+    words = [];
+    redirs = [];
+    start = -1;
+    end = -1;
+    afterCloser = false;
+  };
+  const extend = (s: number, e: number): void => {
+    if (start < 0) start = s;
+    if (e > end) end = e;
+  };
+  const orphanTok = (tk: Tok): void => {
+    if (tk.t === 'w') evs.push({ e: 'orphan', word: tk.w, scan: null });
+    else if (tk.t === 'arith') evs.push({ e: 'orphan', word: null, scan: tk.body });
+    else if (tk.t === 'r' && tk.r.target !== null) evs.push({ e: 'orphan', word: tk.r.target, scan: null });
+  };
+
+  for (let i = 0; i < toks.length; i++) {
+    const tk = toks[i]!;
+    if (mode === M_PATTERN) {
+      if (tk.t === 'op') {
+        if (tk.op === ')') mode = M_CMD;
+      } else if (tk.t === 'w' && patFresh && keyword(tk.w) === 'esac') {
+        caseDepth--;
+        mode = M_CMD;
+        pendingCloser = true;
+      } else {
+        patFresh = false;
+        orphanTok(tk);
+      }
+      continue;
+    }
+    if (mode === M_FORHDR) {
+      if (tk.t === 'op' || (tk.t === 'w' && keyword(tk.w) === 'do')) mode = M_CMD;
+      else {
+        orphanTok(tk);
+        continue;
+      }
+    }
+    if (mode === M_CASEHDR) {
+      if (tk.t === 'op') {
+        if (tk.op === '\n') continue;
+        mode = M_CMD;
+      } else {
+        if (tk.t === 'w' && caseWords > 0) {
+          if (keyword(tk.w) !== 'in') orphanTok(tk);
+          mode = M_PATTERN;
+          patFresh = true;
+          caseDepth++;
+        } else {
+          orphanTok(tk);
+          caseWords++;
+        }
+        continue;
+      }
+    }
+    if (tk.t === 'op') {
+      flush();
+      if (tk.op === '(') {
+        pendingCloser = false;
+        continue;
+      }
+      if (tk.op === ')') {
+        pendingCloser = true;
+        continue;
+      }
+      pendingCloser = false;
+      evs.push({ e: 'sep', op: tk.op });
+      if ((tk.op === ';;' || tk.op === ';&' || tk.op === ';;&') && caseDepth > 0) {
+        mode = M_PATTERN;
+        patFresh = true;
+      }
+      continue;
+    }
+    if (tk.t === 'arith') {
+      flush();
+      pendingCloser = false;
+      orphanTok(tk);
+      continue;
+    }
+    if (tk.t === 'r') {
+      if (start < 0) afterCloser = pendingCloser;
+      pendingCloser = false;
+      redirs.push(tk.r);
+      extend(tk.r.start, tk.r.end);
+      continue;
+    }
+    const w = tk.w;
+    if (words.length === 0) {
+      const kw = keyword(w);
+      if (kw !== null) {
+        if (SKIP_KEYWORDS.has(kw)) {
+          pendingCloser = false;
+          continue;
+        }
+        if (CLOSE_KEYWORDS.has(kw)) {
+          if (kw === 'esac' && caseDepth > 0) caseDepth--;
+          pendingCloser = true;
+          continue;
+        }
+        if (kw === 'case') {
+          mode = M_CASEHDR;
+          caseWords = 0;
+          continue;
+        }
+        if (kw === 'for' || kw === 'select') {
+          mode = M_FORHDR;
+          continue;
+        }
+        if (kw === 'function') {
+          const name = toks[i + 1];
+          if (name !== undefined && name.t === 'w') i++;
+          const a = toks[i + 1];
+          const b = toks[i + 2];
+          if (a !== undefined && a.t === 'op' && a.op === '(' && b !== undefined && b.t === 'op' && b.op === ')') i += 2;
+          continue;
+        }
+      }
+      const a = toks[i + 1];
+      const b = toks[i + 2];
+      if (a !== undefined && a.t === 'op' && a.op === '(' && b !== undefined && b.t === 'op' && b.op === ')') {
+        // function definition `name ( )`: the body follows as ordinary commands
+        i += 2;
+        continue;
+      }
+    }
+    pendingCloser = false;
+    words.push(w);
+    extend(w.start, w.end);
+  }
+  flush();
+  return evs;
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Rendering
+
+function needsQuote(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (isShellMeta(s.charAt(i))) return true;
+  return false;
+}
+
+function forceQuote(s: string): string {
+  return "'" + s.split("'").join("'\\''") + "'";
+}
+
+function quoteIfNeeded(s: string): string {
+  return needsQuote(s) ? forceQuote(s) : s;
+}
+
+function quoteValue(s: string): string {
+  return s === '' ? "''" : quoteIfNeeded(s);
+}
+
+type Mode = 'cmd' | 'arg' | 'assign';
+
+/**
+ * Canonical spelling of a word: literal text unquoted when safe and single-quoted otherwise, substitutions as
+ * `$( canonical body )`, parameters verbatim. Chosen so that lexing the result gives back the same segments.
+ */
+function renderWord(w: Word, mode: Mode, unpriv: boolean): string {
+  let segs = w.segs;
+  const first = segs[0];
+  if (mode === 'cmd' && first !== undefined && first.k === 'lit' && assignPrefixLen(first.s) > 0) {
+    // A command word that merely looks like NAME=…: `( … )` after it is literal text, not an array.
+    segs = [];
+    for (const g of w.segs) {
+      if (g.k === 'raw' && g.s.charAt(0) === '(') pushLit(segs, g.s);
+      else if (g.k === 'lit') pushLit(segs, g.s);
+      else segs.push(g);
+    }
+  }
+  let out = '';
+  for (let idx = 0; idx < segs.length; idx++) {
+    const g = segs[idx]!;
+    if (g.k === 'lit') {
+      let s = g.s;
+      if (idx === 0 && mode === 'assign') {
+        const m = assignPrefixLen(s);
+        out += s.slice(0, m);
+        s = s.slice(m);
+      } else if (idx === 0 && mode === 'cmd' && (assignPrefixLen(s) > 0 || (segs.length === 1 && RESERVED.has(s)))) {
+        // otherwise re-parsing would read an assignment or a reserved word
+        out += forceQuote(s);
+        continue;
+      }
+      out += quoteIfNeeded(s);
+    } else if (g.k === 'sub') out += g.open + (unpriv ? g.unpriv : g.rel) + ')';
+    else out += g.s;
+  }
+  return out === '' ? "''" : out;
+}
+
+function renderRedir(r: Redir, unpriv: boolean): string {
+  const op = r.fd + r.op;
+  if (r.target === null) return op;
+  const t = renderWord(r.target, 'arg', unpriv);
+  if (r.op === '>&' || r.op === '<&') {
+    const v = wordValue(r.target);
+    let dup = v !== '';
+    for (let i = 0; i < v.length; i++) if (!isDigit(v.charAt(i)) && !(v.charAt(i) === '-' && i === v.length - 1)) dup = false;
+    if (dup) return op + t;
+  }
+  return op + ' ' + t;
+}
+
+function renderRedirs(rs: Redir[], unpriv: boolean): string {
+  return rs.map((r) => renderRedir(r, unpriv)).join(' ');
+}
+
+const SEP_TEXT: Record<string, string> = { '&&': ' && ', '||': ' || ', ';': '; ', '|': ' | ', '&': ' & ' };
+
+function canonSep(op: string): string {
+  switch (op) {
+    case '&&':
+    case '||':
+    case '|':
+    case '&':
+      return op;
+    case '|&':
+      return '|';
+    default:
+      return ';';
+  }
+}
+
+function renderItems(items: Item[], unpriv: boolean): string {
+  let out = '';
+  for (let i = 0; i < items.length; i++) {
+    const it = items[i]!;
+    out += unpriv ? it.unpriv : it.rel;
+    if (i < items.length - 1) out += SEP_TEXT[it.sep ?? ';'] ?? '; ';
+  }
+  return out;
+}
+
+/** a privilege prefix followed by a command; `--` keeps a command starting with `-` from reading as an option */
+function joinPriv(prefix: string, dash: boolean, rest: string): string {
+  if (prefix === '') return rest;
+  if (rest === '') return prefix;
+  return prefix + (dash ? ' -- ' : ' ') + rest;
+}
+
+function join(...parts: string[]): string {
+  let out = '';
+  for (const p of parts) {
+    if (p === '') continue;
+    out = out === '' ? p : out + ' ' + p;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Analysis
+
+interface Ctx {
+  depth: number;
+  /** rendered sudo/doas prefix inherited from enclosing wrappers */
+  prefix: string;
+  privileged: boolean;
+}
+
+interface State {
+  comps: ShellComponent[];
+  /** placeholders of wrappers that were replaced by their script */
+  dead: Set<ShellComponent>;
+  fail: string | null;
+}
+
+interface Item {
+  /** canonical text relative to the script being rendered (without the inherited prefix) */
+  rel: string;
+  unpriv: string;
+  sep: string | null;
+  comp: ShellComponent | null;
+  /** the text starts with a command word beginning with `-`, which a sudo prefix would read as an option */
+  dash: boolean;
+  /** no command word (bare assignments, lone redirections): a privilege prefix is not put in front of it */
+  bare: boolean;
+}
+
+function fail(st: State, reason: string): void {
+  if (st.fail === null) st.fail = reason;
+}
+
+function analyzeScript(src: string, ctx: Ctx, st: State): Item[] {
+  const evs = parse(new Lexer(src).run(), src);
+  const items: Item[] = [];
+  for (const ev of evs) {
+    if (ev.e === 'sep') {
+      const last = items[items.length - 1];
+      if (last !== undefined && last.sep === null) last.sep = canonSep(ev.op);
+      continue;
+    }
+    if (ev.e === 'orphan') {
+      if (ev.word !== null) analyseWordSubs(ev.word, ctx, st);
+      if (ev.scan !== null) analyseScan(ev.scan, ctx, st, 0);
+      continue;
+    }
+    const last = items[items.length - 1];
+    if (ev.e === 'attach' && last !== undefined && last.comp !== null) {
+      analyseRedirSubs(ev.cmd.redirs, null, ctx, st);
+      const rt = renderRedirs(ev.cmd.redirs, false);
+      addForm(last.comp, last.comp.text + ' ' + rt);
+      continue;
+    }
+    for (const it of analyseCmd(ev.cmd, ctx, st)) items.push(it);
+  }
+  const tail = items[items.length - 1];
+  if (tail !== undefined) tail.sep = null;
+  return items;
+}
+
+function analyseSub(g: Seg & { k: 'sub' }, ctx: Ctx, st: State): void {
+  if (ctx.depth + 1 > MAX_DEPTH) {
+    fail(st, DEPTH_REASON);
+    return;
+  }
+  const items = analyzeScript(g.body, { depth: ctx.depth + 1, prefix: ctx.prefix, privileged: ctx.privileged }, st);
+  g.rel = renderItems(items, false);
+  g.unpriv = renderItems(items, true);
+}
+
+/** substitutions inside text the shell expands like a double-quoted string (heredocs, ${…}, $((…)), arrays) */
+function analyseScan(text: string, ctx: Ctx, st: State, level: number): void {
+  const segs: Seg[] = [];
+  scanDouble(text, 0, segs, false);
+  for (const g of segs) {
+    if (g.k === 'sub') analyseSub(g, ctx, st);
+    else if (g.k === 'raw' && g.scan !== null) {
+      if (level >= MAX_DEPTH) fail(st, DEPTH_REASON);
+      else analyseScan(g.scan, ctx, st, level + 1);
+    }
+  }
+}
+
+function analyseWordSubs(w: Word, ctx: Ctx, st: State): void {
+  for (const g of w.segs) {
+    if (g.k === 'sub') analyseSub(g, ctx, st);
+    else if (g.k === 'raw' && g.scan !== null) analyseScan(g.scan, ctx, st, 1);
+  }
+}
+
+function analyseRedirSubs(rs: Redir[], skip: Redir | null, ctx: Ctx, st: State): void {
+  for (const r of rs) {
+    if (r === skip) continue;
+    if (r.target !== null) analyseWordSubs(r.target, ctx, st);
+    if (r.body !== null && !r.quotedDelim) analyseScan(r.body, ctx, st, 0);
+  }
+}
+
+function addForm(c: ShellComponent, f: string): void {
+  if (f !== '' && !c.forms.includes(f)) c.forms.push(f);
+}
+
+function basename(v: string): string {
+  const k = v.lastIndexOf('/');
+  if (k < 0) return v;
+  const b = v.slice(k + 1);
+  return b === '' ? v : b;
+}
+
+/** the word with a leading directory removed from its final literal part (`/bin/rm`, `$HOME/bin/rm` → `rm`) */
+function baseWord(w: Word): Word {
+  const first = w.segs[0];
+  if (first !== undefined && first.k === 'lit' && assignPrefixLen(first.s) > 0) return w;
+  const last = w.segs[w.segs.length - 1];
+  if (last === undefined || last.k !== 'lit') return w;
+  const k = last.s.lastIndexOf('/');
+  if (k < 0 || k === last.s.length - 1) return w;
+  const b = last.s.slice(k + 1);
+  // `/x/A=1` is a command, but `A=1` would read as an assignment (to sudo/env even when quoted)
+  return assignPrefixLen(b) > 0 ? w : litWord(b);
+}
+
+function execName(w: Word): string {
+  return wordValue(baseWord(w));
+}
+
+// --- transparent launchers
+
+interface OptScan {
+  next: number;
+  shorts: string;
+  longs: string[];
+  /** index of the `--` that ended the options, -1 when none */
+  dd: number;
+}
+
+/** getopt-style scan of options starting at i: `arg` are short options taking a value, `longArg` long ones */
+function scanOpts(vals: readonly string[], i: number, arg: string, longArg: readonly string[]): OptScan {
+  let shorts = '';
+  const longs: string[] = [];
+  while (i < vals.length) {
+    const w = vals[i]!;
+    if (w === '--') return { next: i + 1, shorts, longs, dd: i };
+    if (w.length < 2 || w.charAt(0) !== '-') break;
+    if (w.startsWith('--')) {
+      const eq = w.indexOf('=');
+      const name = eq < 0 ? w : w.slice(0, eq);
+      longs.push(name);
+      i += eq < 0 && longArg.includes(name) ? 2 : 1;
+      continue;
+    }
+    let takes = false;
+    for (let j = 1; j < w.length; j++) {
+      const ch = w.charAt(j);
+      shorts += ch;
+      if (arg.includes(ch)) {
+        takes = j === w.length - 1;
+        break;
+      }
+    }
+    i += takes ? 2 : 1;
+  }
+  return { next: i, shorts, longs, dd: -1 };
+}
+
+type Skipper = (vals: readonly string[], i: number) => number;
+
+const opts =
+  (arg: string, longArg: readonly string[] = []): Skipper =>
+  (vals, i) =>
+    scanOpts(vals, i + 1, arg, longArg).next;
+
+const LAUNCHERS = new Map<string, Skipper>([
+  ['nohup', opts('')],
+  ['nice', opts('n', ['--adjustment'])],
+  ['setsid', opts('')],
+  ['stdbuf', opts('ioe', ['--input', '--output', '--error'])],
+  ['time', opts('of', ['--output', '--format'])],
+  [
+    'xargs',
+    opts('aEdILnPs', [
+      '--arg-file',
+      '--delimiter',
+      '--max-args',
+      '--max-procs',
+      '--max-chars',
+      '--process-slot-var',
+    ]),
+  ],
+  ['unbuffer', opts('')],
+  ['chronic', opts('')],
+  ['exec', opts('a')],
+  ['builtin', (_v, i) => i + 1],
+  ['nocorrect', (_v, i) => i + 1],
+  ['noglob', (_v, i) => i + 1],
+  ['busybox', (v, i) => ((v[i + 1] ?? '-').startsWith('-') ? -1 : i + 1)],
+  [
+    'command',
+    (v, i) => {
+      const o = scanOpts(v, i + 1, '', []);
+      // command -v / -V only look the name up
+      return o.shorts.includes('v') || o.shorts.includes('V') ? -1 : o.next;
+    },
+  ],
+  [
+    'timeout',
+    (v, i) => {
+      const o = scanOpts(v, i + 1, 'sk', ['--signal', '--kill-after']);
+      return o.next < v.length ? o.next + 1 : -1; // the duration
+    },
+  ],
+  [
+    'ionice',
+    (v, i) => {
+      const o = scanOpts(v, i + 1, 'cnpPu', ['--class', '--classdata', '--pid', '--pgid', '--uid']);
+      const targetsProcess = /[pPu]/.test(o.shorts) || o.longs.some((l) => l === '--pid' || l === '--pgid' || l === '--uid');
+      return targetsProcess ? -1 : o.next;
+    },
+  ],
+  [
+    'chrt',
+    (v, i) => {
+      const o = scanOpts(v, i + 1, 'TPD', ['--sched-runtime', '--sched-period', '--sched-deadline']);
+      if (o.shorts.includes('p') || o.shorts.includes('m') || o.longs.includes('--pid')) return -1;
+      const prio = v[o.next] ?? '';
+      return prio !== '' && [...prio].every(isDigit) ? o.next + 1 : o.next;
+    },
+  ],
+]);
+
+const PRIV_SPECS: Record<string, { arg: string; modes: string; longArg: readonly string[] }> = {
+  sudo: {
+    arg: 'CDgpRrTtUu',
+    modes: 'elvKV',
+    longArg: [
+      '--user',
+      '--group',
+      '--chdir',
+      '--chroot',
+      '--close-from',
+      '--host',
+      '--prompt',
+      '--role',
+      '--type',
+      '--command-timeout',
+      '--other-user',
+    ],
+  },
+  doas: { arg: 'u', modes: 'LC', longArg: [] },
+  pkexec: { arg: '', modes: '', longArg: ['--user'] },
+};
+
+const SUDO_MODE_LONGS = new Set(['--edit', '--list', '--validate', '--remove-timestamp', '--version', '--help']);
+
+function privEnd(
+  name: string,
+  vals: readonly string[],
+  i: number,
+  assigns: string[],
+): { next: number; keepEnd: number; dd: number } | null {
+  const spec = PRIV_SPECS[name];
+  if (spec === undefined) return null;
+  const o = scanOpts(vals, i + 1, spec.arg, spec.longArg);
+  for (const ch of spec.modes) if (o.shorts.includes(ch)) return null;
+  if (o.longs.some((l) => SUDO_MODE_LONGS.has(l))) return null;
+  let j = o.next;
+  while (j < vals.length) {
+    const nm = assignName(vals[j]!);
+    if (nm === null) break;
+    assigns.push(nm);
+    j++;
+  }
+  return j < vals.length ? { next: j, keepEnd: o.next, dd: o.dd } : null;
+}
+
+function splitWords(s: string): Word[] {
+  const out: Word[] = [];
+  for (const t of new Lexer(s).run()) if (t.t === 'w') out.push(litWord(wordValue(t.w)));
+  return out;
+}
+
+interface Unwrapped {
+  cw: Word[];
+  start: number;
+  privWords: Word[];
+  localPriv: boolean;
+}
+
+function unwrap(cw0: Word[], assigns: string[], ctx: Ctx, st: State): Unwrapped {
+  let cw = cw0;
+  let vals = cw.map(wordValue);
+  const privWords: Word[] = [];
+  let localPriv = false;
+  let splits = 0;
+  let i = 0;
+  while (i < cw.length) {
+    if (ctx.privileged || localPriv) {
+      // Under sudo, NAME=value words (even quoted ones) are environment settings for sudo. The canonical text puts
+      // the sudo prefix right before the command, so treat them the same way here or re-analysis would differ.
+      let j = i;
+      while (j < cw.length && assignName(vals[j]!) !== null) j++;
+      if (j > i && j < cw.length) {
+        for (let q = i; q < j; q++) assigns.push(assignName(vals[q]!)!);
+        i = j;
+        continue;
+      }
+    }
+    const name = execName(cw[i]!);
+    let next: number;
+    if (name in PRIV_SPECS) {
+      const r = privEnd(name, vals, i, assigns);
+      if (r === null) break;
+      privWords.push(baseWord(cw[i]!));
+      // an option-ending `--` is re-inserted only where needed (see joinPriv), so both spellings agree
+      for (let q = i + 1; q < r.keepEnd; q++) if (q !== r.dd) privWords.push(cw[q]!);
+      localPriv = true;
+      next = r.next;
+    } else if (name === 'env') {
+      let j = i + 1;
+      while (j < cw.length) {
+        const v = vals[j]!;
+        if (v === '--') {
+          j++;
+          break;
+        }
+        if (v === '-') {
+          j++;
+          continue;
+        }
+        if (v.length < 2 || v.charAt(0) !== '-') break;
+        let split: string | null = null;
+        let used = 1;
+        if (v === '-S' || v === '--split-string') {
+          split = vals[j + 1] ?? '';
+          used = 2;
+        } else if (v.startsWith('--split-string=')) split = v.slice(15);
+        else if (v.startsWith('-S')) split = v.slice(2);
+        else if (v.startsWith('--')) {
+          j += v === '--unset' || v === '--chdir' ? 2 : 1;
+          continue;
+        } else {
+          const o = scanOpts([v], 0, 'uCP', []);
+          j += o.next > 1 ? 2 : 1;
+          continue;
+        }
+        // env -S splits its argument into words that are processed as if written in place
+        splits++;
+        if (ctx.depth + splits > MAX_DEPTH) {
+          fail(st, DEPTH_REASON);
+          j += used;
+          continue;
+        }
+        cw = [...cw.slice(0, j), ...splitWords(split), ...cw.slice(j + used)];
+        vals = cw.map(wordValue);
+      }
+      while (j < cw.length) {
+        const nm = assignName(vals[j]!);
+        if (nm === null) break;
+        assigns.push(nm);
+        j++;
+      }
+      next = j;
+    } else {
+      const f = LAUNCHERS.get(name);
+      if (f === undefined) break;
+      next = f(vals, i);
+    }
+    if (next < 0 || next >= cw.length) break;
+    i = next;
+  }
+  return { cw, start: i, privWords, localPriv };
+}
+
+// --- wrappers whose argument is itself a script
+
+const SHELLS = new Set(['bash', 'sh', 'zsh', 'dash', 'ksh', 'ash', 'fish', 'mksh', 'yash', 'posh', 'csh', 'tcsh', 'rbash']);
+
+interface Wrapper {
+  script: string;
+  scriptWords: Set<Word>;
+  scriptRedir: Redir | null;
+}
+
+function detectWrapper(core: Word[], exe: string, redirs: Redir[]): Wrapper | null {
+  if (SHELLS.has(exe)) {
+    const vals = core.map(wordValue);
+    const fish = exe === 'fish';
+    let j = 1;
+    let cmd = false;
+    let stdin = false;
+    while (j < vals.length) {
+      const v = vals[j]!;
+      if (v === '--' || v === '-') {
+        j++;
+        break;
+      }
+      if (v.startsWith('--')) {
+        if (v === '--command') {
+          cmd = true;
+          j++;
+          break;
+        }
+        if (v.startsWith('--command=')) return { script: v.slice(10), scriptWords: new Set([core[j]!]), scriptRedir: null };
+        j += v === '--rcfile' || v === '--init-file' || v === '--init-command' ? 2 : 1;
+        continue;
+      }
+      const c0 = v.charAt(0);
+      if ((c0 === '-' || c0 === '+') && v.length > 1) {
+        let takes = 0;
+        for (let q = 1; q < v.length; q++) {
+          const ch = v.charAt(q);
+          if (ch === 'c' && c0 === '-') cmd = true;
+          else if (ch === 's' && c0 === '-') stdin = true;
+          else if (ch === 'o' || ch === 'O' || (fish && ch === 'C')) takes++;
+        }
+        j += 1 + takes;
+        continue;
+      }
+      break;
+    }
+    if (cmd) {
+      const w = core[j];
+      return w === undefined ? null : { script: wordValue(w), scriptWords: new Set([w]), scriptRedir: null };
+    }
+    if (stdin || j >= vals.length) {
+      for (let q = redirs.length - 1; q >= 0; q--) {
+        const r = redirs[q]!;
+        if (r.fd !== '' && r.fd !== '0') continue;
+        if (r.op === '<<<' && r.target !== null) return { script: wordValue(r.target), scriptWords: new Set(), scriptRedir: r };
+        if ((r.op === '<<' || r.op === '<<-') && r.body !== null) return { script: r.body, scriptWords: new Set(), scriptRedir: r };
+      }
+    }
+    return null;
+  }
+  if (exe === 'eval' && core.length > 1) {
+    const args = core.slice(1);
+    return { script: args.map(wordValue).join(' '), scriptWords: new Set(args), scriptRedir: null };
+  }
+  return null;
+}
+
+// --- canonical forms
+
+type Renderer = (w: Word, mode: Mode) => string;
+
+interface Canon {
+  text: string;
+  extras: string[];
+}
+
+function canonicalCore(core: Word[], R: Renderer, plain: boolean, headMode: Mode): Canon {
+  const head = baseWord(core[0]!);
+  const exe = wordValue(head);
+  const args = core.slice(1);
+  const extras: string[] = [];
+  if (exe === 'rm') {
+    let r = false;
+    let f = false;
+    let endOpts = false;
+    const operands: Word[] = [];
+    for (const w of args) {
+      const v = wordValue(w);
+      const isLit = w.segs.every((g) => g.k === 'lit');
+      if (endOpts || !isLit || v.length < 2 || v.charAt(0) !== '-') {
+        operands.push(w);
+      } else if (v === '--') {
+        endOpts = true;
+      } else if (v.startsWith('--')) {
+        const eq = v.indexOf('=');
+        const name = v.slice(2, eq < 0 ? v.length : eq);
+        if (name !== '' && 'recursive'.startsWith(name)) r = true;
+        else if (name !== '' && 'force'.startsWith(name)) f = true;
+      } else {
+        for (let q = 1; q < v.length; q++) {
+          const ch = v.charAt(q);
+          if (ch === 'r' || ch === 'R') r = true;
+          else if (ch === 'f') f = true;
+        }
+      }
+    }
+    const flags = r && f ? '-rf' : r ? '-r' : f ? '-f' : '';
+    const dashDash = operands.some((w) => wordValue(w).startsWith('-')) ? '--' : '';
+    const text = join('rm', flags, dashDash, ...operands.map((w) => R(w, 'arg')));
+    extras.push(join('rm', ...args.map((w) => R(w, 'arg'))));
+    if (!plain) {
+      const normalisedPaths = operands.map((w) =>
+        w.segs.every((g) => g.k === 'lit') ? quoteValue(normalisePath(wordValue(w))) : R(w, 'arg'),
+      );
+      extras.push(join('rm', flags, dashDash, ...normalisedPaths));
+    }
+    return { text, extras };
+  }
+  const text = join(R(head, headMode), ...args.map((w) => R(w, 'arg')));
+  if (exe === 'find') for (const t of findDeleteTargets(args)) extras.push(join('rm', '-rf', R(t, 'arg')));
+  return { text, extras };
+}
+
+function normalisePath(p: string): string {
+  let out = '';
+  for (let i = 0; i < p.length; i++) {
+    const c = p.charAt(i);
+    if (c === '/' && out.endsWith('/')) continue;
+    out += c;
+  }
+  while (out.length > 2 && out.endsWith('/.')) out = out.slice(0, -2);
+  if (out === '/.') out = '/';
+  if (out.length > 1 && out.endsWith('/')) out = out.slice(0, -1);
+  return out;
+}
+
+const FIND_EXEC = new Set(['-exec', '-execdir', '-ok', '-okdir']);
+
+/** start paths of a find that deletes what it finds (-delete, -exec rm …) */
+function findDeleteTargets(args: Word[]): Word[] {
+  const vals = args.map(wordValue);
+  let i = 0;
+  while (i < vals.length) {
+    const v = vals[i]!;
+    if (v === '-H' || v === '-L' || v === '-P' || v.startsWith('-O')) i++;
+    else if (v === '-D') i += 2;
+    else break;
+  }
+  const starts: Word[] = [];
+  while (i < vals.length) {
+    const v = vals[i]!;
+    if ((v.startsWith('-') && v.length > 1) || v === '(' || v === '!' || v === ')' || v === ',') break;
+    starts.push(args[i]!);
+    i++;
+  }
+  let deletes = false;
+  for (let j = i; j < vals.length; j++) {
+    const v = vals[j]!;
+    if (v === '-delete') deletes = true;
+    else if (FIND_EXEC.has(v) && basename(vals[j + 1] ?? '') === 'rm') deletes = true;
+  }
+  if (!deletes) return [];
+  return starts.length > 0 ? starts : [litWord('.')];
+}
+
+const DECLARERS = new Set(['export', 'declare', 'typeset', 'local', 'readonly']);
+
+function analyseCmd(cmd: Cmd, ctx: Ctx, st: State): Item[] {
+  const { words, redirs } = cmd;
+  const assigns: string[] = [];
+  let k = 0;
+  while (k < words.length) {
+    const nm = assignName(words[k]!.raw);
+    if (nm === null) break;
+    assigns.push(nm);
+    k++;
+  }
+  const assignWords = words.slice(0, k);
+  const u = unwrap(words.slice(k), assigns, ctx, st);
+  const core = u.cw.slice(u.start);
+  const exe = core.length > 0 ? execName(core[0]!) : '';
+  if (DECLARERS.has(exe)) {
+    for (const w of core.slice(1)) {
+      const nm = assignName(wordValue(w));
+      if (nm !== null) assigns.push(nm);
+    }
+  }
+  const wrapper = detectWrapper(core, exe, redirs);
+  // a bare `sudo -s` / `sudo -i` is a root shell even though nothing was stripped
+  const privileged = ctx.privileged || u.localPriv || (core.length > 0 && execName(core[0]!) in PRIV_SPECS);
+  const comp: ShellComponent = { raw: cmd.raw, text: '', forms: [], privileged, executable: exe, assignments: assigns };
+  st.comps.push(comp);
+
+  // What the outer shell expands itself runs whether or not the command is a wrapper; the wrapper's script is
+  // analysed below instead, so its substitutions are not counted twice.
+  for (const w of words) if (wrapper === null || !wrapper.scriptWords.has(w)) analyseWordSubs(w, ctx, st);
+  analyseRedirSubs(redirs, wrapper?.scriptRedir ?? null, ctx, st);
+
+  const privText = u.privWords.map((w) => renderWord(w, 'arg', false)).join(' ');
+  let truncated = false;
+  if (wrapper !== null) {
+    if (ctx.depth + 1 > MAX_DEPTH) {
+      fail(st, DEPTH_REASON);
+      truncated = true;
+    } else {
+      let prefix = join(ctx.prefix, privText);
+      if (prefix.length > MAX_PRIV_PREFIX) {
+        fail(st, PREFIX_REASON);
+        prefix = ctx.prefix;
+      }
+      const inner = analyzeScript(wrapper.script, { depth: ctx.depth + 1, prefix, privileged }, st);
+      if (inner.length > 0) {
+        st.dead.add(comp);
+        const outerRedirs = redirs.filter((r) => r !== wrapper.scriptRedir);
+        const rt = renderRedirs(outerRedirs, false);
+        for (const it of inner) {
+          if (it.comp === null) continue;
+          for (const a of assigns) if (!it.comp.assignments.includes(a)) it.comp.assignments.push(a);
+          if (rt !== '') addForm(it.comp, it.comp.text + ' ' + rt);
+        }
+        return inner.map((it) =>
+          it.bare || privText === '' ? it : { ...it, rel: joinPriv(privText, it.dash, it.rel), dash: false },
+        );
+      }
+    }
+  }
+
+  // A wrapper that stays a component (empty script, or too deep) shows its script as one quoted literal, which
+  // re-analyses to the same thing.
+  const scriptRender = (w: Word): string | null =>
+    wrapper !== null && wrapper.scriptWords.has(w) ? (truncated ? "''" : quoteValue(wordValue(w))) : null;
+  const R =
+    (unpriv: boolean): Renderer =>
+    (w, mode) =>
+      scriptRender(w) ?? renderWord(w, mode, unpriv);
+  const V: Renderer = (w) => wordValue(w);
+  const redirText = renderRedirs(redirs, false);
+
+  let rel: string;
+  let unpriv: string;
+  if (core.length === 0) {
+    if (assignWords.length > 0) {
+      rel = assignWords.map((w) => renderWord(w, 'assign', false)).join(' ');
+      unpriv = assignWords.map((w) => renderWord(w, 'assign', true)).join(' ');
+    } else if (redirs.length > 0) {
+      // `> file` on its own still truncates a file; keep the redirection as the text
+      rel = redirText;
+      unpriv = renderRedirs(redirs, true);
+    } else {
+      st.dead.add(comp);
+      return [];
+    }
+    // `sudo A=1` or `sudo > f` would read back as a sudo invocation, so no prefix here
+    comp.text = rel;
+    addForm(comp, comp.text);
+    if (assignWords.length > 0 && redirText !== '') addForm(comp, join(comp.text, redirText));
+    return [{ rel, unpriv, sep: null, comp, dash: false, bare: true }];
+  }
+
+  // After a sudo prefix the head is not in shell command position, and quoting it would not stop sudo from reading
+  // an assignment-looking word as one; render it plainly so re-analysis agrees.
+  const headMode: Mode = privileged && assignPrefixLen(wordValue(core[0]!)) > 0 ? 'arg' : 'cmd';
+  const canon = canonicalCore(core, R(false), false, headMode);
+  const P = join(ctx.prefix, privText);
+  const dashHead = wordValue(baseWord(core[0]!)).startsWith('-');
+  rel = joinPriv(privText, dashHead, canon.text);
+  const dash = privText === '' && dashHead;
+  unpriv = canonicalCore(core, R(true), true, headMode).text;
+  comp.text = joinPriv(ctx.prefix, dash, rel);
+  addForm(comp, comp.text);
+  const variants = [canon.text, ...canon.extras];
+  for (const v of variants) {
+    addForm(comp, joinPriv(P, v.startsWith('-'), v));
+    addForm(comp, v);
+    if (redirText !== '') {
+      addForm(comp, join(joinPriv(P, v.startsWith('-'), v), redirText));
+      addForm(comp, join(v, redirText));
+    }
+  }
+  const plain = canonicalCore(core, V, true, headMode);
+  addForm(comp, plain.text);
+  addForm(comp, joinPriv(P, plain.text.startsWith('-'), plain.text));
+  const asWritten = join(...assignWords.map((w) => renderWord(w, 'assign', false)), ...u.cw.map((w) => R(false)(w, 'arg')));
+  addForm(comp, asWritten);
+  if (redirText !== '') addForm(comp, join(asWritten, redirText));
+  return [{ rel, unpriv, sep: null, comp, dash, bare: false }];
+}

@@ -1,0 +1,206 @@
+import {existsSync, readdirSync, statSync} from 'node:fs'
+import {homedir} from 'node:os'
+import {dirname, join, resolve} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {PolicyError, UsageError} from '../errors.js'
+import {compileFile, type CompiledFile, type CompiledPolicy, type Layer} from './compile.js'
+import {readPolicyFile} from './parse.js'
+import type {Action} from './types.js'
+
+/** Shipped profiles live next to the package: policies/<name>.yaml. */
+export const PROFILES_DIR = fileURLToPath(new URL('../../../policies/', import.meta.url))
+export const DEFAULT_PROFILE = 'standard'
+/** Files in the global folder whose allow rules beat ask / watch / the default (never a deny). */
+export const OVERRIDE_FILES = new Set(['user-overrides.yaml', 'auto-allowed.yaml'])
+
+export interface LoadOptions {
+  /** Folder the call runs in; the project policy is found from its git top level. Default: process.cwd(). */
+  cwd?: string
+  /** Environment: RAMPART_HOME, RAMPART_NO_PROJECT_POLICY, HOME. Default: process.env. */
+  env?: Record<string, string | undefined>
+  /** Replace the built-in profile layer with this one file. */
+  config?: string
+  /** Built-in profile name (default: standard). */
+  profile?: string
+  /** Skip the project policy. */
+  noProject?: boolean
+  /** Skip $RAMPART_HOME/policies (test suites that name their policy file test that file alone). */
+  noGlobal?: boolean
+}
+
+export interface LoadedFile {
+  file: string
+  layer: Layer
+}
+
+export interface PolicySet {
+  /** Every enabled and disabled policy, sorted by priority then load order. */
+  policies: CompiledPolicy[]
+  defaultAction: Action
+  /** The file that set default_action, or undefined when none did (deny). */
+  defaultFrom: string | undefined
+  files: LoadedFile[]
+  compiled: CompiledFile[]
+  /** Non-fatal problems: skipped project policies, ignored project default_action. */
+  warnings: string[]
+  /** The user's home folder, for ~ in paths. */
+  home: string
+  rampartHome: string
+  projectRoot: string | undefined
+  /** Policies in scope for a tool name, memoised: the match.tool check runs once per tool, not per call. */
+  forTool(tool: string): CompiledPolicy[]
+}
+
+export function rampartHome(env: Record<string, string | undefined> = process.env): string {
+  return env.RAMPART_HOME ? resolve(env.RAMPART_HOME) : join(userHome(env), '.rampart')
+}
+
+export function userHome(env: Record<string, string | undefined> = process.env): string {
+  return env.HOME || env.USERPROFILE || homedir()
+}
+
+/** The git top level of `cwd` (the folder holding .git, a folder or a worktree's file), found without running git. */
+export function findProjectRoot(cwd: string): string | undefined {
+  let dir = resolve(cwd)
+  for (;;) {
+    if (existsSync(join(dir, '.git'))) return dir
+    const parent = dirname(dir)
+    if (parent === dir) return undefined
+    dir = parent
+  }
+}
+
+export function listProfiles(): string[] {
+  try {
+    return readdirSync(PROFILES_DIR).filter((f) => f.endsWith('.yaml') && !f.includes('.test.')).map((f) => f.slice(0, -5)).sort()
+  } catch {
+    return []
+  }
+}
+
+export function profilePath(name: string): string {
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(name) || !existsSync(join(PROFILES_DIR, `${name}.yaml`))) {
+    throw new UsageError(`unknown profile '${name}' — use one of: ${listProfiles().join(', ')}`)
+  }
+  return join(PROFILES_DIR, `${name}.yaml`)
+}
+
+const caseInsensitivePaths = process.platform === 'darwin' || process.platform === 'win32'
+
+/**
+ * Load the layered policy (policy.md §1): built-in profile (or --config), the global folder, the project policy.
+ * All or nothing: any invalid file throws a PolicyError and nothing is returned half-loaded.
+ */
+export function loadPolicy(options: LoadOptions = {}): PolicySet {
+  const env = options.env ?? process.env
+  const cwd = resolve(options.cwd ?? process.cwd())
+  const home = userHome(env)
+  const rHome = rampartHome(env)
+  const warnings: string[] = []
+  const compiled: CompiledFile[] = []
+  let order = 0
+  const add = (file: string, layer: Layer): CompiledFile => {
+    const c = compileFile(readPolicyFile(file), {layer, home, caseInsensitivePaths, orderStart: order})
+    order += c.policies.length
+    compiled.push(c)
+    return c
+  }
+
+  if (options.config) {
+    const file = resolve(cwd, options.config)
+    if (!existsSync(file)) throw new UsageError(`--config ${options.config}: no such file — pass the path of a policy YAML file`)
+    add(file, 'config')
+  } else {
+    add(profilePath(options.profile ?? DEFAULT_PROFILE), 'builtin')
+  }
+
+  const globalDir = join(rHome, 'policies')
+  for (const name of options.noGlobal ? [] : listYaml(globalDir)) {
+    add(join(globalDir, name), OVERRIDE_FILES.has(name) ? 'override' : 'global')
+  }
+
+  const noProject = options.noProject === true || isTruthy(env.RAMPART_NO_PROJECT_POLICY)
+  const projectRoot = findProjectRoot(cwd)
+  if (!noProject && projectRoot) {
+    const file = join(projectRoot, '.rampart', 'policy.yaml')
+    if (existsSync(file)) add(file, 'project')
+  }
+
+  // Names: unique across built-in and global layers, a global may replace a built-in, project duplicates are skipped.
+  const byName = new Map<string, CompiledPolicy>()
+  const kept: CompiledPolicy[] = []
+  for (const file of compiled) {
+    for (const policy of file.policies) {
+      const existing = byName.get(policy.name)
+      if (!existing) {
+        byName.set(policy.name, policy)
+        kept.push(policy)
+        continue
+      }
+      if (policy.layer === 'project') {
+        warnings.push(`${policy.pos.file}:${policy.pos.line}:${policy.pos.col}: project policy '${policy.name}' has the name of a policy in ${existing.file} and is skipped — rename it`)
+        continue
+      }
+      if ((existing.layer === 'builtin' || existing.layer === 'config') && (policy.layer === 'global' || policy.layer === 'override')) {
+        policy.replaces = existing.file
+        kept[kept.indexOf(existing)] = policy
+        byName.set(policy.name, policy)
+        continue
+      }
+      throw new PolicyError(policy.pos, `duplicate policy name '${policy.name}', also defined at ${existing.pos.file}:${existing.pos.line}`,
+        'rename one of them; policy names must be unique across the built-in and global policy files')
+    }
+  }
+  kept.sort((a, b) => a.priority - b.priority || a.order - b.order)
+
+  let defaultAction: Action = 'deny'
+  let defaultFrom: string | undefined
+  for (const file of compiled) {
+    if (file.defaultAction === undefined) continue
+    if (file.layer === 'project') {
+      warnings.push(`${file.file}: default_action in a project policy is ignored — project policies can only tighten; set it in $RAMPART_HOME/policies instead`)
+      continue
+    }
+    if (defaultFrom === undefined) {
+      defaultAction = file.defaultAction
+      defaultFrom = file.file
+    }
+  }
+
+  const memo = new Map<string, CompiledPolicy[]>()
+  const forTool = (tool: string): CompiledPolicy[] => {
+    let list = memo.get(tool)
+    if (!list) {
+      list = kept.filter((p) => p.enabled && (!p.match.tool || p.match.tool.test(tool)))
+      memo.set(tool, list)
+    }
+    return list
+  }
+
+  return {
+    policies: kept,
+    defaultAction,
+    defaultFrom,
+    files: compiled.map((c) => ({file: c.file, layer: c.layer})),
+    compiled,
+    warnings,
+    home,
+    rampartHome: rHome,
+    projectRoot,
+    forTool,
+  }
+}
+
+function listYaml(dir: string): string[] {
+  try {
+    if (!statSync(dir).isDirectory()) return []
+    return readdirSync(dir).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml')).sort()
+  } catch {
+    return []
+  }
+}
+
+function isTruthy(value: string | undefined): boolean {
+  return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false'
+}

@@ -1,0 +1,77 @@
+import fc from 'fast-check'
+import micromatch from 'micromatch'
+import {describe, expect, it} from 'vitest'
+
+import {compileCommandGlob, compilePathGlobSet, countGlobstars} from '../../../src/core/engine/glob.js'
+
+const cmd = (pattern: string, input: string) => compileCommandGlob(pattern).test(input)
+
+describe('command globs (§3.1)', () => {
+  it.each([
+    ['git *', 'git push origin feature/x', true],
+    ['kubectl * -n production', 'kubectl apply -f k8s/x.yaml -n production', true],
+    ['kubectl * -n production', 'kubectl apply -n production -f x', false],
+    ['rm -rf /', 'rm -rf /', true],
+    ['rm -rf /', 'rm -rf /tmp', false],
+    ['*--env=production*', 'deploy --env=production --yes', true],
+    ['npm ?nstall *', 'npm install x', true],
+    ['git [!p]ull', 'git pull', false],
+    ['git [a-z]ull', 'git pull', true],
+    ['rm -r* /\\*', 'rm -rf /*', true],
+    ['rm -r* /\\*', 'rm -rf /tmp', false],
+    ['*.pub', 'x.pub.bak', false],
+    ['a**b', 'a/x y/b', true],
+    ['', '', true],
+    ['*', '', true],
+  ])('%j vs %j → %s', (pattern, input, want) => {
+    expect(cmd(pattern, input)).toBe(want)
+  })
+
+  it('counts ** groups', () => {
+    expect(countGlobstars('a/**/b/**')).toBe(2)
+    expect(countGlobstars('***')).toBe(1)
+    expect(countGlobstars('a\\**')).toBe(0)
+  })
+
+  it('agrees with a regex translation on random inputs', () => {
+    const toRegex = (p: string) => new RegExp('^' + p.split('').map((c) => (c === '*' ? '[\\s\\S]*' : c === '?' ? '[\\s\\S]' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('') + '$')
+    fc.assert(fc.property(
+      fc.stringMatching(/^[ab*? ]{0,8}$/), fc.stringMatching(/^[ab /]{0,12}$/),
+      (pattern, input) => cmd(pattern, input) === toRegex(pattern).test(input),
+    ), {numRuns: 2000})
+  })
+
+  it('stays fast on adversarial patterns and 8 KB inputs', () => {
+    const g = compileCommandGlob('*a*a*a*a*a*a*a*a*b')
+    const input = 'a'.repeat(8192)
+    const t = performance.now()
+    expect(g.test(input)).toBe(false)
+    expect(performance.now() - t).toBeLessThan(500)
+  })
+})
+
+describe('path globs (§3.2)', () => {
+  const set = (patterns: string[]) => compilePathGlobSet(patterns, {home: '/home/u'})
+  it.each([
+    [['~/.ssh/**'], '/home/u/.ssh/id_rsa', true],
+    [['**/.env'], '/repo/.env', true],
+    [['**/.env'], '/.env', true],
+    [['/tmp/*'], '/tmp/a/b', false],
+    [['/tmp/**'], '/tmp/a/b', true],
+    [['*.pem'], '/etc/ssl/x.pem', true],
+    [['.rampart/**'], '/repo/.rampart/policy.yaml', true],
+    [['$HOME/.aws/**'], '/home/u/.aws/credentials', true],
+  ])('%j vs %j → %s', (patterns, input, want) => {
+    expect(set(patterns).test(input)).toBe(want)
+  })
+
+  it('agrees with micromatch on absolute patterns', () => {
+    fc.assert(fc.property(
+      fc.stringMatching(/^\/[ab*/]{0,8}$/), fc.stringMatching(/^\/[ab/]{0,10}$/),
+      (pattern, input) => {
+        if (countGlobstars(pattern) > 2) return true
+        return set([pattern]).test(input) === micromatch.isMatch(input, pattern, {dot: true})
+      },
+    ), {numRuns: 1000})
+  })
+})
