@@ -39,6 +39,23 @@ function compileTypeScript() {
   }
 }
 
+// Shipped profiles, parsed and validated now so that start-up needs no YAML parser (src/core/policy/load.ts).
+async function writeProfileSnapshots() {
+  const {readdirSync} = await import('node:fs')
+  const {parsePolicyText, snapshotOf} = await import('../dist/core/policy/parse.js')
+  const {compileFile} = await import('../dist/core/policy/compile.js')
+  const {sha256} = await import('../dist/core/policy/load.js')
+  mkdirSync(join(root, 'dist/profiles'), {recursive: true})
+  for (const name of readdirSync(join(root, 'policies'))) {
+    if (!name.endsWith('.yaml') || name.includes('.test.')) continue
+    const file = join(root, 'policies', name)
+    const text = readFileSync(file, 'utf8')
+    const parsed = parsePolicyText(text, file)
+    compileFile(parsed, {layer: 'builtin', home: '/home/user', caseInsensitivePaths: false, orderStart: 0})
+    writeFileSync(join(root, 'dist/profiles', name.replace(/\.yaml$/, '.json')), JSON.stringify(snapshotOf(parsed, sha256(text))))
+  }
+}
+
 async function writeManifest() {
   const {Plugin} = await import('@oclif/core')
   const plugin = new Plugin({root, type: 'core', ignoreManifest: true, errorOnManifestCreate: true, isRoot: true})
@@ -54,5 +71,6 @@ const validator = generateValidator()
 compileTypeScript()
 mkdirSync(join(root, 'dist/core/policy'), {recursive: true})
 copyFileSync(validator, join(root, 'dist/core/policy/validate.generated.js'))
+await writeProfileSnapshots()
 const count = await writeManifest()
 console.log(`rampart build: dist/ compiled, validator precompiled, oclif.manifest.json lists ${count} command(s)`)

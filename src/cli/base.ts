@@ -1,6 +1,7 @@
 import {Command, Flags} from '@oclif/core'
 
-import {ExitCode, oneLine, RampartError, type ExitCodeValue} from '../core/errors.js'
+import {ExitCode, RampartError, UsageError, type ExitCodeValue} from '../core/errors.js'
+import {reportError} from './output.js'
 
 export const EXIT_CODES_HELP = `Exit codes: 0 allowed (allow/watch) or success, 1 a check failed, 2 usage error, 3 denied,
 4 needs approval (ask), 5 invalid policy or config file, 70 internal error.`
@@ -26,29 +27,14 @@ export abstract class BaseCommand extends Command {
     await super.finally(error)
   }
 
-  protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+  protected override async catch(error: Error & {oclif?: {exit?: number}}): Promise<unknown> {
     // oclif's own parse errors (unknown flag, missing argument) are usage errors: exit 2
     if (!(error instanceof RampartError) && error.oclif?.exit !== undefined) {
-      const code = error.oclif.exit === 0 ? 0 : ExitCode.usage
-      if (code === 0) throw error
-      this.report(oneLine(error.message), code)
+      if (error.oclif.exit === 0) throw error
+      process.exitCode = reportError(new UsageError(error.message), this.jsonEnabled())
       return undefined
     }
-    if (error instanceof RampartError) {
-      this.report(error.message, error.exitCode)
-      return undefined
-    }
-    const detail = process.env.RAMPART_DEBUG === '1' ? `\n${error.stack ?? ''}` : ''
-    this.report(`internal error: ${oneLine(error.message)} — this is a bug in Rampart; rerun with RAMPART_DEBUG=1 and report the output${detail}`, ExitCode.internal)
+    process.exitCode = reportError(error, this.jsonEnabled())
     return undefined
-  }
-
-  private report(message: string, code: number): void {
-    if (this.jsonEnabled()) {
-      process.stdout.write(JSON.stringify({error: {message, exit_code: code}}) + '\n')
-    } else {
-      process.stderr.write(`rampart: ${message}\n`)
-    }
-    process.exitCode = code
   }
 }

@@ -1,12 +1,10 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand, EXIT_CODES_HELP, policyFlags} from '../cli/base.js'
-import {ACTION_COLOR, displayPath, paint} from '../cli/format.js'
-import {callFromTarget} from '../core/engine/call.js'
-import {evaluate, type Decision} from '../core/engine/evaluate.js'
+import {dryRun, printDryRun} from '../cli/dry-run.js'
+import {displayPath, paint} from '../cli/format.js'
+import type {Decision} from '../core/engine/evaluate.js'
 import {ExitCode, UsageError} from '../core/errors.js'
-import {loadPolicy} from '../core/policy/load.js'
-import {detectHeadless, detectSession} from '../core/session/detect.js'
 import {findSuiteTargets, isSuiteArgument, runSuites, type SuiteReport} from '../core/testing/suite.js'
 
 export default class Test extends BaseCommand {
@@ -66,37 +64,20 @@ ${EXIT_CODES_HELP}`
       throw new UsageError(`expected one command but got ${args.length} arguments — quote the whole command: rampart test "${args.join(' ')}"`)
     }
 
-    const target = args[0] as string
-    const policy = loadPolicy(loadOptions)
-    const session = flags.session ?? detectSession(cwd).id
-    const headless = flags.headless ?? detectHeadless()
-    const call = callFromTarget(flags.tool, target, {agent: flags.agent, session, cwd})
-    const decision = evaluate(policy, call, {headless})
-    if (!this.jsonEnabled()) {
-      for (const w of policy.warnings) process.stderr.write(`rampart: warning: ${w}\n`)
-      this.printDecision(decision, cwd)
-    }
-    this.exitCode = decision.action === 'deny' ? ExitCode.denied : decision.action === 'ask' ? ExitCode.ask : ExitCode.ok
-    return decision
-  }
-
-  private printDecision(d: Decision, cwd: string): void {
-    const lines = [`Decision: ${paint(d.action, ACTION_COLOR[d.action] ?? 0)}`]
-    if (d.decided_by) {
-      lines.push(`Matched:  ${d.decided_by.policy} (${displayPath(d.decided_by.file, cwd)}:${d.decided_by.line}, rule ${d.decided_by.rule})`)
-    } else {
-      lines.push('Matched:  no rule (default action)')
-    }
-    lines.push(`Message:  ${d.message}`)
-    if (d.session) lines.push(`Session:  ${d.session}`)
-    const others = d.matched_rules.filter((r) => r !== d.decided_by && (r.policy !== d.decided_by?.policy || r.rule !== d.decided_by.rule))
-    if (others.length > 0) lines.push(`Also:     ${others.map((r) => `${r.policy} → ${r.action}`).join(', ')}`)
-    for (const n of d.notes) lines.push(`Note:     ${n}`)
-    if (d.suggestions.length > 0) {
-      lines.push('', d.suggestions[0]?.startsWith('#') ? 'No allow suggestion:' : 'To allow this, run:')
-      for (const s of d.suggestions) lines.push(`  ${s.replace(/^# no allow suggestion: /, '')}`)
-    }
-    this.log(lines.join('\n'))
+    const result = dryRun({
+      target: args[0] as string,
+      tool: flags.tool,
+      agent: flags.agent,
+      session: flags.session,
+      headless: flags.headless,
+      cwd,
+      config: flags.config,
+      profile: flags.profile,
+      noProject: flags['no-project'],
+    })
+    if (!this.jsonEnabled()) printDryRun(result, false, cwd)
+    this.exitCode = result.exitCode
+    return result.decision
   }
 
   private printSuite(report: SuiteReport, verbose: boolean): void {

@@ -1,4 +1,4 @@
-import picomatch from 'picomatch'
+import {picomatch} from '../lazy.js'
 
 /**
  * Command globs (policy.md §3.1): `*` and `**` match any run of characters including `/` and spaces, `?` one
@@ -169,16 +169,26 @@ export interface GlobSet {
   find(input: string): string | undefined
 }
 
+/** Compiled on first use: a call only pays for the rules of the tools it reaches. */
 export function compileCommandGlobSet(patterns: readonly string[]): GlobSet {
-  const globs = patterns.map(compileCommandGlob)
-  const matchAll = globs.some((g) => g.source.length > 0 && /^\*+$/.test(g.source))
+  let globs: CommandGlob[] | undefined
+  let matchAll = false
+  const compiled = (): CommandGlob[] => {
+    if (!globs) {
+      globs = patterns.map(compileCommandGlob)
+      matchAll = patterns.some((p) => p.length > 0 && /^\*+$/.test(p))
+    }
+    return globs
+  }
   return {
     sources: patterns,
-    test: matchAll ? () => true : (input) => {
-      for (const g of globs) if (g.test(input)) return true
+    test: (input) => {
+      const list = compiled()
+      if (matchAll) return true
+      for (const g of list) if (g.test(input)) return true
       return false
     },
-    find: (input) => globs.find((g) => g.test(input))?.source,
+    find: (input) => compiled().find((g) => g.test(input))?.source,
   }
 }
 
@@ -206,18 +216,21 @@ export function normalisePathPattern(pattern: string, home: string): string {
 }
 
 export function compilePathGlobSet(patterns: readonly string[], options: PathGlobOptions): GlobSet {
-  const compiled = patterns.map((source) => {
-    const normalised = normalisePathPattern(source, options.home)
-    const base = !normalised.includes('/')
-    const matcher = picomatch(normalised, {dot: true, basename: base, nocase: options.caseInsensitive ?? false})
-    return {source, matcher}
-  })
+  let matchers: Array<{source: string; matcher: (input: string) => boolean}> | undefined
+  const compiled = () => {
+    matchers ??= patterns.map((source) => {
+      const normalised = normalisePathPattern(source, options.home)
+      const base = !normalised.includes('/')
+      return {source, matcher: picomatch()(normalised, {dot: true, basename: base, nocase: options.caseInsensitive ?? false})}
+    })
+    return matchers
+  }
   return {
     sources: patterns,
     test: (input) => {
-      for (const c of compiled) if (c.matcher(input)) return true
+      for (const c of compiled()) if (c.matcher(input)) return true
       return false
     },
-    find: (input) => compiled.find((c) => c.matcher(input))?.source,
+    find: (input) => compiled().find((c) => c.matcher(input))?.source,
   }
 }

@@ -48,9 +48,14 @@ export interface CommandAnalysis {
 
 const MAX_DEPTH = 8;
 const MAX_COMPONENTS = 2000;
-// A privilege prefix is copied into every component of the wrapped script; an unbounded one would make the output
-// quadratic in the input. Real sudo invocations are far shorter than this.
+// A privilege prefix is copied into every component of the wrapped script, so a long prefix over many components
+// would make the output quadratic in the input. Real commands stay far below both bounds.
 const MAX_PRIV_PREFIX = 512;
+const PREFIX_BUDGET_BASE = 65536;
+const PREFIX_BUDGET_PER_CHAR = 8;
+// `env -S` re-splits a string into words; a fixed cap (not tied to depth) keeps the work linear and the truncated
+// rendering identical on re-analysis.
+const MAX_ENV_SPLITS = 8;
 
 const DEPTH_REASON = `command nesting deeper than ${MAX_DEPTH} levels (wrappers/substitutions) cannot be analysed`;
 const COUNT_REASON = `command has more than ${MAX_COMPONENTS} components`;
@@ -59,10 +64,15 @@ const PREFIX_REASON = 'privilege-escalation prefix too long to analyse';
 export function analyzeCommand(command: string): CommandAnalysis {
   const input = typeof command === 'string' ? command : String(command);
   try {
-    const st: State = { comps: [], dead: new Set(), fail: null };
+    const st: State = {
+      budget: PREFIX_BUDGET_BASE + PREFIX_BUDGET_PER_CHAR * input.length,
+      comps: [],
+      live: 0,
+      dead: new Set(),
+      fail: null,
+    };
     const items = analyzeScript(sanitize(input), { depth: 0, prefix: '', privileged: false }, st);
-    const components = st.comps.filter((c) => !st.dead.has(c));
-    if (components.length > MAX_COMPONENTS) fail(st, COUNT_REASON);
+    const components = st.dead.size === 0 ? st.comps : st.comps.filter((c) => !st.dead.has(c));
     const assignments: string[] = [];
     const seen = new Set<string>();
     for (const c of components) {
@@ -588,6 +598,8 @@ class Lexer {
   private i = 0;
   private readonly toks: Tok[] = [];
   private pending: Redir[] = [];
+  /** after one failed `((` probe the rest is treated as subshells, so repeated probes cannot go quadratic */
+  private noArith = false;
 
   constructor(private readonly s: string) {
     this.n = s.length;
@@ -645,9 +657,13 @@ class Lexer {
 
   /** `(( … ))` arithmetic command; false when it is really nested subshells */
   private arith(): boolean {
+    if (this.noArith) return false;
     const i = this.i;
     const j = findClose(this.s, i + 1, ')');
-    if (j < 0 || this.s.charAt(j - 1) !== ')' || j - 1 <= i + 1) return false;
+    if (j < 0 || this.s.charAt(j - 1) !== ')' || j - 1 <= i + 1) {
+      this.noArith = true;
+      return false;
+    }
     this.toks.push({ t: 'arith', body: this.s.slice(i + 2, j - 1), start: i, end: j + 1 });
     this.i = j + 1;
     return true;
@@ -1142,7 +1158,11 @@ interface Ctx {
 }
 
 interface State {
+  /** characters of privilege prefix we may still copy into components before failing closed */
+  budget: number;
   comps: ShellComponent[];
+  /** stored components not replaced by their script */
+  live: number;
   /** placeholders of wrappers that were replaced by their script */
   dead: Set<ShellComponent>;
   fail: string | null;
@@ -1162,6 +1182,13 @@ interface Item {
 
 function fail(st: State, reason: string): void {
   if (st.fail === null) st.fail = reason;
+}
+
+function spend(st: State, chars: number): boolean {
+  st.budget -= chars;
+  if (st.budget >= 0) return true;
+  fail(st, PREFIX_REASON);
+  return false;
 }
 
 function analyzeScript(src: string, ctx: Ctx, st: State): Item[] {
@@ -1362,27 +1389,26 @@ const LAUNCHERS = new Map<string, Skipper>([
   ],
 ]);
 
-const PRIV_SPECS: Record<string, { arg: string; modes: string; longArg: readonly string[] }> = {
-  sudo: {
-    arg: 'CDgpRrTtUu',
-    modes: 'elvKV',
-    longArg: [
-      '--user',
-      '--group',
-      '--chdir',
-      '--chroot',
-      '--close-from',
-      '--host',
-      '--prompt',
-      '--role',
-      '--type',
-      '--command-timeout',
-      '--other-user',
-    ],
-  },
-  doas: { arg: 'u', modes: 'LC', longArg: [] },
-  pkexec: { arg: '', modes: '', longArg: ['--user'] },
-};
+const SUDO_LONG_ARGS = [
+  '--user',
+  '--group',
+  '--chdir',
+  '--chroot',
+  '--close-from',
+  '--host',
+  '--prompt',
+  '--role',
+  '--type',
+  '--command-timeout',
+  '--other-user',
+];
+
+/** arg: short options taking a value; modes: options meaning "no command is run" (-l, -e, …) */
+const PRIV_SPECS = new Map<string, { arg: string; modes: string; longArg: readonly string[] }>([
+  ['sudo', { arg: 'CDgpRrTtUu', modes: 'elvKV', longArg: SUDO_LONG_ARGS }],
+  ['doas', { arg: 'u', modes: 'LC', longArg: [] }],
+  ['pkexec', { arg: '', modes: '', longArg: ['--user'] }],
+]);
 
 const SUDO_MODE_LONGS = new Set(['--edit', '--list', '--validate', '--remove-timestamp', '--version', '--help']);
 
@@ -1392,7 +1418,7 @@ function privEnd(
   i: number,
   assigns: string[],
 ): { next: number; keepEnd: number; dd: number } | null {
-  const spec = PRIV_SPECS[name];
+  const spec = PRIV_SPECS.get(name);
   if (spec === undefined) return null;
   const o = scanOpts(vals, i + 1, spec.arg, spec.longArg);
   for (const ch of spec.modes) if (o.shorts.includes(ch)) return null;
@@ -1441,7 +1467,7 @@ function unwrap(cw0: Word[], assigns: string[], ctx: Ctx, st: State): Unwrapped 
     }
     const name = execName(cw[i]!);
     let next: number;
-    if (name in PRIV_SPECS) {
+    if (PRIV_SPECS.has(name)) {
       const r = privEnd(name, vals, i, assigns);
       if (r === null) break;
       privWords.push(baseWord(cw[i]!));
@@ -1478,11 +1504,9 @@ function unwrap(cw0: Word[], assigns: string[], ctx: Ctx, st: State): Unwrapped 
           continue;
         }
         // env -S splits its argument into words that are processed as if written in place
-        splits++;
-        if (ctx.depth + splits > MAX_DEPTH) {
+        if (++splits > MAX_ENV_SPLITS) {
           fail(st, DEPTH_REASON);
-          j += used;
-          continue;
+          return { cw: cw.slice(0, i + 1), start: i, privWords, localPriv };
         }
         cw = [...cw.slice(0, j), ...splitWords(split), ...cw.slice(j + used)];
         vals = cw.map(wordValue);
@@ -1582,10 +1606,14 @@ interface Canon {
   extras: string[];
 }
 
-function canonicalCore(core: Word[], R: Renderer, plain: boolean, headMode: Mode): Canon {
-  const head = baseWord(core[0]!);
+function isLitWord(w: Word): boolean {
+  for (const g of w.segs) if (g.k !== 'lit') return false;
+  return true;
+}
+
+/** `head` is the executable word already reduced to its basename */
+function canonicalCore(head: Word, args: Word[], R: Renderer, withExtras: boolean, headMode: Mode): Canon {
   const exe = wordValue(head);
-  const args = core.slice(1);
   const extras: string[] = [];
   if (exe === 'rm') {
     let r = false;
@@ -1594,14 +1622,14 @@ function canonicalCore(core: Word[], R: Renderer, plain: boolean, headMode: Mode
     const operands: Word[] = [];
     for (const w of args) {
       const v = wordValue(w);
-      const isLit = w.segs.every((g) => g.k === 'lit');
-      if (endOpts || !isLit || v.length < 2 || v.charAt(0) !== '-') {
+      if (endOpts || v.length < 2 || v.charAt(0) !== '-' || !isLitWord(w)) {
         operands.push(w);
       } else if (v === '--') {
         endOpts = true;
       } else if (v.startsWith('--')) {
         const eq = v.indexOf('=');
         const name = v.slice(2, eq < 0 ? v.length : eq);
+        // GNU getopt accepts unambiguous prefixes (`--rec`, `--forc`)
         if (name !== '' && 'recursive'.startsWith(name)) r = true;
         else if (name !== '' && 'force'.startsWith(name)) f = true;
       } else {
@@ -1613,19 +1641,21 @@ function canonicalCore(core: Word[], R: Renderer, plain: boolean, headMode: Mode
       }
     }
     const flags = r && f ? '-rf' : r ? '-r' : f ? '-f' : '';
+    // an operand that looks like an option needs `--`, or re-analysis would read it as flags
     const dashDash = operands.some((w) => wordValue(w).startsWith('-')) ? '--' : '';
     const text = join('rm', flags, dashDash, ...operands.map((w) => R(w, 'arg')));
-    extras.push(join('rm', ...args.map((w) => R(w, 'arg'))));
-    if (!plain) {
+    if (withExtras) {
+      extras.push(join('rm', ...args.map((w) => R(w, 'arg'))));
       const normalisedPaths = operands.map((w) =>
-        w.segs.every((g) => g.k === 'lit') ? quoteValue(normalisePath(wordValue(w))) : R(w, 'arg'),
+        isLitWord(w) ? quoteValue(normalisePath(wordValue(w))) : R(w, 'arg'),
       );
       extras.push(join('rm', flags, dashDash, ...normalisedPaths));
     }
     return { text, extras };
   }
-  const text = join(R(head, headMode), ...args.map((w) => R(w, 'arg')));
-  if (exe === 'find') for (const t of findDeleteTargets(args)) extras.push(join('rm', '-rf', R(t, 'arg')));
+  let text = R(head, headMode);
+  for (const w of args) text += ' ' + R(w, 'arg');
+  if (withExtras && exe === 'find') for (const t of findDeleteTargets(args)) extras.push(join('rm', '-rf', R(t, 'arg')));
   return { text, extras };
 }
 
@@ -1673,6 +1703,17 @@ function findDeleteTargets(args: Word[]): Word[] {
 
 const DECLARERS = new Set(['export', 'declare', 'typeset', 'local', 'readonly']);
 
+function hasSubs(words: Word[]): boolean {
+  for (const w of words) for (const g of w.segs) if (g.k === 'sub') return true;
+  return false;
+}
+
+/** rendering would differ from the bare values (quoting, escapes, substitutions) */
+function differsFromValues(words: Word[]): boolean {
+  for (const w of words) if (w.quoted || !isLitWord(w)) return true;
+  return false;
+}
+
 function analyseCmd(cmd: Cmd, ctx: Ctx, st: State): Item[] {
   const { words, redirs } = cmd;
   const assigns: string[] = [];
@@ -1683,28 +1724,40 @@ function analyseCmd(cmd: Cmd, ctx: Ctx, st: State): Item[] {
     assigns.push(nm);
     k++;
   }
-  const assignWords = words.slice(0, k);
-  const u = unwrap(words.slice(k), assigns, ctx, st);
-  const core = u.cw.slice(u.start);
-  const exe = core.length > 0 ? execName(core[0]!) : '';
+  const assignWords = k === 0 ? [] : words.slice(0, k);
+  const u = unwrap(k === 0 ? words : words.slice(k), assigns, ctx, st);
+  const core = u.start === 0 ? u.cw : u.cw.slice(u.start);
+  const head = core.length > 0 ? baseWord(core[0]!) : null;
+  const exe = head === null ? '' : wordValue(head);
   if (DECLARERS.has(exe)) {
-    for (const w of core.slice(1)) {
-      const nm = assignName(wordValue(w));
+    for (let q = 1; q < core.length; q++) {
+      const nm = assignName(wordValue(core[q]!));
       if (nm !== null) assigns.push(nm);
     }
   }
   const wrapper = detectWrapper(core, exe, redirs);
   // a bare `sudo -s` / `sudo -i` is a root shell even though nothing was stripped
-  const privileged = ctx.privileged || u.localPriv || (core.length > 0 && execName(core[0]!) in PRIV_SPECS);
+  const privileged = ctx.privileged || u.localPriv || PRIV_SPECS.has(exe);
   const comp: ShellComponent = { raw: cmd.raw, text: '', forms: [], privileged, executable: exe, assignments: assigns };
-  st.comps.push(comp);
+  // Past the limit the analysis is already failed closed; keep rendering (for `normalized`) but stop collecting.
+  const store = st.live <= MAX_COMPONENTS;
+  if (store) {
+    st.comps.push(comp);
+    st.live++;
+    if (st.live > MAX_COMPONENTS) fail(st, COUNT_REASON);
+  }
+  const drop = (): void => {
+    if (!store) return;
+    st.dead.add(comp);
+    st.live--;
+  };
 
   // What the outer shell expands itself runs whether or not the command is a wrapper; the wrapper's script is
   // analysed below instead, so its substitutions are not counted twice.
   for (const w of words) if (wrapper === null || !wrapper.scriptWords.has(w)) analyseWordSubs(w, ctx, st);
   analyseRedirSubs(redirs, wrapper?.scriptRedir ?? null, ctx, st);
 
-  const privText = u.privWords.map((w) => renderWord(w, 'arg', false)).join(' ');
+  const privText = u.privWords.length === 0 ? '' : u.privWords.map((w) => renderWord(w, 'arg', false)).join(' ');
   let truncated = false;
   if (wrapper !== null) {
     if (ctx.depth + 1 > MAX_DEPTH) {
@@ -1718,35 +1771,26 @@ function analyseCmd(cmd: Cmd, ctx: Ctx, st: State): Item[] {
       }
       const inner = analyzeScript(wrapper.script, { depth: ctx.depth + 1, prefix, privileged }, st);
       if (inner.length > 0) {
-        st.dead.add(comp);
-        const outerRedirs = redirs.filter((r) => r !== wrapper.scriptRedir);
-        const rt = renderRedirs(outerRedirs, false);
+        drop();
+        const rt = renderRedirs(
+          redirs.filter((r) => r !== wrapper.scriptRedir),
+          false,
+        );
         for (const it of inner) {
           if (it.comp === null) continue;
           for (const a of assigns) if (!it.comp.assignments.includes(a)) it.comp.assignments.push(a);
           if (rt !== '') addForm(it.comp, it.comp.text + ' ' + rt);
         }
-        return inner.map((it) =>
-          it.bare || privText === '' ? it : { ...it, rel: joinPriv(privText, it.dash, it.rel), dash: false },
-        );
+        if (privText === '' || !spend(st, (privText.length + 1) * inner.length)) return inner;
+        return inner.map((it) => (it.bare ? it : { ...it, rel: joinPriv(privText, it.dash, it.rel), dash: false }));
       }
     }
   }
 
-  // A wrapper that stays a component (empty script, or too deep) shows its script as one quoted literal, which
-  // re-analyses to the same thing.
-  const scriptRender = (w: Word): string | null =>
-    wrapper !== null && wrapper.scriptWords.has(w) ? (truncated ? "''" : quoteValue(wordValue(w))) : null;
-  const R =
-    (unpriv: boolean): Renderer =>
-    (w, mode) =>
-      scriptRender(w) ?? renderWord(w, mode, unpriv);
-  const V: Renderer = (w) => wordValue(w);
-  const redirText = renderRedirs(redirs, false);
-
-  let rel: string;
-  let unpriv: string;
-  if (core.length === 0) {
+  const redirText = redirs.length === 0 ? '' : renderRedirs(redirs, false);
+  if (head === null) {
+    let rel: string;
+    let unpriv: string;
     if (assignWords.length > 0) {
       rel = assignWords.map((w) => renderWord(w, 'assign', false)).join(' ');
       unpriv = assignWords.map((w) => renderWord(w, 'assign', true)).join(' ');
@@ -1755,41 +1799,69 @@ function analyseCmd(cmd: Cmd, ctx: Ctx, st: State): Item[] {
       rel = redirText;
       unpriv = renderRedirs(redirs, true);
     } else {
-      st.dead.add(comp);
+      drop();
       return [];
     }
     // `sudo A=1` or `sudo > f` would read back as a sudo invocation, so no prefix here
     comp.text = rel;
-    addForm(comp, comp.text);
-    if (assignWords.length > 0 && redirText !== '') addForm(comp, join(comp.text, redirText));
+    comp.forms.push(rel);
+    if (assignWords.length > 0 && redirText !== '') addForm(comp, rel + ' ' + redirText);
     return [{ rel, unpriv, sep: null, comp, dash: false, bare: true }];
   }
 
+  // A wrapper that stays a component (empty script, or too deep) shows its script as one quoted literal, which
+  // re-analyses to the same thing.
+  const scripted = wrapper !== null && wrapper.scriptWords.size > 0;
+  const scriptText = (w: Word): string => (truncated ? "''" : quoteValue(wordValue(w)));
+  const R0: Renderer = scripted
+    ? (w, mode) => (wrapper.scriptWords.has(w) ? scriptText(w) : renderWord(w, mode, false))
+    : (w, mode) => renderWord(w, mode, false);
+
+  const args = core.slice(1);
   // After a sudo prefix the head is not in shell command position, and quoting it would not stop sudo from reading
   // an assignment-looking word as one; render it plainly so re-analysis agrees.
-  const headMode: Mode = privileged && assignPrefixLen(wordValue(core[0]!)) > 0 ? 'arg' : 'cmd';
-  const canon = canonicalCore(core, R(false), false, headMode);
-  const P = join(ctx.prefix, privText);
-  const dashHead = wordValue(baseWord(core[0]!)).startsWith('-');
-  rel = joinPriv(privText, dashHead, canon.text);
+  const headMode: Mode = privileged && assignPrefixLen(exe) > 0 ? 'arg' : 'cmd';
+  const canon = canonicalCore(head, args, R0, store, headMode);
+  const dashHead = exe.startsWith('-');
+  const rel = joinPriv(privText, dashHead, canon.text);
   const dash = privText === '' && dashHead;
-  unpriv = canonicalCore(core, R(true), true, headMode).text;
-  comp.text = joinPriv(ctx.prefix, dash, rel);
-  addForm(comp, comp.text);
-  const variants = [canon.text, ...canon.extras];
-  for (const v of variants) {
-    addForm(comp, joinPriv(P, v.startsWith('-'), v));
+  let unpriv = canon.text;
+  if (hasSubs(core)) {
+    const R1: Renderer = scripted
+      ? (w, mode) => (wrapper.scriptWords.has(w) ? scriptText(w) : renderWord(w, mode, true))
+      : (w, mode) => renderWord(w, mode, true);
+    unpriv = canonicalCore(head, args, R1, false, headMode).text;
+  }
+  comp.text = ctx.prefix !== '' && spend(st, ctx.prefix.length) ? joinPriv(ctx.prefix, dash, rel) : rel;
+  comp.forms.push(comp.text);
+  if (!store) return [{ rel, unpriv, sep: null, comp, dash, bare: false }];
+
+  const P = join(ctx.prefix, privText);
+  const addVariant = (v: string): void => {
+    const full = joinPriv(P, v.startsWith('-'), v);
+    addForm(comp, full);
     addForm(comp, v);
     if (redirText !== '') {
-      addForm(comp, join(joinPriv(P, v.startsWith('-'), v), redirText));
-      addForm(comp, join(v, redirText));
+      addForm(comp, full + ' ' + redirText);
+      addForm(comp, v + ' ' + redirText);
     }
+  };
+  addVariant(canon.text);
+  for (const v of canon.extras) addVariant(v);
+  if (differsFromValues(core)) {
+    // unquoted spelling, so that globs such as `rm -rf /my*` still meet `rm -rf '/my dir'`
+    const plain = canonicalCore(head, args, (w) => wordValue(w), false, headMode).text;
+    addForm(comp, plain);
+    addForm(comp, joinPriv(P, plain.startsWith('-'), plain));
   }
-  const plain = canonicalCore(core, V, true, headMode);
-  addForm(comp, plain.text);
-  addForm(comp, joinPriv(P, plain.text.startsWith('-'), plain.text));
-  const asWritten = join(...assignWords.map((w) => renderWord(w, 'assign', false)), ...u.cw.map((w) => R(false)(w, 'arg')));
-  addForm(comp, asWritten);
-  if (redirText !== '') addForm(comp, join(asWritten, redirText));
+  if (u.start > 0 || assignWords.length > 0 || u.cw !== words) {
+    // the command as written, launchers and assignments included
+    const asWritten = join(
+      ...assignWords.map((w) => renderWord(w, 'assign', false)),
+      ...u.cw.map((w) => R0(w, 'arg')),
+    );
+    addForm(comp, asWritten);
+    if (redirText !== '') addForm(comp, asWritten + ' ' + redirText);
+  }
   return [{ rel, unpriv, sep: null, comp, dash, bare: false }];
 }

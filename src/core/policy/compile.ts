@@ -1,6 +1,5 @@
-import {RE2JS} from 're2js'
-
 import {PolicyError, type SourcePos} from '../errors.js'
+import {re2js} from '../lazy.js'
 import {compileCommandGlobSet, compilePathGlobSet, countGlobstars, type GlobSet} from '../engine/glob.js'
 import type {ParsedFile} from './parse.js'
 import type {Action, ActionName, PolicyFileDoc, RuleDoc, WhenDoc} from './types.js'
@@ -82,6 +81,8 @@ export interface CompileOptions {
   caseInsensitivePaths: boolean
   /** First value for CompiledPolicy.order. */
   orderStart: number
+  /** Validated at build time (a shipped profile's snapshot): regexes are compiled on first use, not now. */
+  trusted?: boolean
 }
 
 const ALIAS: Record<ActionName, Action> = {
@@ -201,7 +202,7 @@ function compileWhen(when: WhenDoc, parsed: ParsedFile, path: (string | number)[
     return compilePathGlobSet(list, {home: options.home, caseInsensitive: options.caseInsensitivePaths})
   }
   const regexes = (key: 'response_matches' | 'response_not_matches'): RegexMatcher[] | undefined =>
-    when[key]?.map((source, i) => compileRegex(source, parsed, [...path, key, i]))
+    when[key]?.map((source, i) => compileRegex(source, parsed, [...path, key, i], options.trusted === true))
 
   const set = <K extends keyof CompiledWhen>(key: K, value: CompiledWhen[K] | undefined) => {
     if (value !== undefined) out[key] = value
@@ -243,15 +244,19 @@ function checkGlob(glob: string, parsed: ParsedFile, path: (string | number)[]):
   }
 }
 
-function compileRegex(source: string, parsed: ParsedFile, path: (string | number)[]): RegexMatcher {
+function compileRegex(source: string, parsed: ParsedFile, path: (string | number)[], lazy: boolean): RegexMatcher {
+  if (lazy) {
+    let compiled: RegexMatcher | undefined
+    return {source, test: (input) => (compiled ??= compileRegex(source, parsed, path, false)).test(input)}
+  }
   const nested = findNestedQuantifier(source)
   if (nested !== undefined) {
     throw new PolicyError(parsed.locate(path), `the regular expression ${JSON.stringify(source)} nests a repeated group inside a repetition (at character ${nested + 1}), which is catastrophic in backtracking engines`,
       'rewrite it without the outer repetition, e.g. (ab)+ instead of (a+b+)+')
   }
-  let re: RE2JS
+  let re: import('re2js').RE2JS
   try {
-    re = RE2JS.compile(source)
+    re = re2js().RE2JS.compile(source)
   } catch (error) {
     throw new PolicyError(parsed.locate(path), `invalid regular expression ${JSON.stringify(source)}: ${(error as Error).message}`,
       'use RE2 syntax (no look-around or back-references); escape literal ( ) [ ] { } . * + ? with a backslash')

@@ -1,15 +1,39 @@
-import {existsSync, readdirSync, statSync} from 'node:fs'
+import {createHash} from 'node:crypto'
+import {existsSync, readdirSync, readFileSync, statSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {PolicyError, UsageError} from '../errors.js'
 import {compileFile, type CompiledFile, type CompiledPolicy, type Layer} from './compile.js'
-import {readPolicyFile} from './parse.js'
+import {fromSnapshot, parsePolicyText, readPolicyFile, type ParsedFile, type Snapshot} from './parse.js'
 import type {Action} from './types.js'
 
 /** Shipped profiles live next to the package: policies/<name>.yaml. */
 export const PROFILES_DIR = fileURLToPath(new URL('../../../policies/', import.meta.url))
+/** Pre-parsed shipped profiles, written by the build (dist/profiles/<name>.json). */
+const SNAPSHOT_DIR = fileURLToPath(new URL('../../profiles/', import.meta.url))
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex')
+}
+
+/**
+ * A shipped profile: the build's pre-parsed snapshot when its hash still matches the YAML (no YAML parser on the
+ * start-up path), else the YAML itself.
+ */
+function readProfile(file: string): {parsed: ParsedFile; trusted: boolean} {
+  const name = file.slice(file.lastIndexOf('/') + 1).replace(/\.ya?ml$/, '')
+  try {
+    const text = readFileSync(file, 'utf8')
+    const snapshot = JSON.parse(readFileSync(join(SNAPSHOT_DIR, `${name}.json`), 'utf8')) as Snapshot
+    const hash = sha256(text)
+    if (snapshot.sha256 === hash) return {parsed: fromSnapshot(snapshot, file, text), trusted: true}
+    return {parsed: parsePolicyText(text, file), trusted: false}
+  } catch {
+    return {parsed: readPolicyFile(file), trusted: false}
+  }
+}
 export const DEFAULT_PROFILE = 'standard'
 /** Files in the global folder whose allow rules beat ask / watch / the default (never a deny). */
 export const OVERRIDE_FILES = new Set(['user-overrides.yaml', 'auto-allowed.yaml'])
@@ -101,7 +125,8 @@ export function loadPolicy(options: LoadOptions = {}): PolicySet {
   const compiled: CompiledFile[] = []
   let order = 0
   const add = (file: string, layer: Layer): CompiledFile => {
-    const c = compileFile(readPolicyFile(file), {layer, home, caseInsensitivePaths, orderStart: order})
+    const profile = layer === 'builtin' ? readProfile(file) : {parsed: readPolicyFile(file), trusted: false}
+    const c = compileFile(profile.parsed, {layer, home, caseInsensitivePaths, orderStart: order, trusted: profile.trusted})
     order += c.policies.length
     compiled.push(c)
     return c

@@ -1,7 +1,8 @@
 import {readFileSync, statSync} from 'node:fs'
-import {isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node} from 'yaml'
+import type {Document, Node} from 'yaml'
 
 import {PolicyError, type SourcePos} from '../errors.js'
+import {yaml} from '../lazy.js'
 import {didYouMean} from './suggest-name.js'
 import {validatePolicy, validateSuite} from './validate.generated.js'
 import type {ValidateFunction, ValidationError} from './validate.generated.js'
@@ -55,6 +56,7 @@ export function parseYamlFile<T>(text: string, file: string, check: (value: unkn
   if (Buffer.byteLength(text) > MAX_POLICY_BYTES) {
     throw new PolicyError({file, line: 1, col: 1}, 'the file is over the 1 MiB limit for policy files', 'split it into several smaller files')
   }
+  const {LineCounter, parseAllDocuments} = yaml()
   const lineCounter = new LineCounter()
   const docs = parseAllDocuments(text, {lineCounter, prettyErrors: false, uniqueKeys: true, strict: true})
   const at = (offset: number): SourcePos => {
@@ -107,6 +109,7 @@ function yamlHint(code: string): string {
 }
 
 function locateIn(doc: YamlDoc, path: readonly (string | number)[], key: boolean, at: (offset: number) => SourcePos): SourcePos {
+  const {isMap, isPair, isScalar, isSeq} = yaml()
   let node: unknown = doc.contents
   let keyNode: unknown
   let lastGood: unknown = doc.contents
@@ -299,4 +302,44 @@ function typeHint(type: string, path: readonly (string | number)[]): string {
   if (type === 'integer') return 'write a whole number without quotes'
   if (type === 'boolean') return 'write true or false without quotes'
   return `write ${article(type)}; quote it if it contains special characters`
+}
+
+// ----- pre-parsed snapshots ----------------------------------------------------------------------------------
+
+/** A policy file parsed and validated ahead of time (the build does this for the shipped profiles). */
+export interface Snapshot {
+  sha256: string
+  doc: PolicyFileDoc
+  /** JSON pointer of each value → [line, col]; keys under "k:" + pointer. */
+  positions: Record<string, [number, number]>
+}
+
+const pointerOf = (path: readonly (string | number)[]) => '/' + path.map((p) => String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('/')
+
+export function snapshotOf(parsed: ParsedFile, sha256: string): Snapshot {
+  const positions: Record<string, [number, number]> = {}
+  const walk = (value: unknown, path: (string | number)[]) => {
+    const at = parsed.locate(path)
+    positions[pointerOf(path)] = [at.line, at.col]
+    if (path.length > 0) {
+      const k = parsed.locate(path, true)
+      positions['k:' + pointerOf(path)] = [k.line, k.col]
+    }
+    if (Array.isArray(value)) value.forEach((v, i) => walk(v, [...path, i]))
+    else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, [...path, k])
+  }
+  walk(parsed.doc, [])
+  return {sha256, doc: parsed.doc, positions}
+}
+
+export function fromSnapshot(snapshot: Snapshot, file: string, text: string): ParsedFile {
+  const locate = (path: readonly (string | number)[], key = false): SourcePos => {
+    for (let n = path.length; n >= 0; n--) {
+      const pointer = pointerOf(path.slice(0, n))
+      const hit = (key && n === path.length ? snapshot.positions['k:' + pointer] : undefined) ?? snapshot.positions[pointer]
+      if (hit) return {file, line: hit[0], col: hit[1]}
+    }
+    return {file, line: 1, col: 1}
+  }
+  return {file, doc: snapshot.doc, text, locate}
 }
