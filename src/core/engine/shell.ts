@@ -1666,10 +1666,12 @@ function normalisePath(p: string): string {
     if (c === '/' && out.endsWith('/')) continue;
     out += c;
   }
-  while (out.length > 2 && out.endsWith('/.')) out = out.slice(0, -2);
-  if (out === '/.') out = '/';
-  if (out.length > 1 && out.endsWith('/')) out = out.slice(0, -1);
-  return out;
+  for (;;) {
+    if (out.length > 1 && out.endsWith('/')) out = out.slice(0, -1);
+    else if (out.length > 2 && out.endsWith('/.')) out = out.slice(0, -2);
+    else if (out === '/.') out = '/';
+    else return out;
+  }
 }
 
 const FIND_EXEC = new Set(['-exec', '-execdir', '-ok', '-okdir']);

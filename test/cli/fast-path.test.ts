@@ -1,0 +1,28 @@
+import {describe, expect, it} from 'vitest'
+
+import {FAST_TEST_OPTIONS, SUITE_ONLY_FLAGS} from '../../src/cli/fast.js'
+import Test from '../../src/commands/test.js'
+
+type FlagSpec = {type: string; allowNo?: boolean}
+
+/** The oclif command's flags as the lean entry must see them (--json comes from enableJsonFlag). */
+function oclifFlags(): Record<string, FlagSpec> {
+  const flags: Record<string, FlagSpec> = {...(Test.flags as Record<string, FlagSpec>)}
+  if (Test.enableJsonFlag) flags.json = {type: 'boolean'}
+  for (const f of SUITE_ONLY_FLAGS) delete flags[f]
+  for (const [name, spec] of Object.entries(flags)) if (spec.allowNo) flags[`no-${name}`] = {type: 'boolean'}
+  return flags
+}
+
+describe('the lean dry-run entry', () => {
+  it('accepts exactly the flags of the oclif `rampart test` command', () => {
+    expect(Object.keys(FAST_TEST_OPTIONS).sort()).toEqual(Object.keys(oclifFlags()).sort())
+  })
+
+  it('flag types agree', () => {
+    const flags = oclifFlags()
+    for (const [name, spec] of Object.entries(FAST_TEST_OPTIONS)) {
+      expect(flags[name]?.type, name).toBe(spec.type === 'string' ? 'option' : 'boolean')
+    }
+  })
+})

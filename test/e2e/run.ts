@@ -1,0 +1,22 @@
+import {spawnSync} from 'node:child_process'
+import {fileURLToPath} from 'node:url'
+
+export const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
+
+export interface RunResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+/** Run the real CLI as a user would, with a sandboxed environment (never the real home folder). */
+export function rampart(args: string[], options: {cwd: string; env: Record<string, string>; input?: string}): RunResult {
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    NO_COLOR: '1',
+    RAMPART_HEADLESS: '0',
+    ...options.env,
+  }
+  const r = spawnSync(process.execPath, [BIN, ...args], {cwd: options.cwd, env, encoding: 'utf8', input: options.input ?? ''})
+  return {code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr}
+}
