@@ -92,7 +92,7 @@ class Subject {
   readonly session: string
   private readonly set: PolicySet
   private analysisCache: CommandAnalysis | undefined
-  private restrictiveCache: string[][] | undefined
+  private restrictiveCache: string[] | undefined
   private lowerCache: string[] | undefined
   private pathCache: string[] | undefined
   private hostCache: string | null | undefined
@@ -108,20 +108,20 @@ class Subject {
     return this.analysisCache
   }
 
-  /** Groups of forms: the whole command (raw, normalised, without sudo) then each component's forms. */
-  get restrictive(): string[][] {
+  /** Every spelling a restrictive rule compares: the whole command (raw, normalised, without sudo) and each
+   *  component's forms, deduplicated. */
+  get restrictive(): string[] {
     if (!this.restrictiveCache) {
       const a = this.analysis
-      const raw = this.call.command ?? ''
-      const groups: string[][] = [[raw, a.normalized, a.unprivileged]]
-      for (const c of a.components) groups.push(c.forms)
-      this.restrictiveCache = groups
+      const seen = new Set<string>([this.call.command ?? '', a.normalized, a.unprivileged])
+      for (const c of a.components) for (const f of c.forms) seen.add(f)
+      this.restrictiveCache = [...seen]
     }
     return this.restrictiveCache
   }
 
   get lowered(): string[] {
-    this.lowerCache ??= this.restrictive.flat().map((s) => s.toLowerCase())
+    this.lowerCache ??= this.restrictive.map((s) => s.toLowerCase())
     return this.lowerCache
   }
 
@@ -169,10 +169,9 @@ function commandMatches(when: CompiledWhen, restrictive: boolean, s: Subject): b
     }
     return true
   }
-  for (const group of s.restrictive) {
-    for (const form of group) {
-      if ((!pos || pos.test(form)) && !neg?.test(form)) return true
-    }
+  // per form: a deny fires when some spelling matches and is not excluded (rm -rf /tmp/x && rm -rf / stays denied)
+  for (const form of s.restrictive) {
+    if ((!pos || pos.test(form)) && !neg?.test(form)) return true
   }
   return false
 }
@@ -191,9 +190,9 @@ function containsMatches(needles: string[], restrictive: boolean, s: Subject): b
 function containsExcluded(when: CompiledWhen, restrictive: boolean, s: Subject): boolean {
   const neg = when.commandNot
   if (!neg) return false
-  const whole = s.restrictive[0] ?? []
-  if (restrictive) return whole.every((f) => neg.test(f))
-  return s.restrictive.some((group) => group.some((f) => neg.test(f)))
+  const raw = s.call.command ?? ''
+  if (restrictive) return neg.test(raw) && neg.test(s.analysis.normalized)
+  return s.restrictive.some((f) => neg.test(f))
 }
 
 function ruleMatches(rule: CompiledRule, s: Subject, options: EvaluateOptions, now: number): boolean {
@@ -381,7 +380,7 @@ function decide(set: PolicySet, call: ToolCall, options: EvaluateOptions, starte
     headless_only: headlessOnly,
     audit,
     from_project: winner?.policy.layer === 'project',
-    suggestions: action === 'deny' ? suggestAllow(call) : [],
+    suggestions: action === 'deny' ? suggestAllow(call, call.command !== undefined ? subject.analysis : undefined) : [],
     session: subject.session,
     notes,
     eval_us: 0,

@@ -12,6 +12,8 @@ export interface CommandGlob {
   readonly prefix: string
   /** Literal text every match must end with (quick reject). */
   readonly suffix: string
+  /** The longest literal run of the pattern: every match contains it (quick reject with includes()). */
+  readonly core: string
   test(input: string): boolean
 }
 
@@ -75,6 +77,15 @@ export function compileCommandGlob(pattern: string): CommandGlob {
   if (prefix.length < kinds.length) {
     for (let k = kinds.length - 1; k >= 0 && kinds[k] === LITERAL; k--) suffix = String.fromCharCode(codes[k] as number) + suffix
   }
+  let core = ''
+  for (let k = 0, run = ''; k <= kinds.length; k++) {
+    if (k < kinds.length && kinds[k] === LITERAL) {
+      run += String.fromCharCode(codes[k] as number)
+    } else {
+      if (run.length > core.length) core = run
+      run = ''
+    }
+  }
   const n = kinds.length
   const onlyLiteral = prefix.length === n
   const starOnlyAtEnd = n === prefix.length + 1 && kinds[n - 1] === STAR
@@ -112,7 +123,7 @@ export function compileCommandGlob(pattern: string): CommandGlob {
     while (ti < n && kindArr[ti] === STAR) ti++
     return ti === n
   }
-  return {source: pattern, prefix, suffix, test}
+  return {source: pattern, prefix, suffix, core, test}
 }
 
 function parseClass(pattern: string, start: number): {cls: CharClass; end: number} | undefined {
@@ -169,26 +180,55 @@ export interface GlobSet {
   find(input: string): string | undefined
 }
 
-/** Compiled on first use: a call only pays for the rules of the tools it reaches. */
+const KEY = 2
+/** Two characters as one number: Map lookups without allocating a substring per call. */
+const key2 = (text: string, at: number) => text.charCodeAt(at) * 65536 + text.charCodeAt(at + 1)
+
+/**
+ * Compiled on first use (a call only pays for the rules of the tools it reaches), and indexed: globs are bucketed
+ * by the first two characters of their literal prefix, or else the last two of their literal suffix, so a
+ * command is only compared with the few globs that could match it; the rest are pre-filtered by their longest
+ * literal run.
+ */
 export function compileCommandGlobSet(patterns: readonly string[]): GlobSet {
-  let globs: CommandGlob[] | undefined
-  let matchAll = false
-  const compiled = (): CommandGlob[] => {
-    if (!globs) {
-      globs = patterns.map(compileCommandGlob)
-      matchAll = patterns.some((p) => p.length > 0 && /^\*+$/.test(p))
+  interface Index {byPrefix: Map<number, CommandGlob[]>; bySuffix: Map<number, CommandGlob[]>; rest: CommandGlob[]; short: CommandGlob[]; keyed: CommandGlob[]; matchAll: boolean}
+  let index: Index | undefined
+  const build = (): Index => {
+    const all = patterns.map(compileCommandGlob)
+    const ix: Index = {byPrefix: new Map(), bySuffix: new Map(), rest: [], short: [], keyed: [], matchAll: patterns.some((p) => p.length > 0 && /^\*+$/.test(p))}
+    const push = (map: Map<number, CommandGlob[]>, key: number, g: CommandGlob) => {
+      const list = map.get(key)
+      if (list) list.push(g)
+      else map.set(key, [g])
     }
-    return globs
+    for (const g of all) {
+      if (g.prefix.length >= KEY) push(ix.byPrefix, key2(g.prefix, 0), g)
+      else if (g.suffix.length >= KEY) push(ix.bySuffix, key2(g.suffix, g.suffix.length - KEY), g)
+      else if (g.prefix.length > 0 || g.suffix.length > 0 || g.core.length === 0) ix.short.push(g)
+      else ix.rest.push(g)
+      if (g.prefix.length >= KEY || g.suffix.length >= KEY) ix.keyed.push(g)
+    }
+    index = ix
+    return ix
+  }
+  const find = (input: string): CommandGlob | undefined => {
+    const ix = index ?? build()
+    if (input.length >= KEY) {
+      const head = ix.byPrefix.get(key2(input, 0))
+      if (head) for (const g of head) if (g.test(input)) return g
+      const tail = ix.bySuffix.get(key2(input, input.length - KEY))
+      if (tail) for (const g of tail) if (g.test(input)) return g
+    } else {
+      for (const g of ix.keyed) if (g.test(input)) return g
+    }
+    for (const g of ix.short) if (g.test(input)) return g
+    for (const g of ix.rest) if (input.includes(g.core) && g.test(input)) return g
+    return undefined
   }
   return {
     sources: patterns,
-    test: (input) => {
-      const list = compiled()
-      if (matchAll) return true
-      for (const g of list) if (g.test(input)) return true
-      return false
-    },
-    find: (input) => compiled().find((g) => g.test(input))?.source,
+    test: (input) => (index ?? build()).matchAll || find(input) !== undefined,
+    find: (input) => find(input)?.source,
   }
 }
 

@@ -1,4 +1,4 @@
-import {realpathSync} from 'node:fs'
+import {lstatSync, realpathSync} from 'node:fs'
 import {posix, win32} from 'node:path'
 
 /**
@@ -22,19 +22,22 @@ export function normalisePath(input: string, cwd: string, home: string): string 
  * differently.
  */
 export function resolveSymlinks(normalised: string): string | undefined {
+  // walk up to the deepest existing ancestor with lstat (no exceptions on the common "does not exist yet" path)
   let head = normalised
-  let tail = ''
-  for (let i = 0; i < 64; i++) {
-    try {
-      const real = realpathSync.native(head).replace(/\\/g, '/')
-      const full = tail ? posix.join(real, tail) : real
-      return full === normalised ? undefined : full
-    } catch {
-      const parent = posix.dirname(head)
-      if (parent === head) return undefined
-      tail = tail ? posix.join(posix.basename(head), tail) : posix.basename(head)
-      head = parent
-    }
+  const rest: string[] = []
+  for (let i = 0; i < 256; i++) {
+    if (lstatSync(head, {throwIfNoEntry: false})) break
+    const parent = posix.dirname(head)
+    if (parent === head) return undefined
+    rest.unshift(posix.basename(head))
+    head = parent
   }
-  return undefined
+  let real: string
+  try {
+    real = realpathSync.native(head).replace(/\\/g, '/')
+  } catch {
+    return undefined
+  }
+  const full = rest.length > 0 ? posix.join(real, ...rest) : real
+  return full === normalised ? undefined : full
 }

@@ -1,4 +1,4 @@
-import {analyzeCommand} from './shell.js'
+import {analyzeCommand, type CommandAnalysis} from './shell.js'
 
 const DESTRUCTIVE = new Set(['rm', 'shred', 'dd', 'wipefs', 'fdisk', 'sfdisk', 'parted', 'truncate', 'srm', 'mkswap'])
 const SENSITIVE = [/(^|\/)etc\//, /~\/\.ssh|\/\.ssh(\/|$)/, /\.pem$/, /\.key$/, /id_(rsa|dsa|ecdsa|ed25519)/, /shadow/, /\.aws\/|\.gnupg|\.kube\/config|\.npmrc|\.netrc|\.env(\.|$)/]
@@ -25,8 +25,8 @@ export interface SuggestionInput {
  * Ready-to-run `rampart allow` commands for a denied call (seed 003, policy.md §5): the exact call, and where
  * safe a wildcard form. Extremely dangerous commands get a warning instead of a way to allow them.
  */
-export function suggestAllow(input: SuggestionInput): string[] {
-  if (input.command !== undefined) return suggestForCommand(input.command)
+export function suggestAllow(input: SuggestionInput, analysis?: CommandAnalysis): string[] {
+  if (input.command !== undefined) return suggestForCommand(input.command, analysis)
   const target = input.path ?? input.url
   if (target === undefined) return []
   const tool = input.path !== undefined ? input.tool : 'fetch'
@@ -39,10 +39,10 @@ export function suggestAllow(input: SuggestionInput): string[] {
   return out
 }
 
-function suggestForCommand(command: string): string[] {
+function suggestForCommand(command: string, known?: CommandAnalysis): string[] {
   const trimmed = command.trim()
   if (trimmed === '' || trimmed.length > 500) return []
-  const analysis = analyzeCommand(trimmed)
+  const analysis = known ?? analyzeCommand(trimmed)
   const norm = analysis.normalized
   if (EXTREME.some((re) => re.test(norm) || re.test(trimmed))) {
     return ['# no allow suggestion: this command is destructive or runs remote code; run it yourself if you really mean it']

@@ -1,0 +1,111 @@
+// `npm run bench`: speed figures, one JSON line each (quality.md). Ratios are measured in the same run against a
+// yardstick, because absolute timings are noisy on shared machines. Exits 1 when a target is missed.
+import {spawnSync} from 'node:child_process'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import micromatch from 'micromatch'
+import {parse} from 'yaml'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const {loadPolicy, evaluate, callFromParams} = await import(join(root, 'dist/index.js'))
+
+const sandbox = mkdtempSync(join(tmpdir(), 'rampart-bench-'))
+const env = {HOME: join(sandbox, 'home'), RAMPART_HOME: join(sandbox, 'rampart-home')}
+const only = process.argv[2]
+let failed = false
+
+function report(name, value, unit, target, ok, extra = {}) {
+  if (!ok) failed = true
+  console.log(JSON.stringify({name, value: Math.round(value * 1000) / 1000, unit, target, ok, ...extra}))
+}
+
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+// Realistic calls: every case of the standard profile's suite (attacks, disguises and everyday developer calls).
+function corpus() {
+  const suite = parse(readFileSync(join(root, 'policies/standard.test.yaml'), 'utf8'))
+  return suite.tests.map((t) => callFromParams(t.tool ?? 'exec', {...t.params}, {agent: 'claude-code', session: 'bench/main', cwd: sandbox}))
+}
+
+function engineFigures() {
+  const policy = loadPolicy({cwd: sandbox, env})
+  const calls = corpus()
+  for (let i = 0; i < 200; i++) for (const c of calls) evaluate(policy, c) // warm up the JIT
+  const samples = []
+  const rounds = 60
+  for (let r = 0; r < rounds; r++) {
+    for (const c of calls) {
+      const t = process.hrtime.bigint()
+      evaluate(policy, c)
+      samples.push(Number(process.hrtime.bigint() - t) / 1000)
+    }
+  }
+  samples.sort((a, b) => a - b)
+  const p50 = percentile(samples, 50)
+  const p99 = percentile(samples, 99)
+  report('engine_decision_p50', p50, 'us', '<= 2', p50 <= 2, {calls: calls.length, samples: samples.length})
+  report('engine_decision_p99', p99, 'us', '<= 20', p99 <= 20)
+
+  // Yardstick: a naive matcher calling micromatch.isMatch on every pattern of every rule, same calls, same run.
+  const patterns = []
+  for (const p of policy.policies) for (const rule of p.rules) {
+    const w = rule.when
+    for (const g of [w.command, w.commandNot, w.path, w.pathNot, w.url, w.domain, w.session, w.envAssignments]) if (g) patterns.push(...g.sources)
+  }
+  const naive = (c) => {
+    const subject = c.command ?? c.path ?? c.url ?? ''
+    let hits = 0
+    for (const p of patterns) if (micromatch.isMatch(subject, p, {dot: true, bash: true})) hits++
+    return hits
+  }
+  for (const c of calls) naive(c)
+  const timeLoop = (fn, loops) => {
+    const t = process.hrtime.bigint()
+    for (let i = 0; i < loops; i++) for (const c of calls) fn(c)
+    return Number(process.hrtime.bigint() - t) / 1e6
+  }
+  const naiveMs = timeLoop(naive, 3) / 3
+  const engineMs = timeLoop((c) => evaluate(policy, c), 30) / 30
+  const ratio = naiveMs / engineMs
+  report('engine_vs_naive_micromatch', ratio, 'x faster', '>= 10', ratio >= 10, {engine_ms_per_corpus: engineMs, naive_ms_per_corpus: naiveMs, patterns: patterns.length})
+  const perSecond = (calls.length / engineMs) * 1000
+  report('engine_decisions_per_second', perSecond, 'decisions/s', 'info', true)
+}
+
+function wall(args, runs) {
+  const times = []
+  for (let i = 0; i < runs; i++) {
+    const t = process.hrtime.bigint()
+    const r = spawnSync(process.execPath, args, {cwd: sandbox, env: {...env, PATH: process.env.PATH}, stdio: 'ignore'})
+    times.push(Number(process.hrtime.bigint() - t) / 1e6)
+    if (r.status === null) throw new Error(`${args.join(' ')} was killed`)
+  }
+  return times
+}
+
+function coldStart() {
+  const bin = join(root, 'bin/run.js')
+  const runs = 15
+  const node = []
+  const test = []
+  wall([bin, 'test', 'git status'], 2)
+  // interleave so that machine noise hits both alike
+  for (let i = 0; i < runs; i++) {
+    node.push(...wall(['-e', '0'], 1))
+    test.push(...wall([bin, 'test', 'git status'], 1))
+  }
+  const ratio = median(test) / median(node)
+  report('cold_start_rampart_test', ratio, 'x node -e 0', '<= 2.0', ratio <= 2.0, {rampart_ms: median(test), node_ms: median(node)})
+}
+
+try {
+  if (!only || only === 'engine') engineFigures()
+  if (!only || only === 'startup') coldStart()
+} finally {
+  rmSync(sandbox, {recursive: true, force: true})
+}
+process.exitCode = failed ? 1 : 0
