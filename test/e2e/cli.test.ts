@@ -169,6 +169,26 @@ tests:
   })
 })
 
+describe('rampart test with no argument', () => {
+  it('runs .rampart/tests/*.yaml and the inline tests of the project policy (the shipped template)', () => {
+    const s = sandbox()
+    const repo = join(s.cwd, 'repo')
+    mkdirSync(join(repo, '.git'), {recursive: true})
+    write(join(repo, '.rampart', 'policy.yaml'), readFileSync(new URL('../../templates/policy.yaml', import.meta.url), 'utf8'))
+    write(join(repo, '.rampart', 'tests', 'extra.yaml'), 'tests:\n  - name: rm root denied\n    params: {command: "rm -rf /"}\n    expect: deny\n')
+    const r = rampart(['test'], {...s, cwd: repo})
+    expect(r.stdout.trim().split('\n').pop()).toBe('3 passed, 0 failed')
+    expect(r.code).toBe(0)
+  })
+
+  it('says what to do when there is nothing to run', () => {
+    const s = sandbox()
+    const r = rampart(['test'], s)
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('rampart test "git status"')
+  })
+})
+
 describe('rampart policy schema', () => {
   it('prints the schema', () => {
     const s = sandbox()

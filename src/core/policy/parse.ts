@@ -36,15 +36,22 @@ export function readPolicyFile(file: string): ParsedFile {
   return parsePolicyText(readFileSync(file, 'utf8'), file)
 }
 
-/** A test-suite file (cli.md "Test suites"), validated against schemas/test-suite.schema.json. */
-export function readSuiteFile<T>(file: string): ParsedFile<T> {
+/**
+ * A file with test cases: a suite (`policy:` + `tests:`, schemas/test-suite.schema.json) or a policy file carrying
+ * inline `tests:` (schemas/policy.schema.json), told apart by their top-level keys.
+ */
+export function readTestFile<T>(file: string): ParsedFile<T> {
   let text: string
   try {
     text = readFileSync(file, 'utf8')
   } catch (error) {
-    throw new PolicyError({file, line: 1, col: 1}, `cannot read the test suite (${(error as NodeJS.ErrnoException).code ?? 'error'})`, 'check the path')
+    throw new PolicyError({file, line: 1, col: 1}, `cannot read the test file (${(error as NodeJS.ErrnoException).code ?? 'error'})`, 'check the path')
   }
-  return parseYamlFile<T>(text, file, (doc, parsed) => validateAgainstSchema(doc, parsed, validateSuite))
+  return parseYamlFile<T>(text, file, (doc, parsed) => {
+    const keys = doc && typeof doc === 'object' ? Object.keys(doc) : []
+    const isPolicy = keys.some((k) => k === 'policies' || k === 'version' || k === 'default_action' || k === 'notify')
+    validateAgainstSchema(doc, parsed, isPolicy ? validatePolicy : validateSuite)
+  })
 }
 
 export function parsePolicyText(text: string, file: string): ParsedFile {

@@ -6,7 +6,7 @@ import {evaluate} from '../engine/evaluate.js'
 import {compileCommandGlob} from '../engine/glob.js'
 import {PolicyError, type SourcePos} from '../errors.js'
 import {findProjectRoot, loadPolicy, type LoadOptions, type PolicySet} from '../policy/load.js'
-import {readSuiteFile, type ParsedFile} from '../policy/parse.js'
+import {readTestFile, type ParsedFile} from '../policy/parse.js'
 import type {Action, PolicyFileDoc, TestCaseDoc} from '../policy/types.js'
 
 export interface SuiteOptions {
@@ -69,7 +69,7 @@ export function runSuites(files: readonly string[], options: SuiteOptions): Suit
   const filter = options.filter ? compileCommandGlob(options.filter) : undefined
   for (const f of files) {
     const file = resolve(options.cwd, f)
-    const parsed = readSuiteFile<SuiteDoc & PolicyFileDoc>(file)
+    const parsed = readTestFile<SuiteDoc & PolicyFileDoc>(file)
     const doc = parsed.doc
     const cases = doc.tests ?? []
     if (cases.length === 0) continue
