@@ -244,7 +244,7 @@ export interface PathGlobOptions {
  * Path globs (policy.md §3.2), matched with picomatch: `*` within a segment, `**` across segments, dotfiles
  * included. Patterns are normalised the way paths are: `~` and `$HOME` expand to the home folder. A pattern
  * without a slash (`*.pem`, `.env`) matches the file name in any folder; a relative pattern with a slash
- * (`.rampart/**`) matches at any depth, as if written `**​/.rampart/**`.
+ * (`.rampart/**`) matches at any depth, as if it started with a `**` folder.
  */
 export function normalisePathPattern(pattern: string, home: string): string {
   let p = pattern.replace(/\\/g, '/')

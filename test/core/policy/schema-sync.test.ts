@@ -26,8 +26,9 @@ describe('TypeScript types and schemas/policy.schema.json', () => {
   })
 
   it('rejects unknown keys at every object level', () => {
-    const objects = [schema, ...Object.values(defs)].filter((d: any) => d.type === 'object' && d.properties)
-    for (const o of objects as any[]) expect(o.additionalProperties).toBe(false)
+    type Node = {type?: string; properties?: object; additionalProperties?: unknown}
+    const objects = ([schema, ...Object.values(defs)] as Node[]).filter((d) => d.type === 'object' && d.properties)
+    for (const o of objects) expect(o.additionalProperties).toBe(false)
   })
 
   it('lists exactly the rule actions the engine understands', () => {
