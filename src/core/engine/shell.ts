@@ -58,8 +58,9 @@ const PREFIX_BUDGET_PER_CHAR = 8;
 const MAX_ENV_SPLITS = 8;
 
 const DEPTH_REASON = `command nesting deeper than ${MAX_DEPTH} levels (wrappers/substitutions) cannot be analysed`;
+const ENV_SPLIT_REASON = `env -S nested more than ${MAX_ENV_SPLITS} times cannot be analysed`;
 const COUNT_REASON = `command has more than ${MAX_COMPONENTS} components`;
-const PREFIX_REASON = 'privilege-escalation prefix too long to analyse';
+const BUDGET_REASON = 'command too large to analyse (privilege prefix or redirections repeated over many components)';
 
 export function analyzeCommand(command: string): CommandAnalysis {
   const input = typeof command === 'string' ? command : String(command);
@@ -69,9 +70,10 @@ export function analyzeCommand(command: string): CommandAnalysis {
       comps: [],
       live: 0,
       dead: new Set(),
+      formSets: new Map(),
       fail: null,
     };
-    const items = analyzeScript(sanitize(input), { depth: 0, prefix: '', privileged: false }, st);
+    const items = analyzeScript(sanitize(input), { depth: 0, prefix: '', prefixDD: false, privileged: false }, st);
     const components = st.dead.size === 0 ? st.comps : st.comps.filter((c) => !st.dead.has(c));
     const assignments: string[] = [];
     const seen = new Set<string>();
@@ -206,6 +208,7 @@ type Seg =
   | { k: 'raw'; s: string; scan: string | null };
 
 interface Word {
+  t: 'w';
   raw: string;
   segs: Seg[];
   /** any quoting or escaping present (quoted words are never reserved words) */
@@ -226,7 +229,7 @@ interface Redir {
 }
 
 type Tok =
-  | { t: 'w'; w: Word }
+  | Word
   | { t: 'op'; op: string; start: number; end: number }
   | { t: 'r'; r: Redir }
   | { t: 'arith'; body: string; start: number; end: number };
@@ -237,6 +240,11 @@ function isDigit(c: string): boolean {
 
 function isNameStart(c: string): boolean {
   return c.length === 1 && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c === '_');
+}
+
+/** `$1`, `$$`, `$?` …: one-character parameter names */
+function isSpecialParam(c: string): boolean {
+  return c.length === 1 && (isDigit(c) || '@*#?$!-'.includes(c));
 }
 
 function isNameChar(c: string): boolean {
@@ -297,6 +305,8 @@ function findClose(s: string, i: number, closer: ')' | '}'): number {
       } else if (c === '$' && s.charAt(i + 1) === '{') {
         stack.push(B_CTX);
         i += 2;
+      } else if (c === '$' && isSpecialParam(s.charAt(i + 1))) {
+        i += 2;
       } else if (c === '`') {
         stack.push(T_CTX);
         i++;
@@ -341,6 +351,9 @@ function findClose(s: string, i: number, closer: ')' | '}'): number {
           const j = ansiEnd(s, i + 2);
           if (j >= n) return -1;
           i = j + 1;
+        } else if (isSpecialParam(nx)) {
+          // `$$` is a parameter, so a following `{` or `(` is not `${` / `$(`
+          i += 2;
         } else i++;
         break;
       }
@@ -539,7 +552,7 @@ function scanDollar(s: string, i: number, segs: Seg[], inDq: boolean): number {
     segs.push({ k: 'raw', s: s.slice(i, j), scan: null });
     return j;
   }
-  if (nx !== '' && (isDigit(nx) || '@*#?$!-'.includes(nx))) {
+  if (isSpecialParam(nx)) {
     segs.push({ k: 'raw', s: s.slice(i, i + 2), scan: null });
     return i + 2;
   }
@@ -593,10 +606,16 @@ const REDIR_OPS = ['<<<', '<<-', '<<', '<>', '<&', '<', '>>', '>&', '>|', '>'];
 
 const CMD_START_WORDS = new Set(['for', 'if', 'while', 'until', 'then', 'else', 'elif', 'do', '!', '{', 'time']);
 
+/**
+ * Produces tokens on demand, so that the tokens and words of one simple command are garbage by the time the next one
+ * is analysed (holding every token of a long script at once made garbage collection dominate).
+ */
 class Lexer {
   private readonly n: number;
   private i = 0;
-  private readonly toks: Tok[] = [];
+  private buf: Tok[] = [];
+  private head = 0;
+  private last: Tok | undefined;
   private pending: Redir[] = [];
   /** after one failed `((` probe the rest is treated as subshells, so repeated probes cannot go quadratic */
   private noArith = false;
@@ -605,9 +624,41 @@ class Lexer {
     this.n = s.length;
   }
 
-  run(): Tok[] {
+  next(): Tok | undefined {
+    this.fill(1);
+    if (this.head >= this.buf.length) return undefined;
+    const t = this.buf[this.head++];
+    if (this.head === this.buf.length) {
+      this.buf = [];
+      this.head = 0;
+    }
+    return t;
+  }
+
+  /** the k-th token after the next one (0 = the next) without consuming it */
+  peek(k: number): Tok | undefined {
+    this.fill(k + 1);
+    return this.buf[this.head + k];
+  }
+
+  all(): Tok[] {
+    const out: Tok[] = [];
+    for (let t = this.next(); t !== undefined; t = this.next()) out.push(t);
+    return out;
+  }
+
+  private fill(k: number): void {
+    while (this.buf.length - this.head < k && this.i < this.n) this.step();
+  }
+
+  private emit(t: Tok): void {
+    this.buf.push(t);
+    this.last = t;
+  }
+
+  private step(): void {
     const s = this.s;
-    while (this.i < this.n) {
+    {
       const i = this.i;
       const c = s.charAt(i);
       if (c === ' ' || c === '\t') {
@@ -636,22 +687,21 @@ class Lexer {
       } else if (isDigit(c) && this.fdRedir()) {
         // handled
       } else {
-        this.toks.push({ t: 'w', w: this.word() });
+        this.emit(this.word());
       }
     }
-    return this.toks;
   }
 
   private op(op: string): void {
-    this.toks.push({ t: 'op', op, start: this.i, end: this.i + op.length });
+    this.emit({ t: 'op', op, start: this.i, end: this.i + op.length });
     this.i += op.length;
   }
 
   private atCommandStart(): boolean {
-    const last = this.toks[this.toks.length - 1];
+    const last = this.last;
     if (last === undefined || last.t === 'op') return true;
     if (last.t !== 'w') return false;
-    const kw = keyword(last.w);
+    const kw = keyword(last);
     return kw !== null && CMD_START_WORDS.has(kw);
   }
 
@@ -664,7 +714,7 @@ class Lexer {
       this.noArith = true;
       return false;
     }
-    this.toks.push({ t: 'arith', body: this.s.slice(i + 2, j - 1), start: i, end: j + 1 });
+    this.emit({ t: 'arith', body: this.s.slice(i + 2, j - 1), start: i, end: j + 1 });
     this.i = j + 1;
     return true;
   }
@@ -693,7 +743,7 @@ class Lexer {
     }
     const r: Redir = { fd, op, target, start, end: this.i, body: null, quotedDelim: target?.quoted ?? false };
     if (op === '<<' || op === '<<-') this.pending.push(r);
-    this.toks.push({ t: 'r', r });
+    this.emit({ t: 'r', r });
   }
 
   private readHeredocs(): void {
@@ -801,7 +851,7 @@ class Lexer {
       i++;
     }
     this.i = i;
-    return { raw: s.slice(start, i), segs, quoted, start, end: i };
+    return { t: 'w', raw: s.slice(start, i), segs, quoted, start, end: i };
   }
 }
 
@@ -823,7 +873,7 @@ function wordValue(w: Word): string {
 }
 
 function litWord(s: string): Word {
-  return { raw: s, segs: s === '' ? [] : [{ k: 'lit', s }], quoted: true, start: 0, end: 0 };
+  return { t: 'w', raw: s, segs: s === '' ? [] : [{ k: 'lit', s }], quoted: true, start: 0, end: 0 };
 }
 
 /** the unquoted text of a plain, unquoted word (a candidate reserved word), else null */
@@ -837,15 +887,15 @@ function keyword(w: Word): string | null {
 // Parsing into simple commands
 
 interface Cmd {
+  /** 'attach': redirections after `}` / `done` / `)` …, which apply to the group: attached to the previous component */
+  e: 'cmd' | 'attach';
   words: Word[];
   redirs: Redir[];
   raw: string;
 }
 
 type Ev =
-  | { e: 'cmd'; cmd: Cmd }
-  /** redirections after `}` / `done` / `)` …: they apply to the group, attached to the previous component */
-  | { e: 'attach'; cmd: Cmd }
+  | Cmd
   | { e: 'sep'; op: string }
   /** words expanded by the shell that belong to no command (for-lists, case subjects/patterns, (( … ))) */
   | { e: 'orphan'; word: Word | null; scan: string | null };
@@ -878,10 +928,27 @@ const M_PATTERN = 1;
 const M_FORHDR = 2;
 const M_CASEHDR = 3;
 
-function parse(toks: Tok[], src: string): Ev[] {
-  const evs: Ev[] = [];
+/** shared empty list; most commands have no redirection */
+const NO_REDIRS: Redir[] = [];
+
+/**
+ * Feeds the events of `src` to `out` in order. A command with a heredoc is held back (with everything after it)
+ * until the newline after which its body has been read.
+ */
+function parse(lex: Lexer, src: string, out: (ev: Ev) => void): void {
+  let held: Ev[] | null = null;
+  const emit = (ev: Ev): void => {
+    if (held !== null) held.push(ev);
+    else out(ev);
+  };
+  const release = (): void => {
+    if (held === null) return;
+    const evs = held;
+    held = null;
+    for (const ev of evs) out(ev);
+  };
   let words: Word[] = [];
-  let redirs: Redir[] = [];
+  let redirs = NO_REDIRS;
   let start = -1;
   let end = -1;
   let afterCloser = false;
@@ -893,11 +960,11 @@ function parse(toks: Tok[], src: string): Ev[] {
 
   const flush = (): void => {
     if (words.length > 0 || redirs.length > 0) {
-      const cmd: Cmd = { words, redirs, raw: src.slice(start, end).trim() };
-      evs.push(words.length === 0 && afterCloser ? { e: 'attach', cmd } : { e: 'cmd', cmd });
+      if (held === null && redirs.some((r) => r.body === null && (r.op === '<<' || r.op === '<<-'))) held = [];
+      emit({ e: words.length === 0 && afterCloser ? 'attach' : 'cmd', words, redirs, raw: src.slice(start, end).trim() });
     }
     words = [];
-    redirs = [];
+    redirs = NO_REDIRS;
     start = -1;
     end = -1;
     afterCloser = false;
@@ -907,17 +974,17 @@ function parse(toks: Tok[], src: string): Ev[] {
     if (e > end) end = e;
   };
   const orphanTok = (tk: Tok): void => {
-    if (tk.t === 'w') evs.push({ e: 'orphan', word: tk.w, scan: null });
-    else if (tk.t === 'arith') evs.push({ e: 'orphan', word: null, scan: tk.body });
-    else if (tk.t === 'r' && tk.r.target !== null) evs.push({ e: 'orphan', word: tk.r.target, scan: null });
+    if (tk.t === 'w') emit({ e: 'orphan', word: tk, scan: null });
+    else if (tk.t === 'arith') emit({ e: 'orphan', word: null, scan: tk.body });
+    else if (tk.t === 'r' && tk.r.target !== null) emit({ e: 'orphan', word: tk.r.target, scan: null });
   };
 
-  for (let i = 0; i < toks.length; i++) {
-    const tk = toks[i]!;
+  for (let tk = lex.next(); tk !== undefined; tk = lex.next()) {
+    if (tk.t === 'op' && tk.op === '\n' && (mode === M_PATTERN || mode === M_CASEHDR)) release();
     if (mode === M_PATTERN) {
       if (tk.t === 'op') {
         if (tk.op === ')') mode = M_CMD;
-      } else if (tk.t === 'w' && patFresh && keyword(tk.w) === 'esac') {
+      } else if (tk.t === 'w' && patFresh && keyword(tk) === 'esac') {
         caseDepth--;
         mode = M_CMD;
         pendingCloser = true;
@@ -928,7 +995,7 @@ function parse(toks: Tok[], src: string): Ev[] {
       continue;
     }
     if (mode === M_FORHDR) {
-      if (tk.t === 'op' || (tk.t === 'w' && keyword(tk.w) === 'do')) mode = M_CMD;
+      if (tk.t === 'op' || (tk.t === 'w' && keyword(tk) === 'do')) mode = M_CMD;
       else {
         orphanTok(tk);
         continue;
@@ -940,7 +1007,7 @@ function parse(toks: Tok[], src: string): Ev[] {
         mode = M_CMD;
       } else {
         if (tk.t === 'w' && caseWords > 0) {
-          if (keyword(tk.w) !== 'in') orphanTok(tk);
+          if (keyword(tk) !== 'in') orphanTok(tk);
           mode = M_PATTERN;
           patFresh = true;
           caseDepth++;
@@ -953,6 +1020,13 @@ function parse(toks: Tok[], src: string): Ev[] {
     }
     if (tk.t === 'op') {
       flush();
+      if (tk.op === '\n') {
+        // heredoc bodies are read by the time the newline token is handed out
+        emit({ e: 'sep', op: tk.op });
+        release();
+        pendingCloser = false;
+        continue;
+      }
       if (tk.op === '(') {
         pendingCloser = false;
         continue;
@@ -962,7 +1036,7 @@ function parse(toks: Tok[], src: string): Ev[] {
         continue;
       }
       pendingCloser = false;
-      evs.push({ e: 'sep', op: tk.op });
+      emit({ e: 'sep', op: tk.op });
       if ((tk.op === ';;' || tk.op === ';&' || tk.op === ';;&') && caseDepth > 0) {
         mode = M_PATTERN;
         patFresh = true;
@@ -978,11 +1052,12 @@ function parse(toks: Tok[], src: string): Ev[] {
     if (tk.t === 'r') {
       if (start < 0) afterCloser = pendingCloser;
       pendingCloser = false;
+      if (redirs === NO_REDIRS) redirs = [];
       redirs.push(tk.r);
       extend(tk.r.start, tk.r.end);
       continue;
     }
-    const w = tk.w;
+    const w = tk;
     if (words.length === 0) {
       const kw = keyword(w);
       if (kw !== null) {
@@ -1005,19 +1080,18 @@ function parse(toks: Tok[], src: string): Ev[] {
           continue;
         }
         if (kw === 'function') {
-          const name = toks[i + 1];
-          if (name !== undefined && name.t === 'w') i++;
-          const a = toks[i + 1];
-          const b = toks[i + 2];
-          if (a !== undefined && a.t === 'op' && a.op === '(' && b !== undefined && b.t === 'op' && b.op === ')') i += 2;
+          if (lex.peek(0)?.t === 'w') lex.next();
+          if (isEmptyParens(lex)) {
+            lex.next();
+            lex.next();
+          }
           continue;
         }
       }
-      const a = toks[i + 1];
-      const b = toks[i + 2];
-      if (a !== undefined && a.t === 'op' && a.op === '(' && b !== undefined && b.t === 'op' && b.op === ')') {
+      if (isEmptyParens(lex)) {
         // function definition `name ( )`: the body follows as ordinary commands
-        i += 2;
+        lex.next();
+        lex.next();
         continue;
       }
     }
@@ -1026,7 +1100,13 @@ function parse(toks: Tok[], src: string): Ev[] {
     extend(w.start, w.end);
   }
   flush();
-  return evs;
+  release();
+}
+
+function isEmptyParens(lex: Lexer): boolean {
+  const a = lex.peek(0);
+  const b = lex.peek(1);
+  return a !== undefined && a.t === 'op' && a.op === '(' && b !== undefined && b.t === 'op' && b.op === ')';
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -1139,6 +1219,11 @@ function joinPriv(prefix: string, dash: boolean, rest: string): string {
 }
 
 function join(...parts: string[]): string {
+  return joinAll(parts);
+}
+
+/** words joined by single spaces, empty ones skipped (an array, not spread arguments: lists can be huge) */
+function joinAll(parts: readonly string[]): string {
   let out = '';
   for (const p of parts) {
     if (p === '') continue;
@@ -1154,17 +1239,21 @@ interface Ctx {
   depth: number;
   /** rendered sudo/doas prefix inherited from enclosing wrappers */
   prefix: string;
+  /** the prefix already ends with an option terminator (`su … --`) */
+  prefixDD: boolean;
   privileged: boolean;
 }
 
 interface State {
-  /** characters of privilege prefix we may still copy into components before failing closed */
+  /** characters of privilege prefix / wrapper redirections we may still copy into components before failing closed */
   budget: number;
   comps: ShellComponent[];
   /** stored components not replaced by their script */
   live: number;
   /** placeholders of wrappers that were replaced by their script */
   dead: Set<ShellComponent>;
+  /** forms already present per component, so deduplication stays O(1) however many are added */
+  formSets: Map<ShellComponent, Set<string>>;
   fail: string | null;
 }
 
@@ -1187,33 +1276,32 @@ function fail(st: State, reason: string): void {
 function spend(st: State, chars: number): boolean {
   st.budget -= chars;
   if (st.budget >= 0) return true;
-  fail(st, PREFIX_REASON);
+  fail(st, BUDGET_REASON);
   return false;
 }
 
 function analyzeScript(src: string, ctx: Ctx, st: State): Item[] {
-  const evs = parse(new Lexer(src).run(), src);
   const items: Item[] = [];
-  for (const ev of evs) {
+  parse(new Lexer(src), src, (ev) => {
     if (ev.e === 'sep') {
       const last = items[items.length - 1];
       if (last !== undefined && last.sep === null) last.sep = canonSep(ev.op);
-      continue;
+      return;
     }
     if (ev.e === 'orphan') {
       if (ev.word !== null) analyseWordSubs(ev.word, ctx, st);
       if (ev.scan !== null) analyseScan(ev.scan, ctx, st, 0);
-      continue;
+      return;
     }
     const last = items[items.length - 1];
     if (ev.e === 'attach' && last !== undefined && last.comp !== null) {
-      analyseRedirSubs(ev.cmd.redirs, null, ctx, st);
-      const rt = renderRedirs(ev.cmd.redirs, false);
-      addForm(last.comp, last.comp.text + ' ' + rt);
-      continue;
+      analyseRedirSubs(ev.redirs, null, ctx, st);
+      const rt = renderRedirs(ev.redirs, false);
+      addForm(st, last.comp, last.comp.text + ' ' + rt);
+      return;
     }
-    for (const it of analyseCmd(ev.cmd, ctx, st)) items.push(it);
-  }
+    for (const it of analyseCmd(ev, ctx, st)) items.push(it);
+  });
   const tail = items[items.length - 1];
   if (tail !== undefined) tail.sep = null;
   return items;
@@ -1224,7 +1312,7 @@ function analyseSub(g: Seg & { k: 'sub' }, ctx: Ctx, st: State): void {
     fail(st, DEPTH_REASON);
     return;
   }
-  const items = analyzeScript(g.body, { depth: ctx.depth + 1, prefix: ctx.prefix, privileged: ctx.privileged }, st);
+  const items = analyzeScript(g.body, { ...ctx, depth: ctx.depth + 1 }, st);
   g.rel = renderItems(items, false);
   g.unpriv = renderItems(items, true);
 }
@@ -1257,8 +1345,41 @@ function analyseRedirSubs(rs: Redir[], skip: Redir | null, ctx: Ctx, st: State):
   }
 }
 
-function addForm(c: ShellComponent, f: string): void {
-  if (f !== '' && !c.forms.includes(f)) c.forms.push(f);
+function addForm(st: State, c: ShellComponent, f: string): void {
+  if (f === '') return;
+  if (c.forms.length < 16) {
+    if (!c.forms.includes(f)) c.forms.push(f);
+    return;
+  }
+  let set = st.formSets.get(c);
+  if (set === undefined) {
+    set = new Set(c.forms);
+    st.formSets.set(c, set);
+  }
+  if (set.has(f)) return;
+  set.add(f);
+  c.forms.push(f);
+}
+
+function dropComp(st: State, c: ShellComponent, stored: boolean): void {
+  if (!stored) return;
+  st.dead.add(c);
+  st.live--;
+}
+
+const renderPlain: Renderer = (w, mode) => renderWord(w, mode, false);
+const renderUnpriv: Renderer = (w, mode) => renderWord(w, mode, true);
+const renderValue: Renderer = (w) => wordValue(w);
+
+/** adds `v` with and without the privilege prefix `p`, and each with the redirections `rt` */
+function addVariant(st: State, c: ShellComponent, p: string, pDD: boolean, v: string, rt: string): void {
+  const full = joinPriv(p, v.startsWith('-') && !pDD, v);
+  addForm(st, c, full);
+  addForm(st, c, v);
+  if (rt !== '') {
+    addForm(st, c, full + ' ' + rt);
+    addForm(st, c, v + ' ' + rt);
+  }
 }
 
 function basename(v: string): string {
@@ -1435,7 +1556,7 @@ function privEnd(
 
 function splitWords(s: string): Word[] {
   const out: Word[] = [];
-  for (const t of new Lexer(s).run()) if (t.t === 'w') out.push(litWord(wordValue(t.w)));
+  for (const t of new Lexer(s).all()) if (t.t === 'w') out.push(litWord(wordValue(t)));
   return out;
 }
 
@@ -1446,7 +1567,15 @@ interface Unwrapped {
   localPriv: boolean;
 }
 
+function isLauncher(name: string): boolean {
+  return PRIV_SPECS.has(name) || name === 'env' || LAUNCHERS.has(name);
+}
+
 function unwrap(cw0: Word[], assigns: string[], ctx: Ctx, st: State): Unwrapped {
+  const first = cw0[0];
+  if (!ctx.privileged && (first === undefined || !isLauncher(execName(first)))) {
+    return { cw: cw0, start: 0, privWords: NO_WORDS, localPriv: false };
+  }
   let cw = cw0;
   let vals = cw.map(wordValue);
   const privWords: Word[] = [];
@@ -1505,7 +1634,7 @@ function unwrap(cw0: Word[], assigns: string[], ctx: Ctx, st: State): Unwrapped 
         }
         // env -S splits its argument into words that are processed as if written in place
         if (++splits > MAX_ENV_SPLITS) {
-          fail(st, DEPTH_REASON);
+          fail(st, ENV_SPLIT_REASON);
           return { cw: cw.slice(0, i + 1), start: i, privWords, localPriv };
         }
         cw = [...cw.slice(0, j), ...splitWords(split), ...cw.slice(j + used)];
@@ -1537,6 +1666,62 @@ interface Wrapper {
   script: string;
   scriptWords: Set<Word>;
   scriptRedir: Redir | null;
+  /**
+   * eval / su -c: the command stays a component spelled `HEAD 'canonical script'` and the script's components are
+   * appended after it, as for a substitution (bash -c and friends are replaced by their script instead)
+   */
+  keep: { head: Word[]; su: boolean } | null;
+}
+
+const SU_ARG_SHORT = 'sgGw';
+const SU_ARG_LONG = new Set(['--shell', '--group', '--supp-group', '--whitelist-environment']);
+
+function detectSu(core: Word[]): Wrapper | null {
+  const vals = core.map(wordValue);
+  let user: Word | null = null;
+  let scriptIdx = -1;
+  let inline: string | null = null;
+  for (let j = 1; j < vals.length; j++) {
+    const v = vals[j]!;
+    if (v === '--') break;
+    if (v.startsWith('--')) {
+      const eq = v.indexOf('=');
+      const name = eq < 0 ? v : v.slice(0, eq);
+      if (name === '--command' || name === '--session-command') {
+        if (eq >= 0) {
+          inline = v.slice(eq + 1);
+          scriptIdx = j;
+        } else scriptIdx = ++j;
+      } else if (eq < 0 && SU_ARG_LONG.has(name)) j++;
+      continue;
+    }
+    if (v.length > 1 && v.charAt(0) === '-') {
+      for (let q = 1; q < v.length; q++) {
+        const ch = v.charAt(q);
+        if (ch === 'c') {
+          if (q < v.length - 1) {
+            inline = v.slice(q + 1);
+            scriptIdx = j;
+          } else scriptIdx = ++j;
+          break;
+        }
+        if (SU_ARG_SHORT.includes(ch)) {
+          if (q === v.length - 1) j++;
+          break;
+        }
+      }
+      continue;
+    }
+    if (user === null && v !== '-') user = core[j]!;
+  }
+  const w = core[scriptIdx];
+  if (scriptIdx < 0 || w === undefined) return null;
+  return {
+    script: inline ?? wordValue(w),
+    scriptWords: new Set([w]),
+    scriptRedir: null,
+    keep: { head: user === null ? [baseWord(core[0]!)] : [baseWord(core[0]!), user], su: true },
+  };
 }
 
 function detectWrapper(core: Word[], exe: string, redirs: Redir[]): Wrapper | null {
@@ -1558,7 +1743,7 @@ function detectWrapper(core: Word[], exe: string, redirs: Redir[]): Wrapper | nu
           j++;
           break;
         }
-        if (v.startsWith('--command=')) return { script: v.slice(10), scriptWords: new Set([core[j]!]), scriptRedir: null };
+        if (v.startsWith('--command=')) return { script: v.slice(10), scriptWords: new Set([core[j]!]), scriptRedir: null, keep: null };
         j += v === '--rcfile' || v === '--init-file' || v === '--init-command' ? 2 : 1;
         continue;
       }
@@ -1578,22 +1763,30 @@ function detectWrapper(core: Word[], exe: string, redirs: Redir[]): Wrapper | nu
     }
     if (cmd) {
       const w = core[j];
-      return w === undefined ? null : { script: wordValue(w), scriptWords: new Set([w]), scriptRedir: null };
+      return w === undefined ? null : { script: wordValue(w), scriptWords: new Set([w]), scriptRedir: null, keep: null };
     }
     if (stdin || j >= vals.length) {
       for (let q = redirs.length - 1; q >= 0; q--) {
         const r = redirs[q]!;
         if (r.fd !== '' && r.fd !== '0') continue;
-        if (r.op === '<<<' && r.target !== null) return { script: wordValue(r.target), scriptWords: new Set(), scriptRedir: r };
-        if ((r.op === '<<' || r.op === '<<-') && r.body !== null) return { script: r.body, scriptWords: new Set(), scriptRedir: r };
+        if (r.op === '<<<' && r.target !== null)
+          return { script: wordValue(r.target), scriptWords: new Set(), scriptRedir: r, keep: null };
+        if ((r.op === '<<' || r.op === '<<-') && r.body !== null)
+          return { script: r.body, scriptWords: new Set(), scriptRedir: r, keep: null };
       }
     }
     return null;
   }
   if (exe === 'eval' && core.length > 1) {
     const args = core.slice(1);
-    return { script: args.map(wordValue).join(' '), scriptWords: new Set(args), scriptRedir: null };
+    return {
+      script: args.map(wordValue).join(' '),
+      scriptWords: new Set(args),
+      scriptRedir: null,
+      keep: { head: [baseWord(core[0]!)], su: false },
+    };
   }
+  if (exe === 'su') return detectSu(core);
   return null;
 }
 
@@ -1612,7 +1805,7 @@ function isLitWord(w: Word): boolean {
 }
 
 /** `head` is the executable word already reduced to its basename */
-function canonicalCore(head: Word, args: Word[], R: Renderer, withExtras: boolean, headMode: Mode): Canon {
+function canonicalCore(head: Word, args: Word[], R: Renderer, withExtras: boolean): Canon {
   const exe = wordValue(head);
   const extras: string[] = [];
   if (exe === 'rm') {
@@ -1643,17 +1836,17 @@ function canonicalCore(head: Word, args: Word[], R: Renderer, withExtras: boolea
     const flags = r && f ? '-rf' : r ? '-r' : f ? '-f' : '';
     // an operand that looks like an option needs `--`, or re-analysis would read it as flags
     const dashDash = operands.some((w) => wordValue(w).startsWith('-')) ? '--' : '';
-    const text = join('rm', flags, dashDash, ...operands.map((w) => R(w, 'arg')));
+    const text = joinAll(['rm', flags, dashDash].concat(operands.map((w) => R(w, 'arg'))));
     if (withExtras) {
-      extras.push(join('rm', ...args.map((w) => R(w, 'arg'))));
+      extras.push(joinAll(['rm'].concat(args.map((w) => R(w, 'arg')))));
       const normalisedPaths = operands.map((w) =>
         isLitWord(w) ? quoteValue(normalisePath(wordValue(w))) : R(w, 'arg'),
       );
-      extras.push(join('rm', flags, dashDash, ...normalisedPaths));
+      extras.push(joinAll(['rm', flags, dashDash].concat(normalisedPaths)));
     }
     return { text, extras };
   }
-  let text = R(head, headMode);
+  let text = R(head, 'cmd');
   for (const w of args) text += ' ' + R(w, 'arg');
   if (withExtras && exe === 'find') for (const t of findDeleteTargets(args)) extras.push(join('rm', '-rf', R(t, 'arg')));
   return { text, extras };
@@ -1716,6 +1909,8 @@ function differsFromValues(words: Word[]): boolean {
   return false;
 }
 
+const NO_WORDS: Word[] = [];
+
 function analyseCmd(cmd: Cmd, ctx: Ctx, st: State): Item[] {
   const { words, redirs } = cmd;
   const assigns: string[] = [];
@@ -1726,9 +1921,17 @@ function analyseCmd(cmd: Cmd, ctx: Ctx, st: State): Item[] {
     assigns.push(nm);
     k++;
   }
-  const assignWords = k === 0 ? [] : words.slice(0, k);
+  const assignWords = k === 0 ? NO_WORDS : words.slice(0, k);
   const u = unwrap(k === 0 ? words : words.slice(k), assigns, ctx, st);
-  const core = u.start === 0 ? u.cw : u.cw.slice(u.start);
+  let core = u.start === 0 ? u.cw : u.cw.slice(u.start);
+  let bareWords = assignWords;
+  if ((ctx.privileged || u.localPriv) && core.length > 0 && core.every((w) => assignName(wordValue(w)) !== null)) {
+    // Only NAME=value words after sudo: sudo would take them all as environment settings (quoted or not), and
+    // rendering them as plain assignments is the one spelling that reads back the same with or without a prefix.
+    for (const w of core) assigns.push(assignName(wordValue(w))!);
+    bareWords = [...assignWords, ...core];
+    core = [];
+  }
   const head = core.length > 0 ? baseWord(core[0]!) : null;
   const exe = head === null ? '' : wordValue(head);
   if (DECLARERS.has(exe)) {
@@ -1739,7 +1942,7 @@ function analyseCmd(cmd: Cmd, ctx: Ctx, st: State): Item[] {
   }
   const wrapper = detectWrapper(core, exe, redirs);
   // a bare `sudo -s` / `sudo -i` is a root shell even though nothing was stripped
-  const privileged = ctx.privileged || u.localPriv || PRIV_SPECS.has(exe);
+  const privileged = ctx.privileged || u.localPriv || PRIV_SPECS.has(exe) || exe === 'su';
   const comp: ShellComponent = { raw: cmd.raw, text: '', forms: [], privileged, executable: exe, assignments: assigns };
   // Past the limit the analysis is already failed closed; keep rendering (for `normalized`) but stop collecting.
   const store = st.live <= MAX_COMPONENTS;
@@ -1748,11 +1951,6 @@ function analyseCmd(cmd: Cmd, ctx: Ctx, st: State): Item[] {
     st.live++;
     if (st.live > MAX_COMPONENTS) fail(st, COUNT_REASON);
   }
-  const drop = (): void => {
-    if (!store) return;
-    st.dead.add(comp);
-    st.live--;
-  };
 
   // What the outer shell expands itself runs whether or not the command is a wrapper; the wrapper's script is
   // analysed below instead, so its substitutions are not counted twice.
@@ -1761,27 +1959,52 @@ function analyseCmd(cmd: Cmd, ctx: Ctx, st: State): Item[] {
 
   const privText = u.privWords.length === 0 ? '' : u.privWords.map((w) => renderWord(w, 'arg', false)).join(' ');
   let truncated = false;
-  if (wrapper !== null) {
+  let keepCanon: { text: string; unpriv: string } | null = null;
+  if (wrapper !== null && wrapper.keep !== null) {
+    const { head: keepHead, su } = wrapper.keep;
+    const who = keepHead.map((w) => renderWord(w, 'arg', false)).join(' ');
+    if (ctx.depth + 1 > MAX_DEPTH) fail(st, DEPTH_REASON);
+    else {
+      // su's components read `su [user] -- cmd`, the `--` keeping re-analysis from taking cmd's options as su's
+      let prefix = su ? join(ctx.prefix, privText, who, '--') : join(ctx.prefix, privText);
+      let prefixDD = su || (privText === '' && ctx.prefixDD);
+      if (prefix.length > MAX_PRIV_PREFIX) {
+        fail(st, BUDGET_REASON);
+        prefix = ctx.prefix;
+        prefixDD = ctx.prefixDD;
+      }
+      analyzeScript(wrapper.script, { depth: ctx.depth + 1, prefix, prefixDD, privileged: privileged || su }, st);
+    }
+    // The script is shown as written (one quoted word), not re-rendered: quoting canonical text at every level of
+    // `eval eval …` would grow exponentially with depth, while this is linear and reads back unchanged.
+    const shown = `${su ? `${who} -c` : who} ${quoteValue(wrapper.script)}`;
+    keepCanon = { text: shown, unpriv: shown };
+  } else if (wrapper !== null) {
     if (ctx.depth + 1 > MAX_DEPTH) {
       fail(st, DEPTH_REASON);
       truncated = true;
     } else {
       let prefix = join(ctx.prefix, privText);
+      let prefixDD = privText === '' && ctx.prefixDD;
       if (prefix.length > MAX_PRIV_PREFIX) {
-        fail(st, PREFIX_REASON);
+        fail(st, BUDGET_REASON);
         prefix = ctx.prefix;
+        prefixDD = ctx.prefixDD;
       }
-      const inner = analyzeScript(wrapper.script, { depth: ctx.depth + 1, prefix, privileged }, st);
+      const inner = analyzeScript(wrapper.script, { depth: ctx.depth + 1, prefix, prefixDD, privileged }, st);
       if (inner.length > 0) {
-        drop();
+        dropComp(st, comp, store);
         const rt = renderRedirs(
           redirs.filter((r) => r !== wrapper.scriptRedir),
           false,
         );
+        // the wrapper's redirections apply to every command of its script; bounded like prefixes, since
+        // copying them into each component is quadratic in the worst case
+        const withRedirs = rt !== '' && spend(st, (rt.length + 1) * inner.length);
         for (const it of inner) {
           if (it.comp === null) continue;
           for (const a of assigns) if (!it.comp.assignments.includes(a)) it.comp.assignments.push(a);
-          if (rt !== '') addForm(it.comp, it.comp.text + ' ' + rt);
+          if (withRedirs) addForm(st, it.comp, it.comp.text + ' ' + rt);
         }
         if (privText === '' || !spend(st, (privText.length + 1) * inner.length)) return inner;
         return inner.map((it) => (it.bare ? it : { ...it, rel: joinPriv(privText, it.dash, it.rel), dash: false }));
@@ -1793,77 +2016,65 @@ function analyseCmd(cmd: Cmd, ctx: Ctx, st: State): Item[] {
   if (head === null) {
     let rel: string;
     let unpriv: string;
-    if (assignWords.length > 0) {
-      rel = assignWords.map((w) => renderWord(w, 'assign', false)).join(' ');
-      unpriv = assignWords.map((w) => renderWord(w, 'assign', true)).join(' ');
+    if (bareWords.length > 0) {
+      rel = bareWords.map((w) => renderWord(w, 'assign', false)).join(' ');
+      unpriv = bareWords.map((w) => renderWord(w, 'assign', true)).join(' ');
     } else if (redirs.length > 0) {
       // `> file` on its own still truncates a file; keep the redirection as the text
       rel = redirText;
       unpriv = renderRedirs(redirs, true);
     } else {
-      drop();
+      dropComp(st, comp, store);
       return [];
     }
     // `sudo A=1` or `sudo > f` would read back as a sudo invocation, so no prefix here
     comp.text = rel;
     comp.forms.push(rel);
-    if (assignWords.length > 0 && redirText !== '') addForm(comp, rel + ' ' + redirText);
+    if (bareWords.length > 0 && redirText !== '') addForm(st, comp, rel + ' ' + redirText);
     return [{ rel, unpriv, sep: null, comp, dash: false, bare: true }];
   }
 
   // A wrapper that stays a component (empty script, or too deep) shows its script as one quoted literal, which
   // re-analyses to the same thing.
-  const scripted = wrapper !== null && wrapper.scriptWords.size > 0;
-  const scriptText = (w: Word): string => (truncated ? "''" : quoteValue(wordValue(w)));
-  const R0: Renderer = scripted
-    ? (w, mode) => (wrapper.scriptWords.has(w) ? scriptText(w) : renderWord(w, mode, false))
-    : (w, mode) => renderWord(w, mode, false);
+  let R0 = renderPlain;
+  let R1 = renderUnpriv;
+  if (wrapper !== null && wrapper.scriptWords.size > 0) {
+    const scriptWords = wrapper.scriptWords;
+    const scriptText = (w: Word): string => (truncated ? "''" : quoteValue(wordValue(w)));
+    R0 = (w, mode) => (scriptWords.has(w) ? scriptText(w) : renderWord(w, mode, false));
+    R1 = (w, mode) => (scriptWords.has(w) ? scriptText(w) : renderWord(w, mode, true));
+  }
 
   const args = core.slice(1);
-  // After a sudo prefix the head is not in shell command position, and quoting it would not stop sudo from reading
-  // an assignment-looking word as one; render it plainly so re-analysis agrees.
-  const headMode: Mode = privileged && assignPrefixLen(exe) > 0 ? 'arg' : 'cmd';
-  const canon = canonicalCore(head, args, R0, store, headMode);
+  const canon = keepCanon === null ? canonicalCore(head, args, R0, store) : { text: keepCanon.text, extras: [] };
   const dashHead = exe.startsWith('-');
   const rel = joinPriv(privText, dashHead, canon.text);
   const dash = privText === '' && dashHead;
-  let unpriv = canon.text;
-  if (hasSubs(core)) {
-    const R1: Renderer = scripted
-      ? (w, mode) => (wrapper.scriptWords.has(w) ? scriptText(w) : renderWord(w, mode, true))
-      : (w, mode) => renderWord(w, mode, true);
-    unpriv = canonicalCore(head, args, R1, false, headMode).text;
+  let unpriv = keepCanon === null ? canon.text : keepCanon.unpriv;
+  if (keepCanon === null && hasSubs(core)) {
+    unpriv = canonicalCore(head, args, R1, false).text;
   }
-  comp.text = ctx.prefix !== '' && spend(st, ctx.prefix.length) ? joinPriv(ctx.prefix, dash, rel) : rel;
+  comp.text = ctx.prefix !== '' && spend(st, ctx.prefix.length) ? joinPriv(ctx.prefix, dash && !ctx.prefixDD, rel) : rel;
   comp.forms.push(comp.text);
   if (!store) return [{ rel, unpriv, sep: null, comp, dash, bare: false }];
 
   const P = join(ctx.prefix, privText);
-  const addVariant = (v: string): void => {
-    const full = joinPriv(P, v.startsWith('-'), v);
-    addForm(comp, full);
-    addForm(comp, v);
-    if (redirText !== '') {
-      addForm(comp, full + ' ' + redirText);
-      addForm(comp, v + ' ' + redirText);
-    }
-  };
-  addVariant(canon.text);
-  for (const v of canon.extras) addVariant(v);
-  if (differsFromValues(core)) {
+  const pDD = privText === '' && ctx.prefixDD;
+  addVariant(st, comp, P, pDD, canon.text, redirText);
+  for (const v of canon.extras) addVariant(st, comp, P, pDD, v, redirText);
+  if (keepCanon === null && differsFromValues(core)) {
     // unquoted spelling, so that globs such as `rm -rf /my*` still meet `rm -rf '/my dir'`
-    const plain = canonicalCore(head, args, (w) => wordValue(w), false, headMode).text;
-    addForm(comp, plain);
-    addForm(comp, joinPriv(P, plain.startsWith('-'), plain));
+    const plain = canonicalCore(head, args, renderValue, false).text;
+    addForm(st, comp, plain);
+    addForm(st, comp, joinPriv(P, plain.startsWith('-') && !pDD, plain));
   }
   if (u.start > 0 || assignWords.length > 0 || u.cw !== words) {
     // the command as written, launchers and assignments included
-    const asWritten = join(
-      ...assignWords.map((w) => renderWord(w, 'assign', false)),
-      ...u.cw.map((w) => R0(w, 'arg')),
+    const asWritten = joinAll(
+      assignWords.map((w) => renderWord(w, 'assign', false)).concat(u.cw.map((w) => R0(w, 'arg'))),
     );
-    addForm(comp, asWritten);
-    if (redirText !== '') addForm(comp, asWritten + ' ' + redirText);
+    addForm(st, comp, asWritten);
+    if (redirText !== '') addForm(st, comp, asWritten + ' ' + redirText);
   }
   return [{ rel, unpriv, sep: null, comp, dash, bare: false }];
 }

@@ -47,6 +47,7 @@ const PIECES = [
   'sh -lc ',
   'sudo ',
   'sudo -u root ',
+  'su -c ',
   'doas ',
   'eval ',
   'env ',
@@ -92,29 +93,39 @@ const sq = (s: string): string => `'${s.split("'").join("'\\''")}'`;
 const dq = (s: string): string => `"${s.replace(/[\\"$`]/g, (m) => `\\${m}`)}"`;
 const bt = (s: string): string => `\`${s.replace(/[\\`]/g, (m) => `\\${m}`)}\``;
 
+/** a prefix command such as `timeout 5` only applies to `x` when `x` starts with a plain command word (not a
+ *  keyword, group or NAME=value, which a launcher would take as a program name) */
+const prefixed =
+  (prefix: string) =>
+  (x: string): string =>
+    /^\s*(?:[({!]|(?:if|for|while|until|case)\s|[A-Za-z_]\w*=)/.test(x) ? `${prefix} sh -c ${sq(x)}` : `${prefix} ${x}`;
+
 /** ways of hiding a command string; each keeps the command executed */
 const WRAPPERS: ReadonlyArray<(x: string) => string> = [
   (x) => `bash -c ${sq(x)}`,
   (x) => `sh -c ${dq(x)}`,
   (x) => `bash -lc ${sq(x)}`,
-  (x) => `env X=1 ${x}`,
-  (x) => `FOO=1 ${x}`,
-  (x) => `timeout 5 ${x}`,
-  (x) => `nice -n 5 ${x}`,
-  (x) => `sudo ${x}`,
-  (x) => `sudo -u root ${x}`,
+  prefixed('env X=1'),
+  prefixed('FOO=1'),
+  prefixed('timeout 5'),
+  prefixed('nice -n 5'),
+  prefixed('sudo'),
+  prefixed('sudo -u root'),
+  prefixed('command'),
+  prefixed('ls | xargs'),
   (x) => `true && ${x}`,
   (x) => `${x}; true`,
-  (x) => `echo $(${x})`,
+  // `$((` and a leading `((` are arithmetic in bash, so a nested subshell needs a space
+  (x) => (x.startsWith('(') ? `echo $( ${x})` : `echo $(${x})`),
   (x) => `echo ${bt(x)}`,
   (x) => `eval ${sq(x)}`,
+  (x) => `su -c ${sq(x)}`,
+  (x) => `su root -c ${dq(x)}`,
   (x) => `bash <<< ${sq(x)}`,
-  (x) => `nohup ${x} &`,
-  (x) => `(${x})`,
+  (x) => `${prefixed('nohup')(x)} &`,
+  (x) => (x.startsWith('(') ? `( ${x})` : `(${x})`),
   (x) => `{ ${x}; }`,
   (x) => `if true; then ${x}; fi`,
-  (x) => `command ${x}`,
-  (x) => `ls | xargs ${x}`,
 ];
 
 /** disguises of the first word of the core command */
@@ -177,6 +188,25 @@ describe('shell analysis properties', () => {
     );
   });
 
+  it('output size stays linear in the input (no re-quoting blow-up through nested wrappers)', () => {
+    fc.assert(
+      fc.property(
+        shellish,
+        fc.array(fc.integer({ min: 0, max: WRAPPERS.length - 1 }), { maxLength: 8 }),
+        (core, chain) => {
+          const cmd = chain.reduce((x, i) => WRAPPERS[i]!(x), core);
+          const a = analyzeCommand(cmd);
+          const budget = 16 * (cmd.length + 16);
+          expect(a.normalized.length).toBeLessThan(budget);
+          const formChars = a.components.reduce((t, c) => t + c.forms.reduce((u, f) => u + f.length, 0), 0);
+          expect(formChars).toBeLessThan(16 * budget);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+    expect(normalizeCommand(`${'eval '.repeat(12)}x`).length).toBeLessThan(100);
+  });
+
   it('a dangerous command stays visible through any chain of disguises', () => {
     fc.assert(
       fc.property(
@@ -219,7 +249,7 @@ describe('linear time on adversarial input', () => {
     backticks: '`'.repeat(8192),
     'escaped backticks': '\\`'.repeat(4096),
     'unclosed ${': '${'.repeat(4096),
-    'nested ${': '${a:-'.repeat(1300) + '}'.repeat(1300),
+    'nested ${': '${a:-'.repeat(1340) + '}'.repeat(1340),
     'eval chain': 'eval '.repeat(1638),
     'sudo chain': 'sudo '.repeat(1637) + 'rm',
     'env -S chain': 'env -S '.repeat(1170),
@@ -231,7 +261,7 @@ describe('linear time on adversarial input', () => {
     'OSC escapes': '\x1b]'.repeat(4096),
     newlines: 'a\n'.repeat(4096),
     'long privilege prefix': `sudo -u ${'x'.repeat(400)} bash -c "${'a;'.repeat(3800)}"`,
-    'case arms': `case x in ${'a) b;; '.repeat(1100)}esac`,
+    'case arms': `case x in ${'a) b;; '.repeat(1150)}esac`,
     'rm flags': `rm ${'-rf '.repeat(2000)}`,
   };
 
@@ -257,6 +287,13 @@ describe('linear time on adversarial input', () => {
     expect(analyzeCommand(adversarial['unclosed $(']!).failClosed).toBeDefined();
     expect(analyzeCommand(adversarial['a&&']!).failClosed).toBeDefined();
     expect(analyzeCommand(adversarial['single quotes']!).failClosed).toBeUndefined();
+  });
+
+  it('handles very long word lists without exhausting the stack', () => {
+    for (const input of ['sudo '.repeat(40_000) + 'rm -rf /', `rm -rf ${'x '.repeat(100_000)}`, 'eval '.repeat(40_000)]) {
+      const a = analyzeCommand(input);
+      expect(a.failClosed ?? '').not.toMatch(/analysis failed/);
+    }
   });
 
   it('stays fast on 64 KB inputs (no quadratic blow-up)', () => {

