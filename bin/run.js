@@ -1,16 +1,17 @@
 #!/usr/bin/env node
-// The `rampart` command. A plain dry run (`rampart test "<call>" [flags]`) is served without loading oclif,
-// which alone costs as much as Node's own start-up; everything else goes through oclif, which reads
+// The `rampart` command (CommonJS on purpose, see bin/package.json). A plain dry run — `rampart test "<call>"`
+// with its flags — is served by a single-file CommonJS bundle without oclif and without starting Node's ESM
+// loader, which together cost more than Node's own start-up. Everything else goes through oclif, which reads
 // oclif.manifest.json so that only the command being run is imported.
+'use strict'
 const args = process.argv.slice(2)
 let code
 if (args[0] === 'test' && !process.env.RAMPART_NO_FAST_PATH) {
-  const {tryFastDryRun} = await import('../dist/cli/fast.js')
-  code = tryFastDryRun(args.slice(1))
+  code = require('../dist/lean.cjs').tryFastDryRun(args.slice(1))
 }
 if (code === undefined) {
-  const {execute} = await import('@oclif/core')
-  await execute({dir: import.meta.url})
+  // the package root, not bin/ (whose package.json only sets the module type)
+  import('@oclif/core').then(({execute}) => execute({dir: require('node:path').join(__dirname, '..', 'package.json')}))
 } else {
   process.exitCode = code
 }

@@ -6,6 +6,7 @@ import {ExitCode, type ExitCodeValue} from '../core/errors.js'
 import {loadPolicy} from '../core/policy/load.js'
 import {detectHeadless, detectSession} from '../core/session/detect.js'
 import {ACTION_COLOR, displayPath, paint} from './format.js'
+import {err, out} from './write.js'
 
 /** Options of a `rampart test "<call>"` dry run, after flag parsing (by oclif or by the lean entry). */
 export interface DryRunOptions {
@@ -69,9 +70,9 @@ export function formatDecision(d: Decision, cwd = process.cwd()): string {
 /** Print a dry run the way both entry points do: JSON on stdout, or text plus warnings on stderr. */
 export function printDryRun(result: DryRunResult, json: boolean, cwd?: string): void {
   if (json) {
-    process.stdout.write(JSON.stringify(result.decision, null, 2) + '\n')
+    out(JSON.stringify(result.decision, null, 2) + '\n')
     return
   }
-  for (const w of result.warnings) process.stderr.write(`rampart: warning: ${w}\n`)
-  process.stdout.write(formatDecision(result.decision, cwd) + '\n')
+  for (const w of result.warnings) err(`rampart: warning: ${w}\n`)
+  out(formatDecision(result.decision, cwd) + '\n')
 }

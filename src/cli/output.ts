@@ -1,4 +1,5 @@
 import {ExitCode, oneLine, RampartError} from '../core/errors.js'
+import {err, out} from './write.js'
 
 /**
  * How every entry point reports a failure: one line on stderr (or a JSON error object with --json) and the
@@ -16,7 +17,7 @@ export function reportError(error: unknown, json: boolean): number {
     message = `internal error: ${oneLine(String(e?.message ?? e))} — this is a bug in Rampart; rerun with RAMPART_DEBUG=1 and report the output${detail}`
     code = ExitCode.internal
   }
-  if (json) process.stdout.write(JSON.stringify({error: {message, exit_code: code}}) + '\n')
-  else process.stderr.write(`rampart: ${message}\n`)
+  if (json) out(JSON.stringify({error: {message, exit_code: code}}) + '\n')
+  else err(`rampart: ${message}\n`)
   return code
 }

@@ -1,10 +1,32 @@
 import {createRequire} from 'node:module'
+import {join} from 'node:path'
+
+import {packageRoot} from './package-root.js'
 
 /**
  * Libraries loaded on first use rather than at start-up: a dry run or hook call on the built-in profile needs
  * none of them, and each costs milliseconds to import (quality.md start-up targets).
  */
 const require = createRequire(import.meta.url)
+
+let validatorsModule: import('./policy/validate-types.js').Validators | undefined
+
+/**
+ * The precompiled schema validators. Found next to this module (dist/core/policy/ via dist/core/lazy.js) or, from
+ * the single-file lean bundle, through the package folder.
+ */
+export function validators(): import('./policy/validate-types.js').Validators {
+  if (!validatorsModule) {
+    let mod: unknown
+    try {
+      mod = require('./policy/validate.generated.cjs')
+    } catch {
+      mod = require(join(packageRoot(), 'dist', 'core', 'policy', 'validate.generated.cjs'))
+    }
+    validatorsModule = mod as import('./policy/validate-types.js').Validators
+  }
+  return validatorsModule
+}
 
 let yamlModule: typeof import('yaml') | undefined
 let re2Module: typeof import('re2js') | undefined

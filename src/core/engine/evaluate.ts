@@ -1,9 +1,8 @@
-import {performance} from 'node:perf_hooks'
-
 import type {CompiledPolicy, CompiledRule, CompiledWhen, Layer} from '../policy/compile.js'
 import type {PolicySet} from '../policy/load.js'
 import type {Action} from '../policy/types.js'
 import {normalisePath, resolveSymlinks} from './paths.js'
+import {routingKeysOf} from './glob.js'
 import {analyzeCommand, type CommandAnalysis} from './shell.js'
 import {suggestAllow} from './suggest.js'
 
@@ -93,8 +92,8 @@ class Subject {
   private readonly set: PolicySet
   private analysisCache: CommandAnalysis | undefined
   private restrictiveCache: string[] | undefined
-  private lowerCache: string[] | undefined
   private pathCache: string[] | undefined
+  private keysCache: Set<number> | null | undefined
   private hostCache: string | null | undefined
 
   constructor(call: ToolCall, set: PolicySet) {
@@ -120,9 +119,22 @@ class Subject {
     return this.restrictiveCache
   }
 
-  get lowered(): string[] {
-    this.lowerCache ??= this.restrictive.map((s) => s.toLowerCase())
-    return this.lowerCache
+  /** Routing keys of every spelling, or null when some spelling is too short to route (then no rule is skipped). */
+  get keys(): Set<number> | null {
+    if (this.keysCache === undefined) {
+      const keys = new Set<number>()
+      for (const form of this.restrictive) {
+        const k = routingKeysOf(form)
+        if (!k) {
+          this.keysCache = null
+          return null
+        }
+        keys.add(k[0])
+        keys.add(k[1])
+      }
+      this.keysCache = keys
+    }
+    return this.keysCache
   }
 
   get paths(): string[] {
@@ -176,9 +188,11 @@ function commandMatches(when: CompiledWhen, restrictive: boolean, s: Subject): b
   return false
 }
 
-function containsMatches(needles: string[], restrictive: boolean, s: Subject): boolean {
+function containsMatches(when: CompiledWhen, restrictive: boolean, s: Subject): boolean {
+  const needles = when.contains ?? []
+  const filter = when.containsFilter
   if (restrictive) {
-    for (const hay of s.lowered) for (const n of needles) if (hay.includes(n)) return true
+    for (const form of s.restrictive) if (!filter || filter.test(form)) return true
     return false
   }
   const comps = s.analysis.components
@@ -195,6 +209,36 @@ function containsExcluded(when: CompiledWhen, restrictive: boolean, s: Subject):
   return s.restrictive.some((f) => neg.test(f))
 }
 
+const routes = new WeakMap<CompiledRule, Set<number> | null>()
+
+/**
+ * For a rule whose only condition is command_matches (optionally with command_not_matches) and all of whose globs
+ * have a literal prefix or suffix: the routing keys it can match. A call none of whose spellings has one of them
+ * cannot match the rule, which is then skipped without testing its globs. Null: the rule is always tested.
+ */
+function routeOf(rule: CompiledRule): Set<number> | null {
+  let route = routes.get(rule)
+  if (route === undefined) {
+    const w = rule.when
+    const onlyCommand = w.command !== undefined && !w.always && !w.never && !w.contains && !w.envAssignments && !w.path && !w.pathNot &&
+      !w.url && !w.domain && !w.session && !w.sessionNot && !w.response && !w.responseNot && !w.callCount && !w.params && !w.depth
+    const keys = onlyCommand ? w.command?.routingKeys?.() : undefined
+    route = keys ? new Set(keys) : null
+    routes.set(rule, route)
+  }
+  return route
+}
+
+function routedAway(rule: CompiledRule, s: Subject): boolean {
+  const route = routeOf(rule)
+  if (route === null) return false
+  if (s.call.command === undefined) return true
+  const keys = s.keys
+  if (keys === null) return false
+  for (const k of keys) if (route.has(k)) return false
+  return true
+}
+
 function ruleMatches(rule: CompiledRule, s: Subject, options: EvaluateOptions, now: number): boolean {
   const when = rule.when
   if (when.never) return false
@@ -206,7 +250,7 @@ function ruleMatches(rule: CompiledRule, s: Subject, options: EvaluateOptions, n
     // command_matches and command_contains form one OR group, as in the reference engine
     if (call.command === undefined) return false
     let hit = (when.command !== undefined || when.contains === undefined) && commandMatches(when, restrictive, s)
-    if (!hit && when.contains) hit = containsMatches(when.contains, restrictive, s) && !containsExcluded(when, restrictive, s)
+    if (!hit && when.contains) hit = containsMatches(when, restrictive, s) && !containsExcluded(when, restrictive, s)
     if (!hit) return false
   }
   if (when.envAssignments) {
@@ -326,7 +370,7 @@ function decide(set: PolicySet, call: ToolCall, options: EvaluateOptions, starte
     for (const rule of policy.rules) {
       if (rule.expiresAt !== undefined && rule.expiresAt <= now) continue
       if (rule.once && rule.action === 'allow' && options.once?.isConsumed(onceKey(policy, rule))) continue
-      if (!ruleMatches(rule, subject, options, now)) continue
+      if (routedAway(rule, subject) || !ruleMatches(rule, subject, options, now)) continue
       const effective = !(policy.layer === 'project' && rule.action === 'allow')
       if (!effective) notes.push(`project policy '${policy.name}' rule ${rule.index} allows this, but project policies can only tighten`)
       hits.push({policy, rule, matched: {policy: policy.name, rule: rule.index, action: rule.action, file: policy.file, line: rule.pos.line, layer: policy.layer, effective}})

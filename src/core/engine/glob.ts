@@ -77,15 +77,20 @@ export function compileCommandGlob(pattern: string): CommandGlob {
   if (prefix.length < kinds.length) {
     for (let k = kinds.length - 1; k >= 0 && kinds[k] === LITERAL; k--) suffix = String.fromCharCode(codes[k] as number) + suffix
   }
-  let core = ''
-  for (let k = 0, run = ''; k <= kinds.length; k++) {
+  // literal runs between wildcards: every match contains each of them, so includes() rejects most inputs cheaply
+  const runs: string[] = []
+  for (let k = prefix.length, run = ''; k <= kinds.length; k++) {
     if (k < kinds.length && kinds[k] === LITERAL) {
       run += String.fromCharCode(codes[k] as number)
     } else {
-      if (run.length > core.length) core = run
+      if (run) runs.push(run)
       run = ''
     }
   }
+  if (suffix && runs[runs.length - 1] === suffix) runs.pop()
+  let core = prefix.length >= suffix.length ? prefix : suffix
+  for (const r of runs) if (r.length > core.length) core = r
+  const innerRuns = runs.filter((r) => r.length > 0)
   const n = kinds.length
   const onlyLiteral = prefix.length === n
   const starOnlyAtEnd = n === prefix.length + 1 && kinds[n - 1] === STAR
@@ -96,6 +101,7 @@ export function compileCommandGlob(pattern: string): CommandGlob {
     if (onlyLiteral) return input === prefix
     if (starOnlyAtEnd) return input.startsWith(prefix)
     if (input.length < prefix.length + suffix.length || !input.startsWith(prefix) || !input.endsWith(suffix)) return false
+    for (const r of innerRuns) if (!input.includes(r)) return false
     let ti = 0
     let si = 0
     let starTi = -1
@@ -172,17 +178,64 @@ function classMatches(cls: CharClass, code: number): boolean {
   return hit !== cls.negated
 }
 
+/** The literal text before the first and after the last wildcard (escapes resolved), as compileCommandGlob sees it. */
+export function literalEnds(pattern: string): {prefix: string; suffix: string} {
+  let prefix = ''
+  let i = 0
+  for (; i < pattern.length; i++) {
+    const ch = pattern[i] as string
+    if (ch === '*' || ch === '?' || ch === '[') break
+    if (ch === '\\' && i + 1 < pattern.length) prefix += pattern[++i]
+    else prefix += ch
+  }
+  if (i >= pattern.length) return {prefix, suffix: ''}
+  let suffix = ''
+  for (let j = pattern.length - 1; j > i; j--) {
+    const ch = pattern[j] as string
+    if (ch === '*' || ch === '?' || ch === ']') break
+    // an escaped character at the end: keep it, skip the backslash
+    if (pattern[j - 1] === '\\' && j - 1 > i) {
+      suffix = ch + suffix
+      j--
+      continue
+    }
+    suffix = ch + suffix
+  }
+  return {prefix, suffix}
+}
+
 /** A list of command globs as one matcher: true when any glob matches. */
 export interface GlobSet {
   readonly sources: readonly string[]
   test(input: string): boolean
   /** The first pattern that matches, for explanations. */
   find(input: string): string | undefined
+  /**
+   * Routing keys (see routingKeys below) such that every input this set can match has one of them; undefined when
+   * some glob has no literal prefix or suffix of two characters, i.e. could match anything.
+   */
+  routingKeys?(): readonly number[] | undefined
 }
 
+
 const KEY = 2
+
+/**
+ * A RegExp that finds any of the literal strings: alternation of escaped literals has no quantifiers, so it cannot
+ * backtrack catastrophically; it replaces one includes() per literal with a single scan.
+ */
+export function literalAlternation(literals: readonly string[], flags = ''): RegExp {
+  const unique = [...new Set(literals)].sort((a, b) => b.length - a.length)
+  return new RegExp(unique.map((l) => l.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|'), flags)
+}
 /** Two characters as one number: Map lookups without allocating a substring per call. */
 const key2 = (text: string, at: number) => text.charCodeAt(at) * 65536 + text.charCodeAt(at + 1)
+
+/** The keys an input can be routed by: its first two characters, and (negated) its last two. */
+export function routingKeysOf(input: string): [number, number] | undefined {
+  if (input.length < KEY) return undefined
+  return [key2(input, 0), -1 - key2(input, input.length - KEY)]
+}
 
 /**
  * Compiled on first use (a call only pays for the rules of the tools it reaches), and indexed: globs are bucketed
@@ -191,23 +244,26 @@ const key2 = (text: string, at: number) => text.charCodeAt(at) * 65536 + text.ch
  * literal run.
  */
 export function compileCommandGlobSet(patterns: readonly string[]): GlobSet {
-  interface Index {byPrefix: Map<number, CommandGlob[]>; bySuffix: Map<number, CommandGlob[]>; rest: CommandGlob[]; short: CommandGlob[]; keyed: CommandGlob[]; matchAll: boolean}
+  interface Index {byPrefix: Map<number, CommandGlob[]>; bySuffix: Map<number, CommandGlob[]>; rest: CommandGlob[]; restFilter: RegExp | undefined; short: CommandGlob[]; keyed: CommandGlob[]; matchAll: boolean}
   let index: Index | undefined
   const build = (): Index => {
     const all = patterns.map(compileCommandGlob)
-    const ix: Index = {byPrefix: new Map(), bySuffix: new Map(), rest: [], short: [], keyed: [], matchAll: patterns.some((p) => p.length > 0 && /^\*+$/.test(p))}
+    const ix: Index = {byPrefix: new Map(), bySuffix: new Map(), rest: [], restFilter: undefined, short: [], keyed: [], matchAll: patterns.some((p) => p.length > 0 && /^\*+$/.test(p))}
     const push = (map: Map<number, CommandGlob[]>, key: number, g: CommandGlob) => {
       const list = map.get(key)
       if (list) list.push(g)
       else map.set(key, [g])
     }
     for (const g of all) {
-      if (g.prefix.length >= KEY) push(ix.byPrefix, key2(g.prefix, 0), g)
-      else if (g.suffix.length >= KEY) push(ix.bySuffix, key2(g.suffix, g.suffix.length - KEY), g)
+      // a suffix discriminates better than a shared prefix (`rm -r* /etc`, `rm -r* ~`)
+      if (g.suffix.length >= KEY) push(ix.bySuffix, key2(g.suffix, g.suffix.length - KEY), g)
+      else if (g.prefix.length >= KEY) push(ix.byPrefix, key2(g.prefix, 0), g)
       else if (g.prefix.length > 0 || g.suffix.length > 0 || g.core.length === 0) ix.short.push(g)
       else ix.rest.push(g)
       if (g.prefix.length >= KEY || g.suffix.length >= KEY) ix.keyed.push(g)
     }
+    // one pass over the input tells whether any unanchored glob's literal core occurs at all
+    if (ix.rest.length > 1) ix.restFilter = literalAlternation(ix.rest.map((g) => g.core))
     index = ix
     return ix
   }
@@ -222,13 +278,26 @@ export function compileCommandGlobSet(patterns: readonly string[]): GlobSet {
       for (const g of ix.keyed) if (g.test(input)) return g
     }
     for (const g of ix.short) if (g.test(input)) return g
-    for (const g of ix.rest) if (input.includes(g.core) && g.test(input)) return g
+    if (ix.rest.length > 0 && (!ix.restFilter || ix.restFilter.test(input))) {
+      for (const g of ix.rest) if (input.includes(g.core) && g.test(input)) return g
+    }
     return undefined
   }
   return {
     sources: patterns,
     test: (input) => (index ?? build()).matchAll || find(input) !== undefined,
     find: (input) => find(input)?.source,
+    // from the pattern text alone, without compiling: a rule routed away never pays for its globs
+    routingKeys: () => {
+      const keys: number[] = []
+      for (const p of patterns) {
+        const {prefix, suffix} = literalEnds(p)
+        if (suffix.length >= KEY) keys.push(-1 - key2(suffix, suffix.length - KEY))
+        else if (prefix.length >= KEY) keys.push(key2(prefix, 0))
+        else return undefined
+      }
+      return keys
+    },
   }
 }
 

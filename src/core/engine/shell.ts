@@ -64,6 +64,41 @@ const BUDGET_REASON = 'command too large to analyse (privilege prefix or redirec
 
 export function analyzeCommand(command: string): CommandAnalysis {
   const input = typeof command === 'string' ? command : String(command);
+  return analyzeSimple(input) ?? analyzeFull(input);
+}
+
+// Most agent commands are plain words (`git status`, `npm run build`, `ls -la src`): for those the full analysis
+// below can only collapse the spaces, so it is skipped. "Plain" means no quoting, expansion, separator, redirection,
+// assignment or glob character, and a first word with no path and no special meaning to the analyser (launchers,
+// shells, keywords, rm, find, eval, declarations). test/core/engine/shell.fast-path.test.ts checks that this gives
+// exactly what analyzeFull gives.
+const PLAIN = /^[A-Za-z0-9_./:,@%+\- \t]*$/;
+const SPECIAL_FIRST_WORDS = new Set([
+  'ash', 'bash', 'builtin', 'busybox', 'case', 'chronic', 'chrt', 'command', 'coproc', 'csh', 'dash', 'declare', 'do',
+  'doas', 'done', 'elif', 'else', 'env', 'esac', 'eval', 'exec', 'export', 'fi', 'find', 'fish', 'for', 'function', 'if',
+  'in', 'ionice', 'ksh', 'local', 'mksh', 'nice', 'nocorrect', 'noglob', 'nohup', 'pkexec', 'posh', 'rbash', 'readonly',
+  'rm', 'runuser', 'select', 'setsid', 'sh', 'source', 'stdbuf', 'su', 'sudo', 'tcsh', 'then', 'time', 'timeout',
+  'toybox', 'typeset', 'unbuffer', 'until', 'while', 'xargs', 'yash', 'zsh', '.',
+]);
+
+export function analyzeSimple(input: string): CommandAnalysis | undefined {
+  if (input.length > 1024 || !PLAIN.test(input)) return undefined;
+  const words = input.split(/[ \t]+/);
+  if (words[0] === '') words.shift();
+  if (words.length > 0 && words[words.length - 1] === '') words.pop();
+  const first = words[0];
+  if (first === undefined || first.includes('/') || first.startsWith('-') || SPECIAL_FIRST_WORDS.has(first)) return undefined;
+  const text = words.join(' ');
+  return {
+    raw: input,
+    normalized: text,
+    unprivileged: text,
+    components: [{raw: input.trim(), text, forms: [text], privileged: false, executable: first, assignments: []}],
+    assignments: [],
+  };
+}
+
+export function analyzeFull(input: string): CommandAnalysis {
   try {
     const st: State = {
       budget: PREFIX_BUDGET_BASE + PREFIX_BUDGET_PER_CHAR * input.length,

@@ -1,22 +1,17 @@
-import {createHash} from 'node:crypto'
 import {existsSync, readdirSync, readFileSync, statSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
-import {fileURLToPath} from 'node:url'
 
 import {PolicyError, UsageError} from '../errors.js'
+import {fingerprint, packageRoot} from '../package-root.js'
 import {compileFile, type CompiledFile, type CompiledPolicy, type Layer} from './compile.js'
 import {fromSnapshot, parsePolicyText, readPolicyFile, type ParsedFile, type Snapshot} from './parse.js'
 import type {Action} from './types.js'
 
 /** Shipped profiles live next to the package: policies/<name>.yaml. */
-export const PROFILES_DIR = fileURLToPath(new URL('../../../policies/', import.meta.url))
+export const PROFILES_DIR = join(packageRoot(), 'policies')
 /** Pre-parsed shipped profiles, written by the build (dist/profiles/<name>.json). */
-const SNAPSHOT_DIR = fileURLToPath(new URL('../../profiles/', import.meta.url))
-
-export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex')
-}
+const SNAPSHOT_DIR = join(packageRoot(), 'dist', 'profiles')
 
 /**
  * A shipped profile: the build's pre-parsed snapshot when its hash still matches the YAML (no YAML parser on the
@@ -27,8 +22,7 @@ function readProfile(file: string): {parsed: ParsedFile; trusted: boolean} {
   try {
     const text = readFileSync(file, 'utf8')
     const snapshot = JSON.parse(readFileSync(join(SNAPSHOT_DIR, `${name}.json`), 'utf8')) as Snapshot
-    const hash = sha256(text)
-    if (snapshot.sha256 === hash) return {parsed: fromSnapshot(snapshot, file, text), trusted: true}
+    if (snapshot.fingerprint === fingerprint(text)) return {parsed: fromSnapshot(snapshot, file, text), trusted: true}
     return {parsed: parsePolicyText(text, file), trusted: false}
   } catch {
     return {parsed: readPolicyFile(file), trusted: false}

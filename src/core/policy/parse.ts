@@ -1,11 +1,12 @@
 import {readFileSync, statSync} from 'node:fs'
+import {join} from 'node:path'
 import type {Document, Node} from 'yaml'
 
 import {PolicyError, type SourcePos} from '../errors.js'
-import {yaml} from '../lazy.js'
+import {validators, yaml} from '../lazy.js'
+import {packageRoot} from '../package-root.js'
 import {didYouMean} from './suggest-name.js'
-import {validatePolicy, validateSuite} from './validate.generated.js'
-import type {ValidateFunction, ValidationError} from './validate.generated.js'
+import type {ValidateFunction, ValidationError} from './validate-types.js'
 import type {PolicyFileDoc} from './types.js'
 
 export const MAX_POLICY_BYTES = 1024 * 1024
@@ -17,6 +18,8 @@ export interface ParsedFile<T = PolicyFileDoc> {
   text: string
   /** Position of the value at a path like ['policies', 0, 'rules', 2]; `key: true` gives the key's position. */
   locate(path: readonly (string | number)[], key?: boolean): SourcePos
+  /** Parsed and checked at build time (a shipped profile's snapshot): load-time checks are skipped. */
+  trusted?: boolean
 }
 
 type YamlDoc = Document.Parsed
@@ -50,7 +53,7 @@ export function readTestFile<T>(file: string): ParsedFile<T> {
   return parseYamlFile<T>(text, file, (doc, parsed) => {
     const keys = doc && typeof doc === 'object' ? Object.keys(doc) : []
     const isPolicy = keys.some((k) => k === 'policies' || k === 'version' || k === 'default_action' || k === 'notify')
-    validateAgainstSchema(doc, parsed, isPolicy ? validatePolicy : validateSuite)
+    validateAgainstSchema(doc, parsed, isPolicy ? 'policy' : 'suite')
   })
 }
 
@@ -161,7 +164,7 @@ const schemaCache = new Map<string, unknown>()
 export function loadSchema(name: 'policy.schema.json' | 'test-suite.schema.json' = 'policy.schema.json'): unknown {
   let s = schemaCache.get(name)
   if (!s) {
-    s = JSON.parse(readFileSync(new URL(`../../../schemas/${name}`, import.meta.url), 'utf8'))
+    s = JSON.parse(readFileSync(join(packageRoot(), 'schemas', name), 'utf8'))
     schemaCache.set(name, s)
   }
   return s
@@ -211,11 +214,12 @@ function pickError(errors: ValidationError[]): ValidationError {
   return [...errors].sort((a, b) => b.instancePath.split('/').length - a.instancePath.split('/').length || rank(b) - rank(a))[0] as ValidationError
 }
 
-function validateAgainstSchema(value: unknown, parsed: ParsedFile<unknown>, validate: ValidateFunction = validatePolicy): void {
+function validateAgainstSchema(value: unknown, parsed: ParsedFile<unknown>, which: 'policy' | 'suite' = 'policy'): void {
+  const validate: ValidateFunction = which === 'suite' ? validators().validateSuite : validators().validatePolicy
   if (validate(value)) return
   const errors = validate.errors ?? []
   if (errors.length === 0) throw new PolicyError(parsed.locate([]), 'the file does not match the schema', 'run `rampart policy schema` to see the format')
-  const root = loadSchema(validate === validateSuite ? 'test-suite.schema.json' : 'policy.schema.json')
+  const root = loadSchema(which === 'suite' ? 'test-suite.schema.json' : 'policy.schema.json')
   throw schemaErrorToPolicyError(pickError(errors), parsed, root)
 }
 
@@ -315,38 +319,39 @@ function typeHint(type: string, path: readonly (string | number)[]): string {
 
 /** A policy file parsed and validated ahead of time (the build does this for the shipped profiles). */
 export interface Snapshot {
-  sha256: string
+  /** fingerprint() of the YAML text the snapshot was made from */
+  fingerprint: string
   doc: PolicyFileDoc
-  /** JSON pointer of each value → [line, col]; keys under "k:" + pointer. */
-  positions: Record<string, [number, number]>
+  /** Per policy: [line, col] of the policy, of its name, then of each rule. */
+  positions: Array<{at: [number, number]; name: [number, number]; rules: Array<[number, number]>}>
 }
 
-const pointerOf = (path: readonly (string | number)[]) => '/' + path.map((p) => String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('/')
-
-export function snapshotOf(parsed: ParsedFile, sha256: string): Snapshot {
-  const positions: Record<string, [number, number]> = {}
-  const walk = (value: unknown, path: (string | number)[]) => {
+export function snapshotOf(parsed: ParsedFile, fingerprint: string): Snapshot {
+  // only what decisions report (policy and rule lines); an error or lint position re-parses the YAML on demand
+  const pair = (path: (string | number)[]): [number, number] => {
     const at = parsed.locate(path)
-    positions[pointerOf(path)] = [at.line, at.col]
-    if (path.length > 0) {
-      const k = parsed.locate(path, true)
-      positions['k:' + pointerOf(path)] = [k.line, k.col]
-    }
-    if (Array.isArray(value)) value.forEach((v, i) => walk(v, [...path, i]))
-    else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, [...path, k])
+    return [at.line, at.col]
   }
-  walk(parsed.doc, [])
-  return {sha256, doc: parsed.doc, positions}
+  const positions = (parsed.doc.policies ?? []).map((p, pi) => ({
+    at: pair(['policies', pi]),
+    name: pair(['policies', pi, 'name']),
+    rules: (p.rules ?? []).map((_r, ri) => pair(['policies', pi, 'rules', ri])),
+  }))
+  return {fingerprint, doc: parsed.doc, positions}
 }
 
 export function fromSnapshot(snapshot: Snapshot, file: string, text: string): ParsedFile {
+  let full: ParsedFile | undefined
   const locate = (path: readonly (string | number)[], key = false): SourcePos => {
-    for (let n = path.length; n >= 0; n--) {
-      const pointer = pointerOf(path.slice(0, n))
-      const hit = (key && n === path.length ? snapshot.positions['k:' + pointer] : undefined) ?? snapshot.positions[pointer]
+    if (!key && path[0] === 'policies' && typeof path[1] === 'number') {
+      const p = snapshot.positions[path[1]]
+      const hit = path.length === 2 ? p?.at
+        : path.length === 3 && path[2] === 'name' ? p?.name
+          : path.length === 4 && path[2] === 'rules' && typeof path[3] === 'number' ? p?.rules[path[3]] : undefined
       if (hit) return {file, line: hit[0], col: hit[1]}
     }
-    return {file, line: 1, col: 1}
+    full ??= parsePolicyText(text, file)
+    return full.locate(path, key)
   }
-  return {file, doc: snapshot.doc, text, locate}
+  return {file, doc: snapshot.doc, text, locate, trusted: true}
 }

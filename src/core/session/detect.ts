@@ -1,4 +1,4 @@
-import {execFileSync} from 'node:child_process'
+import {createRequire} from 'node:module'
 import {basename, dirname, resolve} from 'node:path'
 
 import {findProjectRoot} from '../policy/load.js'
@@ -35,6 +35,8 @@ function detectFromGit(cwd: string, env: Env): SessionInfo {
   if (!findProjectRoot(cwd)) return {id: '', source: 'none'}
   let out: string
   try {
+    // loaded here: most dry runs outside a repository, or with RAMPART_SESSION, never spawn git
+    const {execFileSync} = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process')
     out = execFileSync('git', ['rev-parse', '--path-format=absolute', '--git-common-dir', '--abbrev-ref', 'HEAD'], {
       cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 3000,
       env: {...process.env, GIT_OPTIONAL_LOCKS: '0'},

@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import micromatch from 'micromatch'
 import {describe, expect, it} from 'vitest'
 
-import {compileCommandGlob, compilePathGlobSet, countGlobstars} from '../../../src/core/engine/glob.js'
+import {compileCommandGlob, compileCommandGlobSet, compilePathGlobSet, countGlobstars, routingKeysOf} from '../../../src/core/engine/glob.js'
 
 const cmd = (pattern: string, input: string) => compileCommandGlob(pattern).test(input)
 
@@ -73,5 +73,26 @@ describe('path globs (§3.2)', () => {
         return set([pattern]).test(input) === micromatch.isMatch(input, pattern, {dot: true})
       },
     ), {numRuns: 1000})
+  })
+})
+
+describe('routing keys', () => {
+  it('every input a glob matches starts and ends with literalEnds (routing stays safe)', async () => {
+    const {literalEnds} = await import('../../../src/core/engine/glob.js')
+    fc.assert(fc.property(fc.stringMatching(/^[ab*?\\[\] -]{0,10}$/), fc.stringMatching(/^[ab[\] -]{0,10}$/), (pattern, input) => {
+      if (!compileCommandGlob(pattern).test(input)) return
+      const ends = literalEnds(pattern)
+      expect(input.startsWith(ends.prefix)).toBe(true)
+      expect(input.endsWith(ends.suffix)).toBe(true)
+    }), {numRuns: 5000})
+  })
+
+  it('a call is routed to exactly the rules that can match it', () => {
+    fc.assert(fc.property(fc.array(fc.stringMatching(/^[ab*? -]{0,6}$/), {minLength: 1, maxLength: 4}), fc.stringMatching(/^[ab -]{0,8}$/), (patterns, input) => {
+      const set = compileCommandGlobSet(patterns)
+      const keys = set.routingKeys?.()
+      const inputKeys = routingKeysOf(input)
+      if (keys && inputKeys && set.test(input)) expect(keys.some((k) => inputKeys.includes(k))).toBe(true)
+    }), {numRuns: 3000})
   })
 })

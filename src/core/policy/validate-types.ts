@@ -1,4 +1,4 @@
-// Types for the ajv standalone validator that scripts/build.mjs generates from schemas/policy.schema.json.
+// Types of the ajv standalone validators that scripts/build.mjs generates (validate.generated.cjs).
 export interface ValidationError {
   instancePath: string
   schemaPath: string
@@ -10,5 +10,7 @@ export interface ValidateFunction {
   (data: unknown): boolean
   errors?: ValidationError[] | null
 }
-export declare const validatePolicy: ValidateFunction
-export declare const validateSuite: ValidateFunction
+export interface Validators {
+  validatePolicy: ValidateFunction
+  validateSuite: ValidateFunction
+}
