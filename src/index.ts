@@ -6,7 +6,7 @@
  *   const decision = evaluate(policy, {tool: 'exec', command: 'rm -rf /'})
  */
 export {loadPolicy, listProfiles, rampartHome, findProjectRoot, type LoadOptions, type PolicySet} from './core/policy/load.js'
-export {evaluate, onceKey, type Decision, type ToolCall, type EvaluateOptions, type CallHistory, type OnceLedger, type MatchedRule} from './core/engine/evaluate.js'
+export {evaluate, onceKey, setAnalysisMemo, type Decision, type ToolCall, type EvaluateOptions, type CallHistory, type OnceLedger, type MatchedRule} from './core/engine/evaluate.js'
 export {callFromParams, callFromTarget} from './core/engine/call.js'
 export {analyzeCommand, normalizeCommand, type CommandAnalysis, type ShellComponent} from './core/engine/shell.js'
 export {detectSession, detectHeadless} from './core/session/detect.js'

@@ -85,6 +85,32 @@ export function onceKey(policy: CompiledPolicy, rule: CompiledRule): string {
   return `${policy.file}#${policy.name}#${rule.index}`
 }
 
+/**
+ * Shell analysis is a pure function of the command text and agents repeat commands constantly (`git status`,
+ * `npm test`), so a long-running process (rampart serve, a test run) keeps the latest analyses. Bounded; entries
+ * are never mutated. Paths get no such cache: a stale symlink resolution would be a bypass.
+ */
+const ANALYSIS_MEMO_SIZE = 2048
+const analysisMemo = new Map<string, CommandAnalysis>()
+let memoEnabled = true
+
+/** For benchmarks and tests: measure or check the engine without the analysis memo. */
+export function setAnalysisMemo(enabled: boolean): void {
+  memoEnabled = enabled
+  analysisMemo.clear()
+}
+
+function analyzeMemo(command: string): CommandAnalysis {
+  if (!memoEnabled) return analyzeCommand(command)
+  let a = analysisMemo.get(command)
+  if (a === undefined) {
+    a = analyzeCommand(command)
+    if (analysisMemo.size >= ANALYSIS_MEMO_SIZE) analysisMemo.clear()
+    analysisMemo.set(command, a)
+  }
+  return a
+}
+
 /** Everything about a call that rules compare against, computed at most once and only when a rule needs it. */
 class Subject {
   readonly call: ToolCall
@@ -93,7 +119,7 @@ class Subject {
   private analysisCache: CommandAnalysis | undefined
   private restrictiveCache: string[] | undefined
   private pathCache: string[] | undefined
-  private keysCache: Set<number> | null | undefined
+  private keysCache: number[] | null | undefined
   private hostCache: string | null | undefined
 
   constructor(call: ToolCall, set: PolicySet) {
@@ -103,7 +129,7 @@ class Subject {
   }
 
   get analysis(): CommandAnalysis {
-    this.analysisCache ??= analyzeCommand(this.call.command ?? '')
+    this.analysisCache ??= analyzeMemo(this.call.command ?? '')
     return this.analysisCache
   }
 
@@ -120,17 +146,16 @@ class Subject {
   }
 
   /** Routing keys of every spelling, or null when some spelling is too short to route (then no rule is skipped). */
-  get keys(): Set<number> | null {
+  get keys(): number[] | null {
     if (this.keysCache === undefined) {
-      const keys = new Set<number>()
+      const keys: number[] = []
       for (const form of this.restrictive) {
         const k = routingKeysOf(form)
         if (!k) {
           this.keysCache = null
           return null
         }
-        keys.add(k[0])
-        keys.add(k[1])
+        keys.push(k[0], k[1])
       }
       this.keysCache = keys
     }
@@ -209,24 +234,21 @@ function containsExcluded(when: CompiledWhen, restrictive: boolean, s: Subject):
   return s.restrictive.some((f) => neg.test(f))
 }
 
-const routes = new WeakMap<CompiledRule, Set<number> | null>()
-
 /**
  * For a rule whose only condition is command_matches (optionally with command_not_matches) and all of whose globs
  * have a literal prefix or suffix: the routing keys it can match. A call none of whose spellings has one of them
  * cannot match the rule, which is then skipped without testing its globs. Null: the rule is always tested.
+ * Computed once per rule and kept on it.
  */
-function routeOf(rule: CompiledRule): Set<number> | null {
-  let route = routes.get(rule)
-  if (route === undefined) {
+function routeOf(rule: CompiledRule & {route?: Set<number> | null}): Set<number> | null {
+  if (rule.route === undefined) {
     const w = rule.when
     const onlyCommand = w.command !== undefined && !w.always && !w.never && !w.contains && !w.envAssignments && !w.path && !w.pathNot &&
       !w.url && !w.domain && !w.session && !w.sessionNot && !w.response && !w.responseNot && !w.callCount && !w.params && !w.depth
     const keys = onlyCommand ? w.command?.routingKeys?.() : undefined
-    route = keys ? new Set(keys) : null
-    routes.set(rule, route)
+    rule.route = keys ? new Set(keys) : null
   }
-  return route
+  return rule.route
 }
 
 function routedAway(rule: CompiledRule, s: Subject): boolean {
@@ -235,7 +257,7 @@ function routedAway(rule: CompiledRule, s: Subject): boolean {
   if (s.call.command === undefined) return true
   const keys = s.keys
   if (keys === null) return false
-  for (const k of keys) if (route.has(k)) return false
+  for (let i = 0; i < keys.length; i++) if (route.has(keys[i] as number)) return false
   return true
 }
 
@@ -320,16 +342,14 @@ function failClosed(call: ToolCall, reason: string, started: number): Decision {
 }
 
 function oversize(call: ToolCall): string | undefined {
-  const fields: Array<[string, string | undefined]> = [['command', call.command], ['path', call.path], ['url', call.url], ['session', call.session], ['agent', call.agent]]
-  for (const [name, value] of fields) {
-    if (value !== undefined && value.length > MAX_FIELD_BYTES / 4 && Buffer.byteLength(value) > MAX_FIELD_BYTES) {
-      return `the ${name} is ${Buffer.byteLength(value)} bytes and exceeds the ${MAX_FIELD_BYTES}-byte matching limit; failing closed`
-    }
+  const check = (name: string, value: string | undefined, limit: number): string | undefined => {
+    // a UTF-16 unit is at most 3 UTF-8 bytes, so short strings need no byte count
+    if (value === undefined || value.length <= limit / 3) return undefined
+    const bytes = Buffer.byteLength(value)
+    return bytes > limit ? `the ${name} is ${bytes} bytes and exceeds the ${limit}-byte matching limit; failing closed` : undefined
   }
-  if (call.response !== undefined && call.response.length > MAX_RESPONSE_BYTES / 4 && Buffer.byteLength(call.response) > MAX_RESPONSE_BYTES) {
-    return `the tool output exceeds the ${MAX_RESPONSE_BYTES}-byte matching limit; failing closed`
-  }
-  return undefined
+  return check('command', call.command, MAX_FIELD_BYTES) ?? check('path', call.path, MAX_FIELD_BYTES) ?? check('url', call.url, MAX_FIELD_BYTES) ??
+    check('session', call.session, MAX_FIELD_BYTES) ?? check('agent', call.agent, MAX_FIELD_BYTES) ?? check('tool output', call.response, MAX_RESPONSE_BYTES)
 }
 
 interface Hit {

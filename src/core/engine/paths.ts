@@ -22,15 +22,18 @@ export function normalisePath(input: string, cwd: string, home: string): string 
  * differently.
  */
 export function resolveSymlinks(normalised: string): string | undefined {
-  // walk up to the deepest existing ancestor with lstat (no exceptions on the common "does not exist yet" path)
+  // most calls name an existing file: one realpath. Otherwise walk up to the deepest existing ancestor with lstat
+  // (no exception per level) and resolve that.
   let head = normalised
   const rest: string[] = []
-  for (let i = 0; i < 256; i++) {
-    if (lstatSync(head, {throwIfNoEntry: false})) break
-    const parent = posix.dirname(head)
-    if (parent === head) return undefined
-    rest.unshift(posix.basename(head))
-    head = parent
+  if (!lstatSync(head, {throwIfNoEntry: false})) {
+    for (let i = 0; i < 256; i++) {
+      const parent = posix.dirname(head)
+      if (parent === head) return undefined
+      rest.unshift(posix.basename(head))
+      head = parent
+      if (lstatSync(head, {throwIfNoEntry: false})) break
+    }
   }
   let real: string
   try {
