@@ -111,9 +111,9 @@ function adversarialFigures() {
   let worst = 0
   let total = 0
   for (const [name, input] of Object.entries(inputs)) {
-    analyzeCommand(input)
+    for (let i = 0; i < 5; i++) analyzeCommand(input)
     const t = process.hrtime.bigint()
-    const runs = 5
+    const runs = 20
     for (let i = 0; i < runs; i++) analyzeCommand(input)
     const ms = Number(process.hrtime.bigint() - t) / 1e6 / runs
     total += ms
