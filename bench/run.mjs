@@ -45,7 +45,7 @@ function sampleDecisions(policy, calls, rounds) {
 }
 
 function engineFigures() {
-  const policy = loadPolicy({cwd: sandbox, env})
+  const policy = loadPolicy({cwd: sandbox, env, eager: true})
   const calls = corpus()
   // steady state, as in a session: the shell-analysis memo holds recent commands (paths are never cached)
   const samples = sampleDecisions(policy, calls, 60)

@@ -210,6 +210,8 @@ export interface GlobSet {
   test(input: string): boolean
   /** The first pattern that matches, for explanations. */
   find(input: string): string | undefined
+  /** Compile now instead of on first use (long-running processes do this at load). */
+  compile(): void
   /**
    * Routing keys (see routingKeys below) such that every input this set can match has one of them; undefined when
    * some glob has no literal prefix or suffix of two characters, i.e. could match anything.
@@ -287,6 +289,9 @@ export function compileCommandGlobSet(patterns: readonly string[]): GlobSet {
     sources: patterns,
     test: (input) => (index ?? build()).matchAll || find(input) !== undefined,
     find: (input) => find(input)?.source,
+    compile: () => {
+      index ?? build()
+    },
     // from the pattern text alone, without compiling: a rule routed away never pays for its globs
     routingKeys: () => {
       const keys: number[] = []
@@ -341,5 +346,8 @@ export function compilePathGlobSet(patterns: readonly string[], options: PathGlo
       return false
     },
     find: (input) => compiled().find((c) => c.matcher(input))?.source,
+    compile: () => {
+      compiled()
+    },
   }
 }

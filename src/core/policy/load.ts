@@ -45,6 +45,11 @@ export interface LoadOptions {
   noProject?: boolean
   /** Skip $RAMPART_HOME/policies (test suites that name their policy file test that file alone). */
   noGlobal?: boolean
+  /**
+   * Compile every glob and regular expression now. Long-running processes (server, benchmarks) want this; a
+   * one-shot dry run leaves each pattern set to be compiled the first time a call reaches it (never per call).
+   */
+  eager?: boolean
 }
 
 export interface LoadedFile {
@@ -172,6 +177,7 @@ export function loadPolicy(options: LoadOptions = {}): PolicySet {
     }
   }
   kept.sort((a, b) => a.priority - b.priority || a.order - b.order)
+  if (options.eager) for (const p of kept) compileEagerly(p)
 
   let defaultAction: Action = 'deny'
   let defaultFrom: string | undefined
@@ -222,4 +228,14 @@ function listYaml(dir: string): string[] {
 
 function isTruthy(value: string | undefined): boolean {
   return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false'
+}
+
+function compileEagerly(policy: CompiledPolicy): void {
+  for (const g of [policy.match.tool, policy.match.agent, policy.match.session]) g?.compile()
+  for (const rule of policy.rules) {
+    const w = rule.when
+    for (const g of [w.command, w.commandNot, w.envAssignments, w.path, w.pathNot, w.url, w.domain, w.session, w.sessionNot]) g?.compile()
+    for (const [, g] of w.params ?? []) g.compile()
+    for (const r of [...(w.response ?? []), ...(w.responseNot ?? [])]) r.test('')
+  }
 }
