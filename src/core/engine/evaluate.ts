@@ -240,7 +240,7 @@ function containsExcluded(when: CompiledWhen, restrictive: boolean, s: Subject):
  * cannot match the rule, which is then skipped without testing its globs. Null: the rule is always tested.
  * Computed once per rule and kept on it.
  */
-function routeOf(rule: CompiledRule & {route?: Set<number> | null}): Set<number> | null {
+function routeOf(rule: RoutedRule): Set<number> | null {
   if (rule.route === undefined) {
     const w = rule.when
     const onlyCommand = w.command !== undefined && !w.always && !w.never && !w.contains && !w.envAssignments && !w.path && !w.pathNot &&
@@ -251,17 +251,46 @@ function routeOf(rule: CompiledRule & {route?: Set<number> | null}): Set<number>
   return rule.route
 }
 
-function routedAway(rule: CompiledRule, s: Subject): boolean {
-  const route = routeOf(rule)
-  if (route === null) return false
-  if (s.call.command === undefined) return true
-  const keys = s.keys
-  if (keys === null) return false
-  for (let i = 0; i < keys.length; i++) if (route.has(keys[i] as number)) return false
-  return true
+type RoutedRule = CompiledRule
+
+/** Per tool: the policies in scope and, for routed rules, which rules each routing key can reach. */
+interface ToolPlan {
+  policies: CompiledPolicy[]
+  byKey: Map<number, RoutedRule[]>
 }
 
-function ruleMatches(rule: CompiledRule, s: Subject, options: EvaluateOptions, now: number): boolean {
+const plans = new WeakMap<PolicySet, Map<string, ToolPlan>>()
+/** Each evaluation marks the rules its routing keys reach with a fresh number (evaluation is synchronous). */
+let generation = 0
+
+function planFor(set: PolicySet, tool: string): ToolPlan {
+  let byTool = plans.get(set)
+  if (!byTool) {
+    byTool = new Map()
+    plans.set(set, byTool)
+  }
+  let plan = byTool.get(tool)
+  if (!plan) {
+    const policies = set.forTool(tool)
+    const byKey = new Map<number, RoutedRule[]>()
+    for (const p of policies) {
+      for (const rule of p.rules as RoutedRule[]) {
+        const route = routeOf(rule)
+        if (route === null) continue
+        for (const k of route) {
+          const list = byKey.get(k)
+          if (list) list.push(rule)
+          else byKey.set(k, [rule])
+        }
+      }
+    }
+    plan = {policies, byKey}
+    byTool.set(tool, plan)
+  }
+  return plan
+}
+
+function ruleMatches(rule: CompiledRule, s: Subject, options: EvaluateOptions, now: () => number): boolean {
   const when = rule.when
   if (when.never) return false
   if (when.always) return true
@@ -303,7 +332,7 @@ function ruleMatches(rule: CompiledRule, s: Subject, options: EvaluateOptions, n
   }
   if (when.callCount) {
     const tool = when.callCount.tool ?? call.tool
-    const past = options.history?.count(tool, now - when.callCount.windowMs) ?? 0
+    const past = options.history?.count(tool, now() - when.callCount.windowMs) ?? 0
     if (past + (tool === call.tool ? 1 : 0) < when.callCount.gte) return false
   }
   if (when.params) {
@@ -380,17 +409,30 @@ function decide(set: PolicySet, call: ToolCall, options: EvaluateOptions, starte
   if (call.url !== undefined && subject.host === null) {
     return failClosed(call, `the URL ${JSON.stringify(call.url.slice(0, 200))} cannot be parsed; failing closed`, started)
   }
-  const now = options.now ?? Date.now()
+  // the clock is read only when a rule needs it (expires_at, call_count)
+  let nowCache = options.now
+  const now = (): number => (nowCache ??= Date.now())
   const agent = call.agent ?? ''
   const hits: Hit[] = []
   const notes: string[] = []
-  for (const policy of set.forTool(call.tool)) {
+  const plan = planFor(set, call.tool)
+  // mark the routed rules some spelling of this command can reach; the others are skipped unseen
+  const gen = ++generation
+  const keys = call.command !== undefined ? subject.keys : null
+  if (keys !== null) {
+    for (let i = 0; i < keys.length; i++) {
+      const reach = plan.byKey.get(keys[i] as number)
+      if (reach) for (let j = 0; j < reach.length; j++) (reach[j] as RoutedRule).candidateOf = gen
+    }
+  }
+  for (const policy of plan.policies) {
     if (policy.match.agent && !policy.match.agent.test(agent)) continue
     if (policy.match.session && !policy.match.session.test(subject.session)) continue
-    for (const rule of policy.rules) {
-      if (rule.expiresAt !== undefined && rule.expiresAt <= now) continue
+    for (const rule of policy.rules as RoutedRule[]) {
+      if (rule.route !== null && routeOf(rule) !== null && (call.command === undefined || (keys !== null && rule.candidateOf !== gen))) continue
+      if (rule.expiresAt !== undefined && rule.expiresAt <= now()) continue
       if (rule.once && rule.action === 'allow' && options.once?.isConsumed(onceKey(policy, rule))) continue
-      if (routedAway(rule, subject) || !ruleMatches(rule, subject, options, now)) continue
+      if (!ruleMatches(rule, subject, options, now)) continue
       const effective = !(policy.layer === 'project' && rule.action === 'allow')
       if (!effective) notes.push(`project policy '${policy.name}' rule ${rule.index} allows this, but project policies can only tighten`)
       hits.push({policy, rule, matched: {policy: policy.name, rule: rule.index, action: rule.action, file: policy.file, line: rule.pos.line, layer: policy.layer, effective}})

@@ -329,23 +329,60 @@ export function normalisePathPattern(pattern: string, home: string): string {
   return p
 }
 
+/**
+ * Literal text a path glob's matches must start with, end with and contain (picomatch syntax, conservatively):
+ * slashes next to `**` are dropped (`/a/**` matches `/a`), and nothing inside braces, classes or extglobs counts.
+ */
+export function pathLiterals(pattern: string): {prefix: string; suffix: string; core: string} {
+  const special = /[*?[\]{}()!+@\\]/
+  let i = 0
+  while (i < pattern.length && !special.test(pattern[i] as string)) i++
+  if (i === pattern.length) return {prefix: pattern, suffix: pattern, core: pattern}
+  let j = pattern.length
+  while (j > i && !special.test(pattern[j - 1] as string)) j--
+  let prefix = pattern.slice(0, i)
+  let suffix = pattern.slice(j)
+  const middle = pattern.slice(i, j)
+  if (middle.startsWith('**') && prefix.endsWith('/')) prefix = prefix.slice(0, -1)
+  if (middle.endsWith('**') && suffix.startsWith('/')) suffix = suffix.slice(1)
+  let core = ''
+  if (!/[[\]{}()!+@\\]/.test(middle)) {
+    for (const run of middle.split(/[*?]+/)) {
+      const trimmed = run.replace(/^\/+|\/+$/g, '')
+      if (trimmed.length > core.length) core = trimmed
+    }
+  }
+  return {prefix, suffix, core}
+}
+
 export function compilePathGlobSet(patterns: readonly string[], options: PathGlobOptions): GlobSet {
-  let matchers: Array<{source: string; matcher: (input: string) => boolean}> | undefined
+  // picomatch's RegExp used directly (its matcher function re-normalises the input on every call), behind literal
+  // checks that reject most paths without running the regex
+  interface PathGlob {source: string; re: RegExp; base: boolean; prefix: string; suffix: string; core: string}
+  let matchers: PathGlob[] | undefined
+  const nocase = options.caseInsensitive ?? false
   const compiled = () => {
     matchers ??= patterns.map((source) => {
       const normalised = normalisePathPattern(source, options.home)
       const base = !normalised.includes('/')
-      return {source, matcher: picomatch()(normalised, {dot: true, basename: base, nocase: options.caseInsensitive ?? false})}
+      const lit = nocase ? {prefix: '', suffix: '', core: ''} : pathLiterals(normalised)
+      return {source, base, re: picomatch().makeRe(normalised, {dot: true, nocase}), prefix: base ? '' : lit.prefix, suffix: lit.suffix, core: lit.core}
     })
     return matchers
+  }
+  const hit = (c: PathGlob, input: string) => {
+    if (c.suffix && !input.endsWith(c.suffix)) return false
+    if (c.prefix && !input.startsWith(c.prefix)) return false
+    if (c.core && !input.includes(c.core)) return false
+    return c.re.test(c.base ? input.slice(input.lastIndexOf('/') + 1) : input)
   }
   return {
     sources: patterns,
     test: (input) => {
-      for (const c of compiled()) if (c.matcher(input)) return true
+      for (const c of compiled()) if (hit(c, input)) return true
       return false
     },
-    find: (input) => compiled().find((c) => c.matcher(input))?.source,
+    find: (input) => compiled().find((c) => hit(c, input))?.source,
     compile: () => {
       compiled()
     },

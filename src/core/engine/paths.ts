@@ -22,18 +22,16 @@ export function normalisePath(input: string, cwd: string, home: string): string 
  * differently.
  */
 export function resolveSymlinks(normalised: string): string | undefined {
-  // most calls name an existing file: one realpath. Otherwise walk up to the deepest existing ancestor with lstat
-  // (no exception per level) and resolve that.
+  // Walk up to the deepest existing path with lstat, which reports absence without throwing (a thrown ENOENT costs
+  // more than the system calls), then resolve that with one realpath.
   let head = normalised
   const rest: string[] = []
-  if (!lstatSync(head, {throwIfNoEntry: false})) {
-    for (let i = 0; i < 256; i++) {
-      const parent = posix.dirname(head)
-      if (parent === head) return undefined
-      rest.unshift(posix.basename(head))
-      head = parent
-      if (lstatSync(head, {throwIfNoEntry: false})) break
-    }
+  if (!lstatSync(head, {throwIfNoEntry: false})) for (let i = 0; i < 256; i++) {
+    const parent = posix.dirname(head)
+    if (parent === head) return undefined
+    rest.unshift(posix.basename(head))
+    head = parent
+    if (lstatSync(head, {throwIfNoEntry: false})) break
   }
   let real: string
   try {
@@ -41,6 +39,6 @@ export function resolveSymlinks(normalised: string): string | undefined {
   } catch {
     return undefined
   }
-  const full = rest.length > 0 ? posix.join(real, ...rest) : real
+  const full = posix.join(real, ...rest)
   return full === normalised ? undefined : full
 }

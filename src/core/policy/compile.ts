@@ -51,6 +51,9 @@ export interface CompiledRule {
   webhook: {url: string; timeoutMs: number; failOpen: boolean} | undefined
   pos: SourcePos
   when: CompiledWhen
+  /** Engine bookkeeping, declared here so every rule object has the same shape (see engine/evaluate.ts). */
+  route: Set<number> | null | undefined
+  candidateOf: number
 }
 
 export interface CompiledPolicy {
@@ -167,6 +170,8 @@ function compileRule(rule: RuleDoc, parsed: ParsedFile, path: (string | number)[
     } : undefined,
     pos: parsed.locate(path),
     when: compileWhen(rule.when ?? {}, parsed, [...path, 'when'], options),
+    route: undefined,
+    candidateOf: 0,
   }
 }
 

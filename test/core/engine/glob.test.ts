@@ -96,3 +96,15 @@ describe('routing keys', () => {
     }), {numRuns: 3000})
   })
 })
+
+describe('path glob prefilters', () => {
+  it('never reject a path the pattern matches (agrees with picomatch)', () => {
+    const segment = fc.stringMatching(/^[a-c.]{1,3}$/)
+    const pattern = fc.array(fc.oneof(segment, fc.constantFrom('*', '**', '*.c', 'a*', '?b', '{a,b}', '[ab]c')), {minLength: 1, maxLength: 4}).map((parts) => '/' + parts.join('/'))
+    const path = fc.array(segment, {minLength: 1, maxLength: 5}).map((parts) => '/' + parts.join('/'))
+    fc.assert(fc.property(pattern, path, (p, input) => {
+      if (countGlobstars(p) > 2) return
+      expect(compilePathGlobSet([p], {home: '/h'}).test(input)).toBe(micromatch.isMatch(input, p, {dot: true}))
+    }), {numRuns: 3000})
+  })
+})
