@@ -290,7 +290,7 @@ export function compileCommandGlobSet(patterns: readonly string[]): GlobSet {
     test: (input) => (index ?? build()).matchAll || find(input) !== undefined,
     find: (input) => find(input)?.source,
     compile: () => {
-      index ?? build()
+      if (!index) build()
     },
     // from the pattern text alone, without compiling: a rule routed away never pays for its globs
     routingKeys: () => {
