@@ -13,6 +13,15 @@ export const policyFlags = {
   'no-project': Flags.boolean({description: 'Ignore the project policy (.rampart/policy.yaml).', helpGroup: 'POLICY', default: false}),
 }
 
+/** Flags that describe one call (rampart test "<call>", rampart policy explain). */
+export const callFlags = {
+  tool: Flags.string({description: 'Tool of the call: exec, read, write, edit, fetch (or any tool name).', default: 'exec'}),
+  agent: Flags.string({description: 'Agent name for match.agent.', default: 'claude-code'}),
+  session: Flags.string({description: 'Session id (default: RAMPART_SESSION, else repo/branch from git).'}),
+  headless: Flags.boolean({description: 'Decide as in CI (headless_only asks are denied). Default: detected.', allowNo: true}),
+  cwd: Flags.string({description: 'Working folder of the call (relative paths, project policy).'}),
+}
+
 /**
  * The one place that owns `--json`, error output and exit codes. Commands return their result; they set
  * `this.exitCode` for outcomes that are not errors (deny = 3, ask = 4) and throw RampartError for failures.

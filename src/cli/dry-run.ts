@@ -1,9 +1,9 @@
 import {resolve} from 'node:path'
 
 import {callFromTarget} from '../core/engine/call.js'
-import {evaluate, type Decision} from '../core/engine/evaluate.js'
+import {evaluate, type Decision, type ToolCall} from '../core/engine/evaluate.js'
 import {ExitCode, type ExitCodeValue} from '../core/errors.js'
-import {loadPolicy} from '../core/policy/load.js'
+import {loadPolicy, type PolicySet} from '../core/policy/load.js'
 import {detectHeadless, detectSession} from '../core/session/detect.js'
 import {ACTION_COLOR, displayPath, paint} from './format.js'
 import {err, out} from './write.js'
@@ -31,8 +31,14 @@ export function decisionExitCode(action: Decision['action']): ExitCodeValue {
   return action === 'deny' ? ExitCode.denied : action === 'ask' ? ExitCode.ask : ExitCode.ok
 }
 
-/** Load the layered policy and decide one call. Throws PolicyError / UsageError for bad input. */
-export function dryRun(options: DryRunOptions): DryRunResult {
+export interface PreparedCall {
+  policy: PolicySet
+  call: ToolCall
+  headless: boolean
+}
+
+/** The layered policy and the call a dry run or an explanation is about. */
+export function prepareCall(options: DryRunOptions): PreparedCall {
   const cwd = options.cwd ? resolve(options.cwd) : process.cwd()
   const policy = loadPolicy({
     cwd,
@@ -43,6 +49,12 @@ export function dryRun(options: DryRunOptions): DryRunResult {
   const session = options.session ?? detectSession(cwd).id
   const headless = options.headless ?? detectHeadless()
   const call = callFromTarget(options.tool, options.target, {agent: options.agent, session, cwd})
+  return {policy, call, headless}
+}
+
+/** Load the layered policy and decide one call. Throws PolicyError / UsageError for bad input. */
+export function dryRun(options: DryRunOptions): DryRunResult {
+  const {policy, call, headless} = prepareCall(options)
   const decision = evaluate(policy, call, {headless})
   return {decision, warnings: policy.warnings, exitCode: decisionExitCode(decision.action)}
 }

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {BaseCommand, EXIT_CODES_HELP, policyFlags} from '../cli/base.js'
+import {BaseCommand, callFlags, EXIT_CODES_HELP, policyFlags} from '../cli/base.js'
 import {dryRun, printDryRun} from '../cli/dry-run.js'
 import {displayPath, paint} from '../cli/format.js'
 import type {Decision} from '../core/engine/evaluate.js'
@@ -30,11 +30,7 @@ ${EXIT_CODES_HELP}`
 
   static override flags = {
     ...policyFlags,
-    tool: Flags.string({description: 'Tool of the call: exec, read, write, edit, fetch (or any tool name).', default: 'exec'}),
-    agent: Flags.string({description: 'Agent name for match.agent.', default: 'claude-code'}),
-    session: Flags.string({description: 'Session id (default: RAMPART_SESSION, else repo/branch from git).'}),
-    headless: Flags.boolean({description: 'Decide as in CI (headless_only asks are denied). Default: detected.', allowNo: true}),
-    cwd: Flags.string({description: 'Working folder of the call (relative paths, project policy).'}),
+    ...callFlags,
     run: Flags.string({description: 'Suites only: run the cases whose name matches this glob.'}),
     verbose: Flags.boolean({description: 'Suites only: print passing cases too.', default: false}),
   }

@@ -189,6 +189,23 @@ describe('rampart test with no argument', () => {
   })
 })
 
+describe('rampart policy explain', () => {
+  it('prints the trace and exits with the decision\'s code; --json has the same decision as rampart test', () => {
+    const s = sandbox()
+    const r = rampart(['policy', 'explain', "sudo bash -c 'rm -rf ~'"], s)
+    expect(r.code).toBe(3)
+    expect(r.stdout).toContain('Policies, in priority order')
+    expect(r.stdout).toMatch(/block-destructive .*→ deny/)
+    expect(r.stdout).toContain('Decision    deny')
+    const x = JSON.parse(rampart(['policy', 'explain', 'npm publish', '--json'], s).stdout)
+    const t = JSON.parse(rampart(['test', 'npm publish', '--json'], s).stdout)
+    delete x.decision.eval_us
+    delete t.eval_us
+    expect(x.decision).toEqual(t)
+    expect(x.policies.length).toBeGreaterThan(10)
+  })
+})
+
 describe('rampart policy schema', () => {
   it('prints the schema', () => {
     const s = sandbox()

@@ -44,7 +44,16 @@ export interface EvaluateOptions {
   now?: number
   history?: CallHistory
   once?: OnceLedger
+  /** Collect what evaluation did, step by step (rampart policy explain, rule coverage). */
+  trace?: TraceEvent[]
 }
+
+/** One step of an evaluation, in the order it happened (policies in priority order). */
+export type TraceEvent =
+  | {kind: 'out-of-scope'; policy: CompiledPolicy; why: string}
+  | {kind: 'rule'; policy: CompiledPolicy; rule: CompiledRule; outcome: 'matched' | 'no-match' | 'expired' | 'spent'}
+  | {kind: 'stopped'; after: CompiledPolicy}
+  | {kind: 'not-reached'; policy: CompiledPolicy}
 
 export interface MatchedRule {
   policy: string
@@ -425,20 +434,53 @@ function decide(set: PolicySet, call: ToolCall, options: EvaluateOptions, starte
       if (reach) for (let j = 0; j < reach.length; j++) (reach[j] as RoutedRule).candidateOf = gen
     }
   }
+  const trace = options.trace
+  if (trace) {
+    for (const policy of set.policies) {
+      if (!policy.enabled) trace.push({kind: 'out-of-scope', policy, why: 'enabled: false'})
+      else if (!plan.policies.includes(policy)) trace.push({kind: 'out-of-scope', policy, why: `match.tool ${JSON.stringify(policy.match.tool?.sources)} does not cover ${call.tool}`})
+    }
+  }
+  let stopped = false
   for (const policy of plan.policies) {
-    if (policy.match.agent && !policy.match.agent.test(agent)) continue
-    if (policy.match.session && !policy.match.session.test(subject.session)) continue
+    if (stopped) {
+      trace?.push({kind: 'not-reached', policy})
+      continue
+    }
+    if (policy.match.agent && !policy.match.agent.test(agent)) {
+      trace?.push({kind: 'out-of-scope', policy, why: `match.agent ${JSON.stringify(policy.match.agent.sources)} does not cover agent ${JSON.stringify(agent)}`})
+      continue
+    }
+    if (policy.match.session && !policy.match.session.test(subject.session)) {
+      trace?.push({kind: 'out-of-scope', policy, why: `match.session ${JSON.stringify(policy.match.session.sources)} does not cover session ${JSON.stringify(subject.session)}`})
+      continue
+    }
     for (const rule of policy.rules as RoutedRule[]) {
-      if (rule.route !== null && routeOf(rule) !== null && (call.command === undefined || (keys !== null && rule.candidateOf !== gen))) continue
-      if (rule.expiresAt !== undefined && rule.expiresAt <= now()) continue
-      if (rule.once && rule.action === 'allow' && options.once?.isConsumed(onceKey(policy, rule))) continue
-      if (!ruleMatches(rule, subject, options, now)) continue
+      const routedAway = rule.route !== null && routeOf(rule) !== null && (call.command === undefined || (keys !== null && rule.candidateOf !== gen))
+      if (routedAway && !trace) continue
+      if (rule.expiresAt !== undefined && rule.expiresAt <= now()) {
+        trace?.push({kind: 'rule', policy, rule, outcome: 'expired'})
+        continue
+      }
+      if (rule.once && rule.action === 'allow' && options.once?.isConsumed(onceKey(policy, rule))) {
+        trace?.push({kind: 'rule', policy, rule, outcome: 'spent'})
+        continue
+      }
+      // when tracing, rules the index would skip are tried anyway: explain shows every rule, and a routed-away
+      // rule that matches would be an engine bug, reported rather than hidden
+      const matched = ruleMatches(rule, subject, options, now)
+      if (routedAway && matched) throw new Error(`routing skipped rule ${rule.index} of '${policy.name}', which matches this call`)
+      trace?.push({kind: 'rule', policy, rule, outcome: matched ? 'matched' : 'no-match'})
+      if (!matched) continue
       const effective = !(policy.layer === 'project' && rule.action === 'allow')
       if (!effective) notes.push(`project policy '${policy.name}' rule ${rule.index} allows this, but project policies can only tighten`)
       hits.push({policy, rule, matched: {policy: policy.name, rule: rule.index, action: rule.action, file: policy.file, line: rule.pos.line, layer: policy.layer, effective}})
       break
     }
-    if (hits.length > 0 && hits[hits.length - 1]?.rule.action === 'deny') break
+    if (hits.length > 0 && hits[hits.length - 1]?.rule.action === 'deny') {
+      stopped = true
+      trace?.push({kind: 'stopped', after: policy})
+    }
   }
 
   let winner: Hit | undefined
@@ -504,4 +546,95 @@ function defaultMessage(action: Action, policy: string): string {
     case 'watch': return `allowed and recorded by policy '${policy}'`
     default: return `allowed by policy '${policy}'`
   }
+}
+
+/** One condition of a rule and how it compared with the call. */
+export interface ConditionReport {
+  field: string
+  ok: boolean
+  detail: string
+}
+
+/**
+ * How each condition of `rule` compares with `call`: which pattern matched which component or path, or why not.
+ * Used by explain; the verdict itself always comes from evaluate().
+ */
+export function describeRule(set: PolicySet, call: ToolCall, rule: CompiledRule, options: EvaluateOptions = {}): ConditionReport[] {
+  const s = new Subject(call, set)
+  const w = rule.when
+  const out: ConditionReport[] = []
+  const restrictive = rule.action !== 'allow'
+  if (w.always) {
+    out.push({field: 'when', ok: true, detail: 'default: true or no conditions — matches every call in scope'})
+    return out
+  }
+  if (w.never) out.push({field: 'when', ok: false, detail: 'only negative conditions: such a rule never matches'})
+  if (w.command || w.commandNot || w.contains) {
+    if (call.command === undefined) out.push({field: 'command_matches', ok: false, detail: 'the call has no command'})
+    else if (restrictive) {
+      let found = false
+      for (const form of s.restrictive) {
+        const pat = w.command?.find(form)
+        const excl = w.commandNot?.find(form)
+        if ((w.command ? pat !== undefined : !w.contains) && excl === undefined) {
+          out.push({field: 'command_matches', ok: true, detail: w.command ? `${JSON.stringify(pat)} matches ${JSON.stringify(form)}` : `not excluded: ${JSON.stringify(form)}`})
+          found = true
+          break
+        }
+        if (pat !== undefined && excl !== undefined) out.push({field: 'command_not_matches', ok: false, detail: `${JSON.stringify(excl)} excludes ${JSON.stringify(form)}`})
+      }
+      if (!found && w.contains) {
+        const needle = w.contains.find((n) => s.restrictive.some((f) => f.toLowerCase().includes(n)))
+        if (needle !== undefined) {
+          const form = s.restrictive.find((f) => f.toLowerCase().includes(needle)) ?? ''
+          out.push({field: 'command_contains', ok: true, detail: `${JSON.stringify(needle)} occurs in ${JSON.stringify(form)}`})
+          found = true
+        }
+      }
+      if (!found) out.push({field: w.command ? 'command_matches' : 'command_contains', ok: false, detail: `no spelling of the command matches (${s.restrictive.map((f) => JSON.stringify(f)).join(', ')})`})
+    } else {
+      const comps = s.analysis.components
+      const uncovered = comps.find((c) => (w.command ? !w.command.test(c.text) : !w.contains?.some((n) => c.text.toLowerCase().includes(n))) || c.forms.some((f) => w.commandNot?.test(f)))
+      if (comps.length === 0) out.push({field: 'command_matches', ok: false, detail: 'the command has no components'})
+      else if (uncovered) out.push({field: 'command_matches', ok: false, detail: `an allow must cover every component; ${JSON.stringify(uncovered.text)} is not covered`})
+      else out.push({field: 'command_matches', ok: true, detail: `covers every component (${comps.map((c) => JSON.stringify(c.text)).join(', ')})`})
+    }
+  }
+  if (w.envAssignments) {
+    const name = s.analysis.assignments.find((n) => w.envAssignments?.test(n))
+    out.push({field: 'command_env_assignments', ok: name !== undefined, detail: name ? `assigns ${name}` : `assigns ${s.analysis.assignments.join(', ') || 'nothing'}`})
+  }
+  if (w.path || w.pathNot) {
+    if (call.path === undefined) out.push({field: 'path_matches', ok: false, detail: 'the call has no path'})
+    else for (const p of s.paths) {
+      const pat = w.path?.find(p)
+      const excl = w.pathNot?.find(p)
+      out.push({field: 'path_matches', ok: (w.path ? pat !== undefined : true) && excl === undefined,
+        detail: excl !== undefined ? `${JSON.stringify(excl)} excludes ${p}` : pat !== undefined ? `${JSON.stringify(pat)} matches ${p}` : `no pattern matches ${p}`})
+    }
+  }
+  if (w.url) out.push({field: 'url_matches', ok: call.url !== undefined && w.url.test(call.url), detail: call.url === undefined ? 'the call has no URL' : `${JSON.stringify(w.url.find(call.url) ?? 'no pattern')} vs ${call.url}`})
+  if (w.domain) out.push({field: 'domain_matches', ok: s.host !== null && w.domain.test(s.host), detail: s.host === null ? 'no host' : `${JSON.stringify(w.domain.find(s.host) ?? 'no pattern')} vs ${s.host}`})
+  if (w.session) out.push({field: 'session_matches', ok: w.session.test(s.session), detail: `session ${JSON.stringify(s.session)}`})
+  if (w.sessionNot) out.push({field: 'session_not_matches', ok: !w.sessionNot.test(s.session), detail: `session ${JSON.stringify(s.session)}`})
+  if (w.response || w.responseNot) {
+    const r = call.response
+    const hit = r === undefined ? undefined : w.response?.find((re) => re.test(r))
+    out.push({field: 'response_matches', ok: r !== undefined && (!w.response || hit !== undefined) && !w.responseNot?.some((re) => re.test(r)),
+      detail: r === undefined ? 'no tool output (checked after the tool ran)' : hit ? `/${hit.source}/ found in the output` : 'no pattern found in the output'})
+  }
+  if (w.callCount) {
+    const tool = w.callCount.tool ?? call.tool
+    const n = (options.history?.count(tool, (options.now ?? Date.now()) - w.callCount.windowMs) ?? 0) + (tool === call.tool ? 1 : 0)
+    out.push({field: 'call_count', ok: n >= w.callCount.gte, detail: `${n} ${tool} call(s) in the window, rule fires at ${w.callCount.gte}${options.history ? '' : ' (dry runs count only this call)'}`})
+  }
+  if (w.params) {
+    const hit = w.params.find(([name, g]) => {
+      const v = paramValue(call, name)
+      return v !== undefined && g.test(v.toLowerCase())
+    })
+    out.push({field: 'tool_param_matches', ok: hit !== undefined, detail: hit ? `parameter ${hit[0]} matches ${JSON.stringify(hit[1].sources[0])}` : 'no listed parameter matches'})
+  }
+  if (w.depth) out.push({field: 'agent_depth', ok: ruleMatches({...rule, when: {always: false, never: false, depth: w.depth}}, s, options, () => options.now ?? Date.now()), detail: `depth ${call.agentDepth ?? 0}`})
+  return out
 }
