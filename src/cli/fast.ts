@@ -22,7 +22,7 @@ export const FAST_TEST_OPTIONS = {
 } as const
 
 /** Flags of `rampart test` that only suites use: their presence sends the call to oclif. */
-export const SUITE_ONLY_FLAGS = ['run', 'verbose'] as const
+export const SUITE_ONLY_FLAGS = ['run', 'verbose', 'junit', 'coverage', 'min-coverage', 'mutate'] as const
 
 /**
  * Run `rampart test <args>` when it is one dry run with known flags; undefined means "not mine, let oclif

@@ -51,7 +51,7 @@ export interface EvaluateOptions {
 /** One step of an evaluation, in the order it happened (policies in priority order). */
 export type TraceEvent =
   | {kind: 'out-of-scope'; policy: CompiledPolicy; why: string}
-  | {kind: 'rule'; policy: CompiledPolicy; rule: CompiledRule; outcome: 'matched' | 'no-match' | 'expired' | 'spent'}
+  | {kind: 'rule'; policy: CompiledPolicy; rule: CompiledRule; outcome: 'matched' | 'no-match' | 'expired' | 'spent'; routedAway: boolean}
   | {kind: 'stopped'; after: CompiledPolicy}
   | {kind: 'not-reached'; policy: CompiledPolicy}
 
@@ -459,18 +459,18 @@ function decide(set: PolicySet, call: ToolCall, options: EvaluateOptions, starte
       const routedAway = rule.route !== null && routeOf(rule) !== null && (call.command === undefined || (keys !== null && rule.candidateOf !== gen))
       if (routedAway && !trace) continue
       if (rule.expiresAt !== undefined && rule.expiresAt <= now()) {
-        trace?.push({kind: 'rule', policy, rule, outcome: 'expired'})
+        trace?.push({kind: 'rule', policy, rule, outcome: 'expired', routedAway})
         continue
       }
       if (rule.once && rule.action === 'allow' && options.once?.isConsumed(onceKey(policy, rule))) {
-        trace?.push({kind: 'rule', policy, rule, outcome: 'spent'})
+        trace?.push({kind: 'rule', policy, rule, outcome: 'spent', routedAway})
         continue
       }
       // when tracing, rules the index would skip are tried anyway: explain shows every rule, and a routed-away
       // rule that matches would be an engine bug, reported rather than hidden
       const matched = ruleMatches(rule, subject, options, now)
       if (routedAway && matched) throw new Error(`routing skipped rule ${rule.index} of '${policy.name}', which matches this call`)
-      trace?.push({kind: 'rule', policy, rule, outcome: matched ? 'matched' : 'no-match'})
+      trace?.push({kind: 'rule', policy, rule, outcome: matched ? 'matched' : 'no-match', routedAway})
       if (!matched) continue
       const effective = !(policy.layer === 'project' && rule.action === 'allow')
       if (!effective) notes.push(`project policy '${policy.name}' rule ${rule.index} allows this, but project policies can only tighten`)

@@ -2,12 +2,14 @@ import {existsSync, readdirSync} from 'node:fs'
 import {dirname, join, resolve} from 'node:path'
 
 import {callFromParams} from '../engine/call.js'
-import {evaluate} from '../engine/evaluate.js'
+import {evaluate, type Decision, type ToolCall, type TraceEvent} from '../engine/evaluate.js'
 import {compileCommandGlob} from '../engine/glob.js'
-import {PolicyError, type SourcePos} from '../errors.js'
+import {PolicyError, RampartError, type SourcePos} from '../errors.js'
+import type {CompiledPolicy} from '../policy/compile.js'
 import {findProjectRoot, loadPolicy, type LoadOptions, type PolicySet} from '../policy/load.js'
 import {readTestFile, type ParsedFile} from '../policy/parse.js'
 import type {Action, PolicyFileDoc, TestCaseDoc} from '../policy/types.js'
+import {ruleKey, shadowedRules, type CoverageReport, type RuleCoverage} from './coverage.js'
 
 export interface SuiteOptions {
   cwd: string
@@ -15,6 +17,8 @@ export interface SuiteOptions {
   load: LoadOptions
   /** Only cases whose name matches this glob. */
   filter?: string
+  /** Collect rule coverage. */
+  coverage?: boolean
 }
 
 export interface CaseResult {
@@ -27,7 +31,21 @@ export interface CaseResult {
   message: string
   /** The deciding policy name, or null for the default action. */
   rule: string | null
+  /** The deciding rule: policy#index with its file and line. */
+  decided_by: {policy: string; rule: number; file: string; line: number} | null
+  eval_us: number
   failure?: string
+}
+
+export interface SuiteFileResult {
+  file: string
+  tests: number
+  passed: number
+  failed: number
+  errors: number
+  time_ms: number
+  /** set when the file could not be used at all */
+  error?: string
 }
 
 export interface SuiteReport {
@@ -37,12 +55,26 @@ export interface SuiteReport {
   skipped: number
   total: number
   tests: CaseResult[]
+  files: SuiteFileResult[]
+  /** one-line problems: invalid suite files, cases that could not run */
   errorMessages: string[]
+  /** suite files that could not be read or validated (exit 5) */
+  invalidFiles: number
+  coverage?: CoverageReport
 }
 
 interface SuiteDoc {
   policy?: string
   tests?: TestCaseDoc[]
+}
+
+/** A case ready to run: the call, and the policy it runs against (for mutation testing and coverage). */
+export interface PreparedCase {
+  tc: TestCaseDoc
+  file: string
+  pos: SourcePos
+  policy: PolicySet
+  call: ToolCall
 }
 
 export function isSuiteArgument(arg: string, cwd: string): boolean {
@@ -64,32 +96,6 @@ export function findSuiteTargets(cwd: string): string[] {
   return out
 }
 
-export function runSuites(files: readonly string[], options: SuiteOptions): SuiteReport {
-  const report: SuiteReport = {passed: 0, failed: 0, errors: 0, skipped: 0, total: 0, tests: [], errorMessages: []}
-  const filter = options.filter ? compileCommandGlob(options.filter) : undefined
-  for (const f of files) {
-    const file = resolve(options.cwd, f)
-    const parsed = readTestFile<SuiteDoc & PolicyFileDoc>(file)
-    const doc = parsed.doc
-    const cases = doc.tests ?? []
-    if (cases.length === 0) continue
-    const policy = policyFor(file, parsed, options)
-    for (const [i, tc] of cases.entries()) {
-      if (filter && !filter.test(tc.name)) {
-        report.skipped++
-        continue
-      }
-      const result = runCase(tc, policy, file, parsed.locate(['tests', i]))
-      report.tests.push(result)
-      report.total++
-      if (result.got === 'error') report.errors++
-      else if (result.passed) report.passed++
-      else report.failed++
-    }
-  }
-  return report
-}
-
 function isPolicyFile(doc: SuiteDoc & PolicyFileDoc): boolean {
   return doc.policies !== undefined || doc.version !== undefined || doc.default_action !== undefined
 }
@@ -99,53 +105,178 @@ function isPolicyFile(doc: SuiteDoc & PolicyFileDoc): boolean {
  * alone (no global or project layers), so results do not depend on the machine; a repository's own
  * .rampart/policy.yaml and suites without `policy:` get the layered policy, as real calls would.
  */
-function policyFor(file: string, parsed: ParsedFile<SuiteDoc & PolicyFileDoc>, options: SuiteOptions): PolicySet {
+function policyFor(file: string, parsed: ParsedFile<SuiteDoc & PolicyFileDoc>, options: SuiteOptions): {policy: PolicySet; underTest: (p: CompiledPolicy) => boolean} {
   const doc = parsed.doc
   const base: LoadOptions = {...options.load, cwd: dirname(file)}
+  const alone = (target: string) => {
+    const policy = loadPolicy({...base, config: target, noProject: true, noGlobal: true})
+    return {policy, underTest: () => true}
+  }
   if (isPolicyFile(doc)) {
-    if (doc.policy !== undefined) {
-      throw new PolicyError(parsed.locate(['policy'], true), "a policy file cannot name another policy with 'policy:'", 'move the tests to their own suite file')
-    }
     const root = findProjectRoot(dirname(file))
-    if (root && resolve(root, '.rampart', 'policy.yaml') === file) return loadPolicy(base)
-    return loadPolicy({...base, config: file, noProject: true, noGlobal: true})
+    if (root && resolve(root, '.rampart', 'policy.yaml') === file) {
+      return {policy: loadPolicy(base), underTest: (p: CompiledPolicy) => p.file === file}
+    }
+    return alone(file)
   }
   if (doc.policy !== undefined) {
     const target = resolve(dirname(file), doc.policy)
     if (!existsSync(target)) {
       throw new PolicyError(parsed.locate(['policy']), `the suite names ${doc.policy}, which does not exist`, 'fix the path; it is relative to the suite file')
     }
-    return loadPolicy({...base, config: target, noProject: true, noGlobal: true})
+    return alone(target)
   }
-  return loadPolicy({...options.load})
+  const policy = loadPolicy({...options.load})
+  const own = policy.policies.some((p) => p.layer !== 'builtin')
+  return {policy, underTest: (p: CompiledPolicy) => (own ? p.layer !== 'builtin' : true)}
 }
 
-function runCase(tc: TestCaseDoc, policy: PolicySet, file: string, pos: SourcePos): CaseResult {
+/** Read every suite and prepare its cases; invalid files are reported, not fatal to the others. */
+export function prepareSuites(files: readonly string[], options: SuiteOptions): {cases: PreparedCase[]; report: SuiteReport; policies: Array<{policy: PolicySet; underTest: (p: CompiledPolicy) => boolean}>} {
+  const report: SuiteReport = {passed: 0, failed: 0, errors: 0, skipped: 0, total: 0, tests: [], files: [], errorMessages: [], invalidFiles: 0}
+  const filter = options.filter ? compileCommandGlob(options.filter) : undefined
+  const cases: PreparedCase[] = []
+  const policies: Array<{policy: PolicySet; underTest: (p: CompiledPolicy) => boolean}> = []
+  for (const f of files) {
+    const file = resolve(options.cwd, f)
+    try {
+      const parsed = readTestFile<SuiteDoc & PolicyFileDoc>(file)
+      const target = policyFor(file, parsed, options)
+      policies.push(target)
+      for (const [i, tc] of (parsed.doc.tests ?? []).entries()) {
+        if (filter && !filter.test(tc.name)) {
+          report.skipped++
+          continue
+        }
+        cases.push({tc, file, pos: parsed.locate(['tests', i]), policy: target.policy, call: callOf(tc, file)})
+      }
+    } catch (error) {
+      if (!(error instanceof RampartError)) throw error
+      report.invalidFiles++
+      report.errorMessages.push(error.message)
+      report.files.push({file, tests: 0, passed: 0, failed: 0, errors: 0, time_ms: 0, error: error.message})
+    }
+  }
+  return {cases, report, policies}
+}
+
+function callOf(tc: TestCaseDoc, file: string): ToolCall {
   const tool = tc.tool ?? 'exec'
   const params: Record<string, unknown> = {...(tc.params ?? {})}
   for (const key of ['command', 'path', 'url'] as const) if (tc[key] !== undefined) params[key] = tc[key]
-  const base = {name: tc.name, file, line: pos.line, expected: tc.expect}
-  const call = callFromParams(tool, params, {
+  return callFromParams(tool, params, {
     agent: tc.agent ?? 'claude-code',
     session: tc.session ?? '',
     cwd: tc.cwd ? resolve(dirname(file), tc.cwd) : dirname(file),
     ...(tc.response !== undefined ? {response: tc.response} : {}),
     ...(tc.agent_depth !== undefined ? {agentDepth: tc.agent_depth} : {}),
   })
-  if (call.command === undefined && call.path === undefined && call.url === undefined && Object.keys(params).length === 0) {
-    return {...base, passed: false, got: 'error', message: '', rule: null, failure: `${file}:${pos.line}:${pos.col}: the case has no command, path, url or params — add params: {command: "..."}`}
+}
+
+export function runSuites(files: readonly string[], options: SuiteOptions): SuiteReport {
+  const {cases, report, policies} = prepareSuites(files, options)
+  const coverage = options.coverage ? new Map<string, RuleCoverage>() : undefined
+  if (coverage) {
+    for (const {policy, underTest} of policies) {
+      const shadowed = shadowedRules(policy)
+      for (const p of policy.policies) {
+        if (!underTest(p)) continue
+        for (const r of p.rules) {
+          const key = ruleKey(p, r)
+          if (coverage.has(key)) continue
+          const shadow = shadowed.get(key)
+          coverage.set(key, {policy: p.name, rule: r.index, file: p.file, line: r.pos.line, action: r.declared, positive: [], negative: [], ...(shadow ? {shadowed: shadow} : {})})
+        }
+      }
+    }
   }
-  const d = evaluate(policy, call, {headless: tc.headless ?? false})
-  const rule = d.decided_by ? d.decided_by.policy : null
+  const perFile = new Map<string, SuiteFileResult>()
+  for (const pc of cases) {
+    let fileResult = perFile.get(pc.file)
+    if (!fileResult) {
+      fileResult = {file: pc.file, tests: 0, passed: 0, failed: 0, errors: 0, time_ms: 0}
+      perFile.set(pc.file, fileResult)
+    }
+    const trace: TraceEvent[] | undefined = coverage ? [] : undefined
+    const result = runCase(pc, trace)
+    if (coverage && trace) recordCoverage(coverage, trace, result, pc)
+    report.tests.push(result)
+    report.total++
+    fileResult.tests++
+    fileResult.time_ms += result.eval_us / 1000
+    if (result.got === 'error') {
+      report.errors++
+      fileResult.errors++
+    } else if (result.passed) {
+      report.passed++
+      fileResult.passed++
+    } else {
+      report.failed++
+      fileResult.failed++
+    }
+  }
+  report.files.push(...perFile.values())
+  if (coverage) {
+    const rules = [...coverage.values()]
+    const covered = rules.filter((r) => r.positive.length > 0).length
+    report.coverage = {total: rules.length, covered, percent: rules.length ? Math.round((covered / rules.length) * 1000) / 10 : 100, rules}
+  }
+  return report
+}
+
+function recordCoverage(coverage: Map<string, RuleCoverage>, trace: TraceEvent[], result: CaseResult, pc: PreparedCase): void {
+  for (const ev of trace) {
+    if (ev.kind !== 'rule' || ev.outcome !== 'no-match' || ev.routedAway || !inspects(ev.rule.when, pc.call)) continue
+    coverage.get(ruleKey(ev.policy, ev.rule))?.negative.push(pc.tc.name)
+  }
+  const by = result.decided_by
+  if (!by) return
+  const decider = trace.find((ev): ev is Extract<TraceEvent, {kind: 'rule'}> =>
+    ev.kind === 'rule' && ev.outcome === 'matched' && ev.policy.name === by.policy && ev.rule.index === by.rule && ev.policy.file === by.file)
+  if (decider) coverage.get(ruleKey(decider.policy, decider.rule))?.positive.push(pc.tc.name)
+}
+
+/** A near miss must carry what the rule looks at: a command for command rules, a path for path rules, and so on. */
+function inspects(w: CompiledPolicy['rules'][number]['when'], call: ToolCall): boolean {
+  if ((w.command || w.commandNot || w.contains || w.envAssignments) && call.command === undefined) return false
+  if ((w.path || w.pathNot) && call.path === undefined) return false
+  if ((w.url || w.domain) && call.url === undefined) return false
+  if ((w.response || w.responseNot) && call.response === undefined) return false
+  return true
+}
+
+export function decideCase(pc: PreparedCase, trace?: TraceEvent[], call: ToolCall = pc.call): Decision {
+  return evaluate(pc.policy, call, {headless: pc.tc.headless ?? false, ...(trace ? {trace} : {})})
+}
+
+function runCase(pc: PreparedCase, trace?: TraceEvent[]): CaseResult {
+  const {tc, file, pos} = pc
+  const base = {name: tc.name, file, line: pos.line, expected: tc.expect}
+  const call = pc.call
+  if (call.command === undefined && call.path === undefined && call.url === undefined && Object.keys(call.params ?? {}).length === 0) {
+    return {...base, passed: false, got: 'error', message: '', rule: null, decided_by: null, eval_us: 0,
+      failure: `${file}:${pos.line}:${pos.col}: the case has no command, path, url or params — add params: {command: "..."}`}
+  }
+  const d = decideCase(pc, trace)
+  const by = d.decided_by
   const problems: string[] = []
-  if (d.action !== tc.expect) problems.push(`expected ${tc.expect}, got ${d.action}${rule ? ` from ${rule}` : ' (default action)'}: ${d.message}`)
+  if (d.action !== tc.expect) problems.push(`expected ${tc.expect}, got ${d.action}${by ? ` from ${by.policy}#${by.rule}` : ' (default action)'}: ${d.message}`)
   if (tc.expect_message !== undefined && !compileCommandGlob(tc.expect_message).test(d.message)) {
     problems.push(`message ${JSON.stringify(d.message)} does not match ${JSON.stringify(tc.expect_message)}`)
   }
   if (tc.expect_rule !== undefined) {
     const [wantPolicy, wantIndex] = tc.expect_rule.split('#')
-    const ok = d.decided_by !== null && d.decided_by.policy === wantPolicy && (wantIndex === undefined || String(d.decided_by.rule) === wantIndex)
-    if (!ok) problems.push(`decided by ${d.decided_by ? `${d.decided_by.policy}#${d.decided_by.rule}` : 'the default action'}, expected ${tc.expect_rule}`)
+    const ok = by !== null && by.policy === wantPolicy && (wantIndex === undefined || String(by.rule) === wantIndex)
+    if (!ok) problems.push(`decided by ${by ? `${by.policy}#${by.rule}` : 'the default action'}, expected ${tc.expect_rule}`)
   }
-  return {...base, passed: problems.length === 0, got: d.action, message: d.message, rule, ...(problems.length ? {failure: problems.join('; ')} : {})}
+  return {
+    ...base,
+    passed: problems.length === 0,
+    got: d.action,
+    message: d.message,
+    rule: by ? by.policy : null,
+    decided_by: by ? {policy: by.policy, rule: by.rule, file: by.file, line: by.line} : null,
+    eval_us: d.eval_us,
+    ...(problems.length ? {failure: problems.join('; ')} : {}),
+  }
 }
