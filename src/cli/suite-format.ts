@@ -1,5 +1,5 @@
 import type {CoverageReport} from '../core/testing/coverage.js'
-import type {SuiteReport} from '../core/testing/suite.js'
+import type {MutationReport, SuiteReport} from '../core/testing/suite.js'
 import {displayPath, paint} from './format.js'
 
 export function formatSuite(report: SuiteReport, verbose: boolean): string {
@@ -30,5 +30,11 @@ export function formatCoverage(c: CoverageReport, verbose: boolean): string {
     const note = r.shadowed ? `never decides: ${r.shadowed}` : r.positive.length === 0 ? 'no case makes it decide' : r.negative.length === 0 ? 'no near-miss case that it rejects' : ''
     lines.push(`  ${name(r).padEnd(width)}  ${r.action.padEnd(6)}  ${String(r.positive.length).padStart(6)}  ${String(r.negative.length).padStart(9)}  ${displayPath(r.file)}:${r.line}${note ? `  ${note}` : ''}`)
   }
+  return lines.join('\n')
+}
+
+export function formatMutations(m: MutationReport): string {
+  const lines = m.bypasses.map((b) => `${paint('BYPASS', 31)} ${b.name}  (${displayPath(b.file)}:${b.line})\n       ${b.technique}: ${b.expected} → ${b.got}  ${b.command}`)
+  lines.push(`Mutations: ${m.disguises} disguises of ${m.cases} deny/ask cases, ${m.bypasses.length} bypass${m.bypasses.length === 1 ? '' : 'es'}`)
   return lines.join('\n')
 }

@@ -6,7 +6,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand, callFlags, EXIT_CODES_HELP, policyFlags} from '../cli/base.js'
 import {dryRun, printDryRun} from '../cli/dry-run.js'
 import {displayPath, paint} from '../cli/format.js'
-import {formatCoverage, formatSuite} from '../cli/suite-format.js'
+import {formatCoverage, formatMutations, formatSuite} from '../cli/suite-format.js'
 import type {Decision} from '../core/engine/evaluate.js'
 import {ExitCode, UsageError} from '../core/errors.js'
 import {toJUnit} from '../core/testing/junit.js'
@@ -42,6 +42,7 @@ ${EXIT_CODES_HELP}`
     junit: Flags.string({description: 'Suites only: also write JUnit XML to this file.'}),
     coverage: Flags.boolean({description: 'Suites only: report rule coverage.', default: false}),
     'min-coverage': Flags.integer({description: 'Suites only: fail when fewer than this percentage of rules decide a case.', min: 0, max: 100}),
+    mutate: Flags.boolean({description: 'Suites only: re-run every deny/ask exec case in disguise (bash -c, quoting, env, sudo, ...) and report bypasses.', default: false}),
   }
 
   async run(): Promise<Decision | SuiteReport> {
@@ -60,10 +61,13 @@ ${EXIT_CODES_HELP}`
         load: {cwd, noProject: flags['no-project'], ...(flags.config ? {config: flags.config} : {}), ...(flags.profile ? {profile: flags.profile} : {})},
         ...(flags.run ? {filter: flags.run} : {}),
         coverage: wantCoverage,
+        mutate: flags.mutate,
       })
       if (flags.junit) writeFileSync(resolve(cwd, flags.junit), toJUnit(report))
       const problems: string[] = []
       if (flags.run && report.total === 0 && report.invalidFiles === 0) problems.push(`no test case matches --run ${JSON.stringify(flags.run)} — check the name pattern (a glob, * matches anything)`)
+      const bypasses = report.mutations?.bypasses.length ?? 0
+      if (bypasses > 0) problems.push(`${bypasses} bypass${bypasses === 1 ? '' : 'es'}: a disguised command gets a weaker decision than the original — tighten the rules listed above`)
       const min = flags['min-coverage']
       if (min !== undefined && report.coverage && report.coverage.percent < min) {
         problems.push(`rule coverage ${report.coverage.percent}% is below --min-coverage ${min} — add cases for the rules listed as uncovered`)
@@ -72,6 +76,7 @@ ${EXIT_CODES_HELP}`
         const listing = formatSuite(report, flags.verbose)
         if (listing) this.log(listing)
         if (report.coverage) this.log(formatCoverage(report.coverage, flags.verbose))
+        if (report.mutations) this.log(formatMutations(report.mutations))
         for (const p of problems) this.log(paint(`rampart: ${p}`, 31))
         this.log(`${report.passed} passed, ${report.failed + report.errors} failed${report.skipped ? `, ${report.skipped} skipped` : ''}`)
       }

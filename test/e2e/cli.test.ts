@@ -160,12 +160,17 @@ tests:
     expect(j.tests[2]).toMatchObject({name: 'wrong on purpose', passed: false, expected: 'allow', got: 'deny', rule: 'no-rm'})
   })
 
-  it('the shipped standard profile passes its own suite through the real CLI', () => {
+  it('the shipped standard profile passes its own suite through the real CLI: coverage >= 90%, zero bypasses', () => {
     const s = sandbox()
     const suite = new URL('../../policies/standard.test.yaml', import.meta.url).pathname
-    const r = rampart(['test', suite], s)
+    const r = rampart(['test', suite, '--coverage', '--min-coverage', '90', '--mutate'], s)
     expect(r.stdout.trim().split('\n').pop()).toMatch(/^\d{3,} passed, 0 failed$/)
+    expect(r.stdout).toMatch(/Mutations: \d+ disguises of \d+ deny\/ask cases, 0 bypasses/)
     expect(r.code).toBe(0)
+    const j = JSON.parse(rampart(['test', suite, '--coverage', '--mutate', '--json'], s).stdout)
+    expect(j.coverage.percent).toBeGreaterThanOrEqual(90)
+    expect(j.mutations.bypasses).toEqual([])
+    expect(j.mutations.disguises).toBeGreaterThan(1000)
   })
 })
 

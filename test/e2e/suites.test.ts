@@ -115,6 +115,24 @@ describe('rampart test SUITE.yaml ...', () => {
     expect(j.coverage.rules[0]).toMatchObject({policy: 'no-rm', rule: 1, positive: ['rm is denied', 'wrong <on> purpose & "quoted"'], negative: []})
   })
 
+  it('--mutate reports a disguise that gets a weaker decision, with its exact text, and exits 1', () => {
+    const s = sandbox()
+    // the author wrote the flags as -fr: only the raw spelling matches, the canonical form is rm -rf
+    write(join(s.root, 'weak.yaml'), 'default_action: allow\npolicies:\n  - name: no-wipe\n    rules:\n      - action: deny\n        when: {command_matches: ["rm -fr /"]}\n')
+    const suite = write(join(s.root, 'weak.test.yaml'), 'policy: weak.yaml\ntests:\n  - name: wipe\n    params: {command: "rm -fr /"}\n    expect: deny\n')
+    const r = rampart(['test', suite, '--mutate'], s)
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain('BYPASS wipe')
+    expect(r.stdout).toMatch(/split-flags: deny → allow {2}rm -f -r \//)
+    const j = JSON.parse(rampart(['test', suite, '--mutate', '--json'], s).stdout)
+    expect(j.mutations.bypasses).toEqual(expect.arrayContaining([expect.objectContaining({name: 'wipe', technique: 'split-flags', command: 'rm -f -r /', expected: 'deny', got: 'allow'})]))
+    // written canonically, no disguise gets through
+    write(join(s.root, 'weak.yaml'), 'default_action: allow\npolicies:\n  - name: no-wipe\n    rules:\n      - action: deny\n        when: {command_matches: ["rm -rf /"]}\n')
+    const fixed = rampart(['test', suite, '--mutate'], s)
+    expect(fixed.stdout).toMatch(/Mutations: \d+ disguises of 1 deny\/ask cases, 0 bypasses/)
+    expect(fixed.code).toBe(0)
+  })
+
   it('runs a suite written for the Go tool unchanged', () => {
     const s = sandbox()
     write(join(s.root, 'policy.yaml'), `version: "1"

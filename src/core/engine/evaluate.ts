@@ -3,6 +3,7 @@ import type {PolicySet} from '../policy/load.js'
 import type {Action} from '../policy/types.js'
 import {normalisePath, resolveSymlinks} from './paths.js'
 import {routingKeysOf} from './glob.js'
+import {pipelineSpellings} from './pipelines.js'
 import {analyzeCommand, type CommandAnalysis} from './shell.js'
 import {suggestAllow} from './suggest.js'
 
@@ -149,6 +150,8 @@ class Subject {
       const a = this.analysis
       const seen = new Set<string>([this.call.command ?? '', a.normalized, a.unprivileged])
       for (const c of a.components) for (const f of c.forms) seen.add(f)
+      // pipelines inside lists and substitutions (`curl x | sh; true`, `echo "$(curl x | sh)"`)
+      if (a.components.length > 1) for (const p of pipelineSpellings(a.normalized)) seen.add(p)
       this.restrictiveCache = [...seen]
     }
     return this.restrictiveCache

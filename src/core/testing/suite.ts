@@ -10,6 +10,7 @@ import {findProjectRoot, loadPolicy, type LoadOptions, type PolicySet} from '../
 import {readTestFile, type ParsedFile} from '../policy/parse.js'
 import type {Action, PolicyFileDoc, TestCaseDoc} from '../policy/types.js'
 import {ruleKey, shadowedRules, type CoverageReport, type RuleCoverage} from './coverage.js'
+import {disguises} from './mutate.js'
 
 export interface SuiteOptions {
   cwd: string
@@ -19,6 +20,26 @@ export interface SuiteOptions {
   filter?: string
   /** Collect rule coverage. */
   coverage?: boolean
+  /** Re-run deny/ask exec cases in disguise and report bypasses. */
+  mutate?: boolean
+}
+
+export interface Bypass {
+  name: string
+  file: string
+  line: number
+  technique: string
+  /** the disguised command, exactly */
+  command: string
+  expected: Action
+  got: Action
+}
+
+export interface MutationReport {
+  /** deny/ask exec cases that passed as written and were disguised */
+  cases: number
+  disguises: number
+  bypasses: Bypass[]
 }
 
 export interface CaseResult {
@@ -61,6 +82,7 @@ export interface SuiteReport {
   /** suite files that could not be read or validated (exit 5) */
   invalidFiles: number
   coverage?: CoverageReport
+  mutations?: MutationReport
 }
 
 interface SuiteDoc {
@@ -216,6 +238,7 @@ export function runSuites(files: readonly string[], options: SuiteOptions): Suit
     }
   }
   report.files.push(...perFile.values())
+  if (options.mutate) report.mutations = mutateCases(cases, report.tests)
   if (coverage) {
     const rules = [...coverage.values()]
     const covered = rules.filter((r) => r.positive.length > 0).length
@@ -234,6 +257,31 @@ function recordCoverage(coverage: Map<string, RuleCoverage>, trace: TraceEvent[]
   const decider = trace.find((ev): ev is Extract<TraceEvent, {kind: 'rule'}> =>
     ev.kind === 'rule' && ev.outcome === 'matched' && ev.policy.name === by.policy && ev.rule.index === by.rule && ev.policy.file === by.file)
   if (decider) coverage.get(ruleKey(decider.policy, decider.rule))?.positive.push(pc.tc.name)
+}
+
+const STRENGTH: Record<Action, number> = {allow: 0, watch: 1, ask: 2, deny: 3}
+
+/**
+ * Bypass mutations (cli.md): every deny/ask exec case that passes as written is re-run in each disguise of its
+ * command; a disguise decided more weakly than the original (deny > ask > watch > allow) is a bypass.
+ */
+function mutateCases(cases: PreparedCase[], results: CaseResult[]): MutationReport {
+  const out: MutationReport = {cases: 0, disguises: 0, bypasses: []}
+  cases.forEach((pc, i) => {
+    const result = results[i]
+    const command = pc.call.command
+    if (!result?.passed || command === undefined || (pc.tc.tool ?? 'exec') !== 'exec' || (pc.tc.expect !== 'deny' && pc.tc.expect !== 'ask')) return
+    const original = result.got as Action
+    out.cases++
+    for (const d of disguises(command)) {
+      out.disguises++
+      const got = decideCase(pc, undefined, {...pc.call, command: d.command, params: {...pc.call.params, command: d.command}}).action
+      if (STRENGTH[got] < STRENGTH[original]) {
+        out.bypasses.push({name: pc.tc.name, file: pc.file, line: pc.pos.line, technique: d.technique, command: d.command, expected: original, got})
+      }
+    }
+  })
+  return out
 }
 
 /** A near miss must carry what the rule looks at: a command for command rules, a path for path rules, and so on. */
