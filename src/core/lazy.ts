@@ -16,16 +16,24 @@ let validatorsModule: import('./policy/validate-types.js').Validators | undefine
  * the single-file lean bundle, through the package folder.
  */
 export function validators(): import('./policy/validate-types.js').Validators {
-  if (!validatorsModule) {
-    let mod: unknown
-    try {
-      mod = require('./policy/validate.generated.cjs')
-    } catch {
-      mod = require(join(packageRoot(), 'dist', 'core', 'policy', 'validate.generated.cjs'))
-    }
-    validatorsModule = mod as import('./policy/validate-types.js').Validators
-  }
+  validatorsModule ??= loadGenerated('validate.generated.cjs')
   return validatorsModule
+}
+
+let validatorsAllModule: import('./policy/validate-types.js').Validators | undefined
+
+/** The same validators reporting every error, not the first (for lint). */
+export function validatorsAll(): import('./policy/validate-types.js').Validators {
+  validatorsAllModule ??= loadGenerated('validate-all.generated.cjs')
+  return validatorsAllModule
+}
+
+function loadGenerated(name: string): import('./policy/validate-types.js').Validators {
+  try {
+    return require(`./policy/${name}`) as import('./policy/validate-types.js').Validators
+  } catch {
+    return require(join(packageRoot(), 'dist', 'core', 'policy', name)) as import('./policy/validate-types.js').Validators
+  }
 }
 
 let yamlModule: typeof import('yaml') | undefined

@@ -88,6 +88,19 @@ export interface CompileOptions {
   orderStart: number
   /** Validated at build time (a shipped profile's snapshot): regexes are compiled on first use, not now. */
   trusted?: boolean
+  /**
+   * Receives each load problem with its lint id. Default: throw the first one (loading is all or nothing).
+   * The linter passes a collector, so it sees every problem while the rest of the file still compiles.
+   */
+  onProblem?: (problem: PolicyError, id: LintId) => void
+}
+
+/** Stable ids of the problems compile finds (the linter's, see src/core/lint). */
+export type LintId = 'RAM004' | 'RAM006' | 'RAM007' | 'RAM008' | 'RAM013'
+
+function problem(options: CompileOptions, error: PolicyError, id: LintId): void {
+  if (!options.onProblem) throw error
+  options.onProblem(error, id)
 }
 
 const ALIAS: Record<ActionName, Action> = {
@@ -109,8 +122,8 @@ export function compileFile(parsed: ParsedFile, options: CompileOptions): Compil
     const previous = seen.get(p.name)
     if (previous !== undefined) {
       const first = parsed.locate(['policies', previous, 'name'])
-      throw new PolicyError(parsed.locate(['policies', pi, 'name']), `duplicate policy name '${p.name}' (first defined at line ${first.line})`,
-        'give each policy a unique name')
+      problem(options, new PolicyError(parsed.locate(['policies', pi, 'name']), `duplicate policy name '${p.name}' (first defined at line ${first.line})`,
+        'give each policy a unique name'), 'RAM004')
     }
     seen.set(p.name, pi)
     const match: CompiledPolicy['match'] = {}
@@ -118,7 +131,7 @@ export function compileFile(parsed: ParsedFile, options: CompileOptions): Compil
       const value = p.match?.[key]
       if (value === undefined) continue
       const list = Array.isArray(value) ? value : [value]
-      list.forEach((g, gi) => checkGlob(g, parsed, ['policies', pi, 'match', key, ...(Array.isArray(value) ? [gi] : [])]))
+      list.forEach((g, gi) => checkGlob(g, parsed, ['policies', pi, 'match', key, ...(Array.isArray(value) ? [gi] : [])], options))
       if (list.length > 0 && !list.includes('*')) match[key] = compileCommandGlobSet(list)
     }
     const rules = (p.rules ?? []).map((r, ri) => compileRule(r, parsed, ['policies', pi, 'rules', ri], ri + 1, options))
@@ -149,8 +162,9 @@ function compileRule(rule: RuleDoc, parsed: ParsedFile, path: (string | number)[
   if (rule.expires_at !== undefined) {
     expiresAt = Date.parse(rule.expires_at)
     if (Number.isNaN(expiresAt) || !/^\d{4}-\d{2}-\d{2}/.test(rule.expires_at)) {
-      throw new PolicyError(parsed.locate([...path, 'expires_at']), `invalid timestamp ${JSON.stringify(rule.expires_at)} for expires_at`,
-        'write an RFC 3339 time such as 2026-12-31T23:59:59Z')
+      problem(options, new PolicyError(parsed.locate([...path, 'expires_at']), `invalid timestamp ${JSON.stringify(rule.expires_at)} for expires_at`,
+        'write an RFC 3339 time such as 2026-12-31T23:59:59Z'), 'RAM013')
+      expiresAt = undefined
     }
   }
   const timeout = rule.webhook?.timeout
@@ -199,17 +213,17 @@ function compileWhen(when: WhenDoc, parsed: ParsedFile, path: (string | number)[
   const commandGlobs = (key: keyof WhenDoc): GlobSet | undefined => {
     const list = when[key] as string[] | undefined
     if (!list) return undefined
-    list.forEach((g, i) => checkGlob(g, parsed, [...path, key, i]))
+    list.forEach((g, i) => checkGlob(g, parsed, [...path, key, i], options))
     return compileCommandGlobSet(list)
   }
   const pathGlobs = (key: 'path_matches' | 'path_not_matches'): GlobSet | undefined => {
     const list = when[key]
     if (!list) return undefined
-    list.forEach((g, i) => checkGlob(g, parsed, [...path, key, i]))
+    list.forEach((g, i) => checkGlob(g, parsed, [...path, key, i], options))
     return compilePathGlobSet(list, {home: options.home, caseInsensitive: options.caseInsensitivePaths})
   }
   const regexes = (key: 'response_matches' | 'response_not_matches'): RegexMatcher[] | undefined =>
-    when[key]?.map((source, i) => compileRegex(source, parsed, [...path, key, i], options.trusted === true))
+    when[key]?.map((source, i) => compileRegex(source, parsed, [...path, key, i], options.trusted === true, options))
 
   const set = <K extends keyof CompiledWhen>(key: K, value: CompiledWhen[K] | undefined) => {
     if (value !== undefined) out[key] = value
@@ -223,7 +237,7 @@ function compileWhen(when: WhenDoc, parsed: ParsedFile, path: (string | number)[
   set('pathNot', pathGlobs('path_not_matches'))
   set('url', commandGlobs('url_matches'))
   if (when.domain_matches) {
-    when.domain_matches.forEach((g, i) => checkGlob(g, parsed, [...path, 'domain_matches', i]))
+    when.domain_matches.forEach((g, i) => checkGlob(g, parsed, [...path, 'domain_matches', i], options))
     out.domain = compileCommandGlobSet(when.domain_matches.map((d) => d.toLowerCase()))
   }
   set('session', commandGlobs('session_matches'))
@@ -237,7 +251,7 @@ function compileWhen(when: WhenDoc, parsed: ParsedFile, path: (string | number)[
   }
   if (when.tool_param_matches) {
     out.params = Object.entries(when.tool_param_matches).map(([name, glob]) => {
-      checkGlob(glob, parsed, [...path, 'tool_param_matches', name])
+      checkGlob(glob, parsed, [...path, 'tool_param_matches', name], options)
       return [name, compileCommandGlobSet([glob.toLowerCase()])]
     })
   }
@@ -245,30 +259,34 @@ function compileWhen(when: WhenDoc, parsed: ParsedFile, path: (string | number)[
   return out
 }
 
-function checkGlob(glob: string, parsed: ParsedFile, path: (string | number)[]): void {
+function checkGlob(glob: string, parsed: ParsedFile, path: (string | number)[], options: CompileOptions): void {
   if (parsed.trusted) return // checked when the build made the snapshot
   if (countGlobstars(glob) > 2) {
-    throw new PolicyError(parsed.locate(path), `the pattern ${JSON.stringify(glob)} has more than two '**'`,
-      'use at most two ** per pattern (split it into several patterns)')
+    problem(options, new PolicyError(parsed.locate(path), `the pattern ${JSON.stringify(glob)} has more than two '**'`,
+      'use at most two ** per pattern (split it into several patterns)'), 'RAM006')
   }
 }
 
-function compileRegex(source: string, parsed: ParsedFile, path: (string | number)[], lazy: boolean): RegexMatcher {
+const NEVER: RegexMatcher['test'] = () => false
+
+function compileRegex(source: string, parsed: ParsedFile, path: (string | number)[], lazy: boolean, options: CompileOptions): RegexMatcher {
   if (lazy) {
     let compiled: RegexMatcher | undefined
-    return {source, test: (input) => (compiled ??= compileRegex(source, parsed, path, false)).test(input)}
+    return {source, test: (input) => (compiled ??= compileRegex(source, parsed, path, false, options)).test(input)}
   }
   const nested = findNestedQuantifier(source)
   if (nested !== undefined) {
-    throw new PolicyError(parsed.locate(path), `the regular expression ${JSON.stringify(source)} nests a repeated group inside a repetition (at character ${nested + 1}), which is catastrophic in backtracking engines`,
-      'rewrite it without the outer repetition, e.g. (ab)+ instead of (a+b+)+')
+    problem(options, new PolicyError(parsed.locate(path), `the regular expression ${JSON.stringify(source)} nests a repeated group inside a repetition (at character ${nested + 1}), which is catastrophic in backtracking engines`,
+      'rewrite it without the outer repetition, e.g. (ab)+ instead of (a+b+)+'), 'RAM008')
+    return {source, test: NEVER}
   }
   let re: import('re2js').RE2JS
   try {
     re = re2js().RE2JS.compile(source)
   } catch (error) {
-    throw new PolicyError(parsed.locate(path), `invalid regular expression ${JSON.stringify(source)}: ${(error as Error).message}`,
-      'use RE2 syntax (no look-around or back-references); escape literal ( ) [ ] { } . * + ? with a backslash')
+    problem(options, new PolicyError(parsed.locate(path), `invalid regular expression ${JSON.stringify(source)}: ${(error as Error).message}`,
+      'use RE2 syntax (no look-around or back-references); escape literal ( ) [ ] { } . * + ? with a backslash'), 'RAM007')
+    return {source, test: NEVER}
   }
   return {source, test: (input) => re.matcher(input).find()}
 }

@@ -3,7 +3,7 @@ import {join} from 'node:path'
 import type {Document, Node} from 'yaml'
 
 import {PolicyError, type SourcePos} from '../errors.js'
-import {validators, yaml} from '../lazy.js'
+import {validators, validatorsAll, yaml} from '../lazy.js'
 import {packageRoot} from '../package-root.js'
 import {didYouMean} from './suggest-name.js'
 import type {ValidateFunction, ValidationError} from './validate-types.js'
@@ -63,9 +63,24 @@ export function parsePolicyText(text: string, file: string): ParsedFile {
 
 /** YAML → JS with positions. `check` validates the plain value and throws PolicyError on the first problem. */
 export function parseYamlFile<T>(text: string, file: string, check: (value: unknown, parsed: ParsedFile<unknown>) => void): ParsedFile<T> {
-  if (Buffer.byteLength(text) > MAX_POLICY_BYTES) {
-    throw new PolicyError({file, line: 1, col: 1}, 'the file is over the 1 MiB limit for policy files', 'split it into several smaller files')
+  const result = parseYamlDocument(text, file)
+  const firstProblem = result.problems[0]
+  if (firstProblem || !result.parsed) throw firstProblem ?? new PolicyError({file, line: 1, col: 1}, 'no YAML document', 'write a policy object with version and policies')
+  check(result.parsed.doc, result.parsed)
+  return result.parsed as ParsedFile<T>
+}
+
+/**
+ * YAML → JS with positions, reporting every syntax problem instead of the first (the linter wants them all).
+ * `parsed` is undefined when the text cannot be turned into a value at all.
+ */
+export function parseYamlDocument(input: string, file: string): {parsed: ParsedFile<unknown> | undefined; problems: PolicyError[]} {
+  const problems: PolicyError[] = []
+  if (Buffer.byteLength(input) > MAX_POLICY_BYTES) {
+    return {parsed: undefined, problems: [new PolicyError({file, line: 1, col: 1}, 'the file is over the 1 MiB limit for policy files', 'split it into several smaller files')]}
   }
+  // a byte-order mark is not content
+  const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input
   const {LineCounter, parseAllDocuments} = yaml()
   const lineCounter = new LineCounter()
   const docs = parseAllDocuments(text, {lineCounter, prettyErrors: false, uniqueKeys: true, strict: true})
@@ -75,32 +90,30 @@ export function parseYamlFile<T>(text: string, file: string, check: (value: unkn
   }
   if (!Array.isArray(docs)) {
     // an empty stream: an empty file is a valid, empty policy
-    const parsed: ParsedFile<unknown> = {file, doc: {}, text, locate: () => ({file, line: 1, col: 1})}
-    check({}, parsed)
-    return parsed as ParsedFile<T>
+    return {parsed: {file, doc: {}, text, locate: () => ({file, line: 1, col: 1})}, problems}
   }
   const first = docs[0]
-  if (docs.length > 1 && docs[1]) {
-    const second = docs[1]
-    throw new PolicyError(at(second.range[0]), 'a second YAML document (---) in one policy file',
-      'keep one document per file: move the second one to its own file')
+  if (!first) return {parsed: {file, doc: {}, text, locate: () => ({file, line: 1, col: 1})}, problems}
+  const second = docs[1]
+  if (second) {
+    problems.push(new PolicyError(at(second.range[0]), 'a second YAML document (---) in one policy file',
+      'keep one document per file: move the second one to its own file'))
   }
-  if (!first) throw new PolicyError({file, line: 1, col: 1}, 'no YAML document', 'write a policy object with version and policies')
-  for (const err of [...first.errors]) {
+  for (const err of first.errors) {
     const pos = err.linePos?.[0] ? {file, line: err.linePos[0].line, col: err.linePos[0].col} : at(err.pos[0])
-    throw new PolicyError(pos, `invalid YAML: ${firstLine(err.message)}`, yamlHint(err.code))
+    problems.push(new PolicyError(pos, `invalid YAML: ${firstLine(err.message)}`, yamlHint(err.code)))
   }
+  if (first.errors.length > 0) return {parsed: undefined, problems}
   let value: unknown
   try {
     value = first.toJS({maxAliasCount: 100})
   } catch (error) {
-    throw new PolicyError({file, line: 1, col: 1}, `invalid YAML: ${firstLine((error as Error).message)}`, 'remove excessive aliases (&anchor / *alias)')
+    problems.push(new PolicyError({file, line: 1, col: 1}, `invalid YAML: ${firstLine((error as Error).message)}`, 'remove excessive aliases (&anchor / *alias)'))
+    return {parsed: undefined, problems}
   }
   if (value === null || value === undefined) value = {}
   const locate = (path: readonly (string | number)[], key = false): SourcePos => locateIn(first, path, key, at)
-  const parsed: ParsedFile<unknown> = {file, doc: value, text, locate}
-  check(value, parsed)
-  return parsed as ParsedFile<T>
+  return {parsed: {file, doc: value, text, locate}, problems}
 }
 
 function firstLine(message: string): string {
@@ -212,6 +225,26 @@ function pickError(errors: ValidationError[]): ValidationError {
   // the most specific error: deepest path, and an unknown key before the generic anyOf summary
   const rank = (e: ValidationError) => (e.keyword === 'additionalProperties' ? 2 : e.keyword === 'anyOf' ? 0 : 1)
   return [...errors].sort((a, b) => b.instancePath.split('/').length - a.instancePath.split('/').length || rank(b) - rank(a))[0] as ValidationError
+}
+
+/** Every schema problem of a value (the linter's view), each as a located PolicyError with its did-you-mean. */
+export function schemaProblems(value: unknown, parsed: ParsedFile<unknown>, which: 'policy' | 'suite'): Array<{error: PolicyError; keyword: string; path: string}> {
+  const validate: ValidateFunction = which === 'suite' ? validatorsAll().validateSuite : validatorsAll().validatePolicy
+  if (validate(value)) return []
+  const root = loadSchema(which === 'suite' ? 'test-suite.schema.json' : 'policy.schema.json')
+  const errors = validate.errors ?? []
+  // anyOf reports each branch's failure too: keep the summary where one exists for the same value
+  const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath))
+  const out: Array<{error: PolicyError; keyword: string; path: string}> = []
+  const seen = new Set<string>()
+  for (const e of errors) {
+    if (e.keyword !== 'anyOf' && anyOfPaths.has(e.instancePath)) continue
+    const error = schemaErrorToPolicyError(e, parsed, root)
+    if (seen.has(error.message)) continue
+    seen.add(error.message)
+    out.push({error, keyword: e.keyword, path: e.instancePath})
+  }
+  return out
 }
 
 function validateAgainstSchema(value: unknown, parsed: ParsedFile<unknown>, which: 'policy' | 'suite' = 'policy'): void {

@@ -34,7 +34,7 @@ export const ruleKey = (p: CompiledPolicy, r: CompiledRule): Key => `${p.file}#$
  *   cover every component of a compound command);
  * - in a policy behind a higher-priority catch-all deny over the same tools, for every agent and session.
  */
-export function shadowedRules(set: PolicySet): Map<Key, string> {
+export function shadowedRules(set: Pick<PolicySet, 'policies'>): Map<Key, string> {
   const out = new Map<Key, string>()
   const blockers: CompiledPolicy[] = []
   for (const p of set.policies) {
