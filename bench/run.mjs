@@ -169,10 +169,34 @@ function coldStart() {
   report('cold_start_rampart_test', ratio, 'x node -e 0', '<= 2.0', ratio <= 2.0, {rampart_ms: median(test), node_ms: median(node)})
 }
 
+// A 200-rule policy of the shape teams write: 50 policies of 4 rules, two patterns each.
+function lintStart() {
+  const lines = ['default_action: deny', 'policies:']
+  for (let i = 0; i < 50; i++) {
+    lines.push(`  - name: team-${i}`, '    match: {tool: [exec]}', '    rules:')
+    ;['deny', 'ask', 'watch', 'allow'].forEach((action, j) => {
+      lines.push(`      - action: ${action}`, '        when:', `          command_matches: ["tool${i}-${j} *", "other${i}-${j} --flag *"]`, `        message: rule ${j} of team ${i}`)
+    })
+  }
+  const file = join(sandbox, 'policy-200.yaml')
+  writeFileSync(file, lines.join('\n') + '\n')
+  const bin = join(root, 'bin/run.js')
+  const node = []
+  const lint = []
+  wall([bin, 'policy', 'lint', file], 2)
+  for (let i = 0; i < 15; i++) {
+    node.push(...wall(['-e', '0'], 1))
+    lint.push(...wall([bin, 'policy', 'lint', file], 1))
+  }
+  const ratio = median(lint) / median(node)
+  report('cold_start_policy_lint_200_rules', ratio, 'x node -e 0', '<= 2.5', ratio <= 2.5, {rampart_ms: median(lint), node_ms: median(node)})
+}
+
 try {
   if (!only || only === 'engine') engineFigures()
   if (!only || only === 'adversarial') adversarialFigures()
   if (!only || only === 'startup') coldStart()
+  if (!only || only === 'lint') lintStart()
 } finally {
   rmSync(sandbox, {recursive: true, force: true})
 }

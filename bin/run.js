@@ -6,8 +6,14 @@
 'use strict'
 const args = process.argv.slice(2)
 let code
-if (args[0] === 'test' && !process.env.RAMPART_NO_FAST_PATH) {
-  code = require('../dist/lean.cjs').tryFastDryRun(args.slice(1))
+if (!process.env.RAMPART_NO_FAST_PATH) {
+  if (args[0] === 'test') {
+    code = require('../dist/lean.cjs').tryFastDryRun(args.slice(1))
+  } else if (args[0] === 'policy' && args[1] === 'lint') {
+    // a one-shot run: V8's optimising compiler costs more than it saves before the process exits
+    require('node:v8').setFlagsFromString('--max-opt=1')
+    code = require('../dist/lean-lint.cjs').tryFastLint(args.slice(2))
+  }
 }
 if (code === undefined) {
   // the package root, not bin/ (whose package.json only sets the module type)

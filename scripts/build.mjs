@@ -72,6 +72,19 @@ async function bundleLeanEntry() {
     external: ['yaml', 'picomatch', 're2js', 'proper-lockfile', 'write-file-atomic', '@oclif/*'],
     logLevel: 'warning',
   })
+  // the pre-commit path (rampart policy lint) likewise, with the YAML parser inside the bundle
+  await build({
+    entryPoints: [join(root, 'dist/cli/fast-lint.js')],
+    outfile: join(root, 'dist/lean-lint.cjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    define: {'import.meta.url': '__rampartModuleUrl'},
+    banner: {js: 'const __rampartModuleUrl = require("node:url").pathToFileURL(__filename).href;'},
+    external: ['picomatch', 're2js', 'proper-lockfile', 'write-file-atomic', '@oclif/*'],
+    logLevel: 'warning',
+  })
 }
 
 async function writeManifest() {

@@ -40,6 +40,11 @@ let yamlModule: typeof import('yaml') | undefined
 let re2Module: typeof import('re2js') | undefined
 let picomatchModule: typeof import('picomatch') | undefined
 
+/** The lint bundle ships yaml inside itself and hands it over here (one file to load instead of a hundred). */
+export function provideYaml(mod: typeof import('yaml')): void {
+  yamlModule = mod
+}
+
 export function yaml(): typeof import('yaml') {
   yamlModule ??= require('yaml') as typeof import('yaml')
   return yamlModule

@@ -26,3 +26,14 @@ describe('the lean dry-run entry', () => {
     }
   })
 })
+
+describe('the lean lint entry', () => {
+  it('accepts exactly the flags of the oclif `rampart policy lint` command', async () => {
+    const {FAST_LINT_OPTIONS} = await import('../../src/cli/fast-lint.js')
+    const {default: Lint} = await import('../../src/commands/policy/lint.js')
+    const flags: Record<string, {type: string}> = {...(Lint.flags as Record<string, {type: string}>)}
+    if (Lint.enableJsonFlag) flags.json = {type: 'boolean'}
+    expect(Object.keys(FAST_LINT_OPTIONS).sort()).toEqual(Object.keys(flags).sort())
+    for (const [name, spec] of Object.entries(FAST_LINT_OPTIONS)) expect(flags[name]?.type, name).toBe(spec.type === 'string' ? 'option' : 'boolean')
+  })
+})

@@ -91,6 +91,17 @@ describe('rampart policy lint (end to end)', () => {
     expect(again.partialFingerprints).toEqual(result.partialFingerprints)
   })
 
+  it('the lean entry and oclif give the same output and exit code', () => {
+    const {s, dir} = repo()
+    write(join(dir, '.rampart', 'policy.yaml'), BAD)
+    for (const args of [['policy', 'lint'], ['policy', 'lint', '--format', 'sarif'], ['policy', 'lint', '--json']]) {
+      const fast = rampart(args, {...s, cwd: dir})
+      const slow = rampart(args, {...s, cwd: dir, env: {...s.env, RAMPART_NO_FAST_PATH: '1'}})
+      expect(fast.code).toBe(slow.code)
+      expect(fast.stdout.trim()).toBe(slow.stdout.trim())
+    }
+  })
+
   it('the shipped profile, its suite and the template lint clean with --strict', () => {
     const s = sandbox()
     const root = new URL('../..', import.meta.url).pathname

@@ -2,7 +2,6 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand, EXIT_CODES_HELP} from '../../cli/base.js'
 import {runLint} from '../../cli/lint-run.js'
-import type {LintResult} from '../../core/lint/lint.js'
 
 export default class PolicyLint extends BaseCommand {
   static override summary = 'Check policy and test-suite files: schema, mistakes, rules that can never fire.'
@@ -25,12 +24,14 @@ ${EXIT_CODES_HELP}`
     strict: Flags.boolean({description: 'Warnings fail too.', default: false}),
   }
 
-  async run(): Promise<LintResult> {
+  async run(): Promise<unknown> {
     const {argv, flags} = await this.parse(PolicyLint)
     const format = this.jsonEnabled() ? 'json' : (flags.format as 'text' | 'json' | 'sarif' | 'github')
-    const {result, exitCode, output} = runLint(argv as string[], {format, strict: flags.strict})
-    if (!this.jsonEnabled()) this.log(output)
+    const {exitCode, output} = runLint(argv as string[], {format, strict: flags.strict})
     this.exitCode = exitCode
-    return result
+    // --json: the same document as --format json (paths relative to the repository)
+    if (this.jsonEnabled()) return JSON.parse(output) as unknown
+    this.log(output)
+    return undefined
   }
 }

@@ -75,8 +75,16 @@ function commandOnly(r: CompiledRule): boolean {
 export function globCovers(outer: string, inner: string): boolean {
   if (outer === inner) return true
   if (/[?[\\]/.test(outer) || /[?[\\]/.test(inner)) return false
-  return compileCommandGlob(outer).test(inner)
+  let glob = compiled.get(outer)
+  if (!glob) {
+    glob = compileCommandGlob(outer)
+    compiled.set(outer, glob)
+  }
+  return glob.test(inner)
 }
+
+// lint compares every allow with every deny: compile each glob once
+const compiled = new Map<string, ReturnType<typeof compileCommandGlob>>()
 
 function coversTools(blocker: CompiledPolicy, p: CompiledPolicy): boolean {
   if (!blocker.match.tool) return true

@@ -102,3 +102,11 @@ describe('bad input never crashes or hangs', () => {
     expect(ids(r.findings)).toEqual(['RAM110@4:15'])
   })
 })
+
+describe('docs/lint-rules.md', () => {
+  it('lists every lint rule with its severity', async () => {
+    const {readFileSync} = await import('node:fs')
+    const doc = readFileSync(new URL('../../../docs/lint-rules.md', import.meta.url), 'utf8')
+    for (const r of LINT_RULES) expect(doc).toContain(`| ${r.id} | ${r.severity} | ${r.title} |`)
+  })
+})
