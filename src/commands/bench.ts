@@ -68,8 +68,10 @@ ${EXIT_CODES_HELP}`
     const min = flags['min-coverage']
     if (min !== undefined && report.coverage < min) this.exitCode = ExitCode.checkFailed
     if (!this.jsonEnabled()) this.log(formatBench(report, {verbose: flags.verbose, policy: flags.policy ? displayPath(resolve(cwd, flags.policy)) : `profile ${flags.profile ?? 'standard'}`, corpus: corpusFiles.map((f) => displayPath(f)).join(', '), min}))
-    const {cases: _all, ...summary} = report
-    return flags.verbose ? report : summary
+    if (flags.verbose) return report
+    const summary: Omit<BenchReport, 'cases'> & {cases?: BenchReport['cases']} = {...report}
+    delete summary.cases
+    return summary
   }
 }
 
