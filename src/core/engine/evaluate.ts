@@ -520,6 +520,8 @@ function decide(set: PolicySet, call: ToolCall, options: EvaluateOptions, starte
   if (action === 'ask' && headlessOnly && options.headless) {
     action = 'deny'
     message = `${message} (headless_only: approval is not possible in headless mode, so this is denied)`
+  } else if (action === 'ask' && options.headless) {
+    notes.push('headless: a real call waits for an approval channel (rampart serve, or PR-comment approvals in GitHub Actions) and is denied when none is configured')
   }
 
   const decision: Decision = {

@@ -233,6 +233,14 @@ policies:
     const ci = evaluate(set, exec('deploy --env=production'), {headless: true})
     expect(ci.action).toBe('deny')
     expect(ci.message).toContain('headless')
+    const other = policyFrom(`default_action: allow
+policies:
+  - name: p
+    rules: [{action: ask, when: {command_matches: ["deploy*"]}}]
+`)
+    const note = evaluate(other, exec('deploy now'), {headless: true})
+    expect(note.action).toBe('ask')
+    expect(note.notes.join()).toContain('denied when none is configured')
   })
 
   it('command_env_assignments matches names the command assigns', () => {
