@@ -1,3 +1,5 @@
+import {posix} from 'node:path'
+
 import type {CompiledPolicy, CompiledRule, CompiledWhen, Layer} from '../policy/compile.js'
 import type {PolicySet} from '../policy/load.js'
 import type {Action} from '../policy/types.js'
@@ -152,6 +154,13 @@ class Subject {
       for (const c of a.components) for (const f of c.forms) seen.add(f)
       // pipelines inside lists and substitutions (`curl x | sh; true`, `echo "$(curl x | sh)"`)
       if (a.components.length > 1) for (const p of pipelineSpellings(a.normalized)) seen.add(p)
+      // paths with . and .. segments resolved: `rm -rf /var/tmp/../..` is `rm -rf /`
+      for (const form of [...seen]) {
+        if (form.includes('/.')) {
+          const resolved = resolveDotSegments(form)
+          if (resolved !== form) seen.add(resolved)
+        }
+      }
       this.restrictiveCache = [...seen]
     }
     return this.restrictiveCache
@@ -189,6 +198,17 @@ class Subject {
     if (this.hostCache === undefined) this.hostCache = hostOf(this.call.url ?? '')
     return this.hostCache
   }
+}
+
+/** Each absolute or home-relative word of a command with `.` and `..` segments resolved, lexically (no disk). */
+export function resolveDotSegments(form: string): string {
+  return form.split(' ').map((word) => {
+    if (!word.includes('/.') || !(word.startsWith('/') || word.startsWith('~/') || word.startsWith('$HOME/'))) return word
+    const head = word.startsWith('/') ? '' : word.slice(0, word.indexOf('/'))
+    const normal = posix.normalize(word.slice(head.length) || '/')
+    const trimmed = normal.length > 1 && normal.endsWith('/') ? normal.slice(0, -1) : normal
+    return head + (head && trimmed === '/' ? '' : trimmed)
+  }).join(' ')
 }
 
 export function hostOf(url: string): string | null {

@@ -408,3 +408,27 @@ policies:
     expect(evaluate(set, exec('ls')).suggestions).toEqual([])
   })
 })
+
+describe('dot segments in command paths', () => {
+  const wipes = policyFrom(`default_action: allow
+policies:
+  - name: no-wipe
+    rules:
+      - action: deny
+        when: {command_matches: ["rm -rf /", "rm -rf ~"]}
+`)
+  it.each([
+    ['rm -fr /var/tmp/../..', 'rm -rf /'],
+    ['rm -rf /tmp/./../', 'rm -rf /'],
+    ['rm -rf ~/projects/..', 'rm -rf ~'],
+  ])('%s is read as %s', (command) => {
+    expect(evaluate(wipes, exec(command)).action).toBe('deny')
+    expect(evaluate(wipes, exec(command.replace(/\.\.\/?/g, 'x/'))).action).toBe('allow')
+  })
+  it('resolves lexically and leaves other words alone', async () => {
+    const {resolveDotSegments} = await import('../../../src/core/engine/evaluate.js')
+    expect(resolveDotSegments('rm -rf /var/tmp/../..')).toBe('rm -rf /')
+    expect(resolveDotSegments('rm -rf ~/a/../b/./c')).toBe('rm -rf ~/b/c')
+    expect(resolveDotSegments('cp ./a ../b')).toBe('cp ./a ../b')
+  })
+})
