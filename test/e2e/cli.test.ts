@@ -182,7 +182,7 @@ describe('rampart test with no argument', () => {
     write(join(repo, '.rampart', 'policy.yaml'), readFileSync(new URL('../../templates/policy.yaml', import.meta.url), 'utf8'))
     write(join(repo, '.rampart', 'tests', 'extra.yaml'), 'tests:\n  - name: rm root denied\n    params: {command: "rm -rf /"}\n    expect: deny\n')
     const r = rampart(['test'], {...s, cwd: repo})
-    expect(r.stdout.trim().split('\n').pop()).toBe('3 passed, 0 failed')
+    expect(r.stdout.trim().split('\n').pop()).toBe('4 passed, 0 failed')
     expect(r.code).toBe(0)
   })
 
