@@ -59,32 +59,22 @@ async function writeProfileSnapshots() {
 // more start-up time than the code itself. Libraries loaded lazily with require() stay external.
 async function bundleLeanEntry() {
   const {build} = await import('esbuild')
-  await build({
-    entryPoints: [join(root, 'dist/cli/fast.js')],
-    outfile: join(root, 'dist/lean.cjs'),
+  const bundle = (entry, outfile, external) => build({
+    entryPoints: [join(root, entry)],
+    outfile: join(root, outfile),
     bundle: true,
     platform: 'node',
     format: 'cjs',
+    target: 'node20',
     // the sources are ESM; in the CommonJS bundle import.meta.url is this file's URL
     define: {'import.meta.url': '__rampartModuleUrl'},
     banner: {js: 'const __rampartModuleUrl = require("node:url").pathToFileURL(__filename).href;'},
-    target: 'node20',
-    external: ['yaml', 'picomatch', 're2js', 'proper-lockfile', 'write-file-atomic', '@oclif/*'],
+    external: [...external, 'picomatch', 're2js', 'proper-lockfile', 'write-file-atomic', '@oclif/*'],
     logLevel: 'warning',
   })
+  await bundle('dist/cli/fast.js', 'dist/lean.cjs', ['yaml'])
   // the pre-commit path (rampart policy lint) likewise, with the YAML parser inside the bundle
-  await build({
-    entryPoints: [join(root, 'dist/cli/fast-lint.js')],
-    outfile: join(root, 'dist/lean-lint.cjs'),
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    define: {'import.meta.url': '__rampartModuleUrl'},
-    banner: {js: 'const __rampartModuleUrl = require("node:url").pathToFileURL(__filename).href;'},
-    external: ['picomatch', 're2js', 'proper-lockfile', 'write-file-atomic', '@oclif/*'],
-    logLevel: 'warning',
-  })
+  await bundle('dist/cli/fast-lint.js', 'dist/lean-lint.cjs', [])
 }
 
 async function writeManifest() {
