@@ -153,7 +153,8 @@ interface Scan {
   marks: Uint8Array
 }
 
-type Ctx = 'T' | 'P' | 'B' | 'D' | 'K'
+/** top level, ( … ) or $( … ), ${ … }, " … ", ` … `, $(( … )) */
+type Ctx = 'T' | 'P' | 'B' | 'D' | 'K' | 'A'
 
 function isNameStart(c: string): boolean {
   return /^[A-Za-z_]$/.test(c)
@@ -167,12 +168,17 @@ function scan(s: string): Scan {
   const n = s.length
   const res: Scan = {ok: true, heredoc: false, comment: false, strayParen: false, unstable: false, refs: new Set(), marks: new Uint8Array(n)}
   const stack: Ctx[] = ['T']
+  const pending: Heredoc[] = []
   let i = 0
   const dollar = (): void => {
     // s[i] === '$'
     const nx = s.charAt(i + 1)
     const inDq = stack[stack.length - 1] === 'D'
-    if (nx === '(') {
+    if (nx === '(' && s.charAt(i + 2) === '(') {
+      // $(( … )): the inner level closes at the first `)`, the outer one at the second
+      stack.push('P', 'A')
+      i += 3
+    } else if (nx === '(') {
       stack.push('P')
       i += 2
     } else if (nx === '{') {
@@ -270,7 +276,7 @@ function scan(s: string): Scan {
         i++
         break
       case ')':
-        if (top === 'P') stack.pop()
+        if (top === 'P' || top === 'A') stack.pop()
         else if (top === 'T') {
           res.strayParen = true
           res.marks[i] = OP
@@ -287,7 +293,7 @@ function scan(s: string): Scan {
         break
       case '#': {
         const prev = i === 0 ? ' ' : s.charAt(i - 1)
-        if (top !== 'B' && /[\s;&|()<>]/.test(prev)) {
+        if (top !== 'B' && top !== 'A' && /[\s;&|()<>]/.test(prev)) {
           res.comment = true
           if (level) res.marks[i] = COMMENT
           const e = s.indexOf('\n', i)
@@ -296,9 +302,13 @@ function scan(s: string): Scan {
         break
       }
       case '<':
-        if (top !== 'B' && s.charAt(i + 1) === '<' && s.charAt(i + 2) !== '<') res.heredoc = true
         if (level) res.marks[i] = OP
-        i++
+        if (top === 'B' || top === 'A' || s.charAt(i + 1) !== '<') i++
+        else if (s.charAt(i + 2) === '<') i += 3
+        else {
+          res.heredoc = true
+          i = heredocOp(s, i, pending)
+        }
         break
       case ' ':
       case '\t':
@@ -306,6 +316,11 @@ function scan(s: string): Scan {
         i++
         break
       case '\n':
+        if (level) res.marks[i] = OP
+        i++
+        // the bodies of the heredocs opened on this line are text, not shell syntax
+        for (const h of pending.splice(0)) i = heredocBody(s, i, h)
+        break
       case ';':
       case '&':
       case '|':
@@ -317,8 +332,56 @@ function scan(s: string): Scan {
         i++
     }
   }
-  if (stack.length !== 1) res.ok = false
+  if (stack.length !== 1 || pending.length > 0) res.ok = false
   return res
+}
+
+interface Heredoc {
+  delim: string
+  /** `<<-`: leading tabs are stripped from the body lines and the delimiter line */
+  strip: boolean
+}
+
+/** reads `<<[-] WORD` at i and queues its body; returns the index after the word */
+function heredocOp(s: string, i: number, pending: Heredoc[]): number {
+  let j = i + 2
+  const strip = s.charAt(j) === '-'
+  if (strip) j++
+  while (s.charAt(j) === ' ' || s.charAt(j) === '\t') j++
+  let delim = ''
+  while (j < s.length && !/[\s;&|()<>]/.test(s.charAt(j))) {
+    const c = s.charAt(j)
+    if (c === "'" || c === '"') {
+      const e = s.indexOf(c, j + 1)
+      if (e < 0) {
+        pending.push({delim: '\n', strip})
+        return s.length
+      }
+      delim += s.slice(j + 1, e)
+      j = e + 1
+    } else if (c === '\\') {
+      delim += s.charAt(j + 1)
+      j += 2
+    } else {
+      delim += c
+      j++
+    }
+  }
+  // `<<` without a word is a syntax error: leave it pending so that the text counts as unparseable
+  pending.push({delim: delim === '' ? '\n' : delim, strip})
+  return j
+}
+
+/** index after the body of `h` starting at i (the end of the text when the delimiter never comes) */
+function heredocBody(s: string, i: number, h: Heredoc): number {
+  while (i < s.length) {
+    const e = s.indexOf('\n', i)
+    const end = e < 0 ? s.length : e
+    const line = h.strip ? s.slice(i, end).replace(/^\t+/, '') : s.slice(i, end)
+    i = e < 0 ? s.length : e + 1
+    if (line === h.delim) return i
+  }
+  return i
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -353,20 +416,47 @@ function firstCommand(s: string, marks: Uint8Array): First {
       i++
       continue
     }
+    const c = s.charAt(i)
+    if (m === OP && (c === '<' || c === '>' || (c === '&' && s.charAt(i + 1) === '>')) && words.length > 0) {
+      // a redirection after the command word: its operator and target are not words of the command (one before it
+      // would put the command somewhere other than the start of the text)
+      const j = skipRedirection(s, marks, i)
+      if (j < 0) break
+      i = j
+      continue
+    }
     if (m === OP || m === COMMENT) {
-      if (s.charAt(i) === '(') paren = true
+      if (c === '(') paren = true
       break
     }
     let j = i
     while (j < n && marks[j] === 0) j++
-    // `2>file`, `{fd}>file`: the word belongs to a redirection, which ends what we look at
-    if (j < n && (s.charAt(j) === '<' || s.charAt(j) === '>')) break
+    const d = s.charAt(j)
+    if (j < n && (d === '<' || d === '>')) {
+      // `2>file`, `{fd}>file`: the word is the redirection's descriptor
+      if (words.length === 0) break
+      const e = skipRedirection(s, marks, j)
+      if (e < 0) break
+      i = e
+      continue
+    }
     words.push({raw: s.slice(i, j), start: i, end: j})
     i = j
   }
   let exe = 0
   while (exe < words.length && ASSIGN.test(words[exe]!.raw)) exe++
   return {words, exe, paren}
+}
+
+/** index after the redirection operator at i and its target word, -1 when there is none (`<<<` and heredocs too) */
+function skipRedirection(s: string, marks: Uint8Array, i: number): number {
+  const n = s.length
+  let j = i
+  while (j < n && '<>&|'.includes(s.charAt(j)) && marks[j] === OP) j++
+  while (j < n && marks[j] === BLANK) j++
+  const start = j
+  while (j < n && marks[j] === 0) j++
+  return j > start ? j : -1
 }
 
 /** the value of a word made only of literal text, quotes and escapes; null when it has expansions */
@@ -451,7 +541,7 @@ function build(command: string): Disguise[] {
   // --- whole-command wrappers
   if (!sc.unstable && !startsBroken) {
     add('bash-c', `bash -c ${singleQuote(command)}`)
-    if (shSafe(command)) add('sh-lc', `sh -lc ${singleQuote(command)}`)
+    if (shSafe(command) && !open) add('sh-lc', `sh -lc ${singleQuote(command)}`)
   }
 
   // --- the first simple command
@@ -467,13 +557,20 @@ function build(command: string): Disguise[] {
   const needsBuiltin =
     (exeValue === 'printf' && args[0] === '-v') || (exeValue === 'kill' && args.some((a) => a.startsWith('%')))
   const launchable = usable && !keyword && !builtin && !needsBuiltin && fc.exe === 0 && !exeValue.includes('=')
+  // A launcher followed by a NAME=value word (`nice X=1 …` runs a program called X=1, `sudo X=1 …` sets X): a prefix
+  // would make it ambiguous whether the word is a setting or the command, so sudo / FOO=1 leave those alone
+  const exeBase = exeValue === null ? '' : basename(exeValue)
+  let leading = 0
+  if (exeBase === 'env') while (leading < args.length && ASSIGN.test(args[leading]!)) leading++
+  const ambiguous =
+    (INNER_LAUNCHERS.has(exeBase) || PRIV.has(exeBase) || exeBase === 'env') && args.slice(leading).some((a) => ASSIGN.test(a))
 
   if (usable && !keyword && exeWord !== undefined) {
     const at = exeWord.start
     const name = exeValue
     const first = fc.words[0]!
     if (launchable && !sc.refs.has('X')) add('env-assign', splice(command, at, at, 'env X=1 '))
-    if (!sc.refs.has('FOO') && !assigned.includes('FOO')) add('prefix-assign', splice(command, first.start, first.start, 'FOO=1 '))
+    if (!sc.refs.has('FOO') && !assigned.includes('FOO') && !ambiguous) add('prefix-assign', splice(command, first.start, first.start, 'FOO=1 '))
     if (launchable) {
       add('timeout', splice(command, at, at, 'timeout 5 '))
       add('nice', splice(command, at, at, 'nice '))
@@ -494,17 +591,16 @@ function build(command: string): Disguise[] {
 
   // --- substitutions and list wrappers
   if (!sc.unstable && !startsBroken && appendable && !open) {
-    if (!sc.strayParen && !command.includes('=(')) add('subst-dollar', `echo "$(${trimmed})"`)
+    // `$((` would open arithmetic: a subshell first needs a blank after `$(`
+    const pad = trimmed.startsWith('(') ? ' ' : ''
+    if (!sc.strayParen && !command.includes('=(')) add('subst-dollar', `echo "$(${pad}${trimmed})"`)
     if (!/[`\\]/.test(command)) add('subst-backtick', `echo "\`${trimmed}\`"`)
   }
   if (!sc.unstable && !startsBroken) add('true-and', `true && ${command}`)
   if (!startsBroken && appendable && !open) add('then-true', `${trimmed}${appendSep}true`)
 
   if (launchable && exeWord !== undefined) {
-    const b = basename(exeValue)
-    // sudo takes NAME=value words as its own settings; after another launcher (`nice X=1 …`, which runs a program
-    // called X=1) the spelling would be ambiguous, so leave those alone
-    const ambiguous = INNER_LAUNCHERS.has(b) && args.some((a) => ASSIGN.test(a))
+    const b = exeBase
     // already privileged, possibly further in (`nice sudo …`)
     const privileged =
       PRIV.has(b) || ((INNER_LAUNCHERS.has(b) || b === 'env') && args.some((a) => PRIV.has(basename(literalValue(a) ?? ''))))

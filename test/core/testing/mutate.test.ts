@@ -84,6 +84,11 @@ const SAMPLES = [
   "npm publish --tag 'latest'",
   'kill -9 1',
   'mkdir -pv a/b && cp -rf a /b',
+  "cat <<'EOF' >> ~/.bashrc\nit's here\nEOF",
+  '(rm -rf /)',
+  'rm 2>/dev/null -rf /',
+  'echo $((1 << 2)) && rm -rf /',
+  'nice sudo rm -rf /',
 ]
 
 describe('disguises of rm -rf /', () => {
@@ -226,6 +231,25 @@ describe('what each technique leaves alone', () => {
     expect(techniques('echo `id`').has('subst-backtick')).toBe(false)
     expect(techniques('r\\m -rf /').has('subst-backtick')).toBe(false)
     expect(techniques('case $x in a) rm -rf /;; esac').has('subst-dollar')).toBe(false)
+  })
+
+  it('handles heredocs, arithmetic, subshells and redirections', () => {
+    // a heredoc body is text: its apostrophe does not make the command unparseable
+    const heredoc = byTechnique("cat <<'EOF' >> ~/.bashrc\nit's here\nEOF")
+    expect(heredoc.get('sudo')).toEqual(["sudo cat <<'EOF' >> ~/.bashrc\nit's here\nEOF"])
+    expect(heredoc.has('then-true')).toBe(false)
+    // `<<` inside $(( … )) is a shift
+    expect(techniques('echo $((1 << 2)) && rm -rf /').has('then-true')).toBe(true)
+    // `$((` would be arithmetic
+    expect(byTechnique('(rm -rf /)').get('subst-dollar')).toEqual(['echo "$( (rm -rf /))"'])
+    // words after a redirection are still arguments; a redirection first is not the command
+    expect(byTechnique('rm 2>/dev/null -rf /').get('split-flags')).toEqual(['rm 2>/dev/null -r -f /'])
+    expect(byTechnique('rm -rf / >/dev/null').get('sudo')).toEqual(['sudo rm -rf / >/dev/null'])
+    // already privileged further in; a launcher running a NAME=value word
+    expect(techniques('nice sudo rm -rf /').has('sudo')).toBe(false)
+    expect(techniques('nice X=1 rm').has('sudo')).toBe(false)
+    expect(techniques('nice X=1 rm').has('prefix-assign')).toBe(false)
+    expect(techniques('env X=2 rm -rf /').has('sudo')).toBe(true)
   })
 
   it('returns nothing for empty or unparseable input', () => {
