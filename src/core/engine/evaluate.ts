@@ -176,7 +176,7 @@ class Subject {
           this.keysCache = null
           return null
         }
-        keys.push(k[0], k[1])
+        keys.push(k[0], k[1], k[2])
       }
       this.keysCache = keys
     }

@@ -91,6 +91,18 @@ export function compileCommandGlob(pattern: string): CommandGlob {
   let core = prefix.length >= suffix.length ? prefix : suffix
   for (const r of runs) if (r.length > core.length) core = r
   const innerRuns = runs.filter((r) => r.length > 0)
+  // runs written as case-pair classes (`[Pp][Aa][Ss][Ss]`) must occur ignoring case: a cheap reject too
+  const foldRuns: string[] = []
+  for (let k = 0, run = ''; k <= kinds.length; k++) {
+    const folded = k < kinds.length ? foldedChar(kinds[k] as number, codes[k] as number, classes[k]) : undefined
+    if (folded !== undefined) {
+      run += folded
+    } else {
+      if (run.length >= 3 && run !== run.toUpperCase()) foldRuns.push(run)
+      run = ''
+    }
+  }
+  const needsFold = foldRuns.length > 0 && classes.some((c) => c !== undefined)
   const n = kinds.length
   const onlyLiteral = prefix.length === n
   const starOnlyAtEnd = n === prefix.length + 1 && kinds[n - 1] === STAR
@@ -102,6 +114,10 @@ export function compileCommandGlob(pattern: string): CommandGlob {
     if (starOnlyAtEnd) return input.startsWith(prefix)
     if (input.length < prefix.length + suffix.length || !input.startsWith(prefix) || !input.endsWith(suffix)) return false
     for (const r of innerRuns) if (!input.includes(r)) return false
+    if (needsFold) {
+      const lower = lowered(input)
+      for (const r of foldRuns) if (!lower.includes(r)) return false
+    }
     let ti = 0
     let si = 0
     let starTi = -1
@@ -130,6 +146,28 @@ export function compileCommandGlob(pattern: string): CommandGlob {
     return ti === n
   }
   return {source: pattern, prefix, suffix, core, test}
+}
+
+/** The lowercase letter a token stands for when it is a letter or a case pair like [Pp]; undefined otherwise. */
+function foldedChar(kind: number, code: number, cls: CharClass | undefined): string | undefined {
+  if (kind === LITERAL) {
+    const ch = String.fromCharCode(code)
+    return ch.toLowerCase() === ch.toUpperCase() ? (/[ ./_-]/.test(ch) ? ch : undefined) : ch.toLowerCase()
+  }
+  if (kind !== CLASS || !cls || cls.negated || cls.ranges.length > 0 || cls.singles.size !== 2) return undefined
+  const [a, b] = [...cls.singles].map((c) => String.fromCharCode(c))
+  return a && b && a !== b && a.toLowerCase() === b.toLowerCase() ? a.toLowerCase() : undefined
+}
+
+// the same input is compared with many globs in a row: lowercase it once
+let lastInput = ''
+let lastLower = ''
+function lowered(input: string): string {
+  if (input !== lastInput) {
+    lastInput = input
+    lastLower = input.toLowerCase()
+  }
+  return lastLower
 }
 
 function parseClass(pattern: string, start: number): {cls: CharClass; end: number} | undefined {
@@ -234,10 +272,14 @@ export function literalAlternation(literals: readonly string[], flags = ''): Reg
 const key2 = (text: string, at: number) => text.charCodeAt(at) * 65536 + text.charCodeAt(at + 1)
 
 /** The keys an input can be routed by: its first two characters, and (negated) its last two. */
-export function routingKeysOf(input: string): [number, number] | undefined {
+export function routingKeysOf(input: string): [number, number, number] | undefined {
   if (input.length < KEY) return undefined
-  return [key2(input, 0), -1 - key2(input, input.length - KEY)]
+  return [key2(input, 0), -1 - key2(input, input.length - KEY), key1(input)]
 }
+
+/** The first character alone, for globs whose literal prefix is one character (`$*`, `` `* ``). */
+const FIRST_CHAR = 2 ** 33
+const key1 = (text: string) => FIRST_CHAR + text.charCodeAt(0)
 
 /**
  * Compiled on first use (a call only pays for the rules of the tools it reaches), and indexed: globs are bucketed
@@ -246,11 +288,11 @@ export function routingKeysOf(input: string): [number, number] | undefined {
  * literal run.
  */
 export function compileCommandGlobSet(patterns: readonly string[]): GlobSet {
-  interface Index {byPrefix: Map<number, CommandGlob[]>; bySuffix: Map<number, CommandGlob[]>; rest: CommandGlob[]; restFilter: RegExp | undefined; short: CommandGlob[]; keyed: CommandGlob[]; matchAll: boolean}
+  interface Index {byPrefix: Map<number, CommandGlob[]>; bySuffix: Map<number, CommandGlob[]>; byFirst: Map<number, CommandGlob[]>; rest: CommandGlob[]; restFilter: RegExp | undefined; short: CommandGlob[]; keyed: CommandGlob[]; matchAll: boolean}
   let index: Index | undefined
   const build = (): Index => {
     const all = patterns.map(compileCommandGlob)
-    const ix: Index = {byPrefix: new Map(), bySuffix: new Map(), rest: [], restFilter: undefined, short: [], keyed: [], matchAll: patterns.some((p) => p.length > 0 && /^\*+$/.test(p))}
+    const ix: Index = {byPrefix: new Map(), bySuffix: new Map(), byFirst: new Map(), rest: [], restFilter: undefined, short: [], keyed: [], matchAll: patterns.some((p) => p.length > 0 && /^\*+$/.test(p))}
     const push = (map: Map<number, CommandGlob[]>, key: number, g: CommandGlob) => {
       const list = map.get(key)
       if (list) list.push(g)
@@ -260,9 +302,10 @@ export function compileCommandGlobSet(patterns: readonly string[]): GlobSet {
       // a suffix discriminates better than a shared prefix (`rm -r* /etc`, `rm -r* ~`)
       if (g.suffix.length >= KEY) push(ix.bySuffix, key2(g.suffix, g.suffix.length - KEY), g)
       else if (g.prefix.length >= KEY) push(ix.byPrefix, key2(g.prefix, 0), g)
-      else if (g.prefix.length > 0 || g.suffix.length > 0 || g.core.length === 0) ix.short.push(g)
+      else if (g.prefix.length === 1) push(ix.byFirst, key1(g.prefix), g)
+      else if (g.suffix.length > 0 || g.core.length === 0) ix.short.push(g)
       else ix.rest.push(g)
-      if (g.prefix.length >= KEY || g.suffix.length >= KEY) ix.keyed.push(g)
+      if (g.prefix.length >= 1 || g.suffix.length >= KEY) ix.keyed.push(g)
     }
     // one pass over the input tells whether any unanchored glob's literal core occurs at all
     if (ix.rest.length > 1) ix.restFilter = literalAlternation(ix.rest.map((g) => g.core))
@@ -276,6 +319,8 @@ export function compileCommandGlobSet(patterns: readonly string[]): GlobSet {
       if (head) for (const g of head) if (g.test(input)) return g
       const tail = ix.bySuffix.get(key2(input, input.length - KEY))
       if (tail) for (const g of tail) if (g.test(input)) return g
+      const first = ix.byFirst.get(key1(input))
+      if (first) for (const g of first) if (g.test(input)) return g
     } else {
       for (const g of ix.keyed) if (g.test(input)) return g
     }
@@ -299,6 +344,7 @@ export function compileCommandGlobSet(patterns: readonly string[]): GlobSet {
         const {prefix, suffix} = literalEnds(p)
         if (suffix.length >= KEY) keys.push(-1 - key2(suffix, suffix.length - KEY))
         else if (prefix.length >= KEY) keys.push(key2(prefix, 0))
+        else if (prefix.length === 1) keys.push(key1(prefix))
         else return undefined
       }
       return keys

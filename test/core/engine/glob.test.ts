@@ -108,3 +108,13 @@ describe('path glob prefilters', () => {
     }), {numRuns: 3000})
   })
 })
+
+describe('case-pair class runs', () => {
+  it('never reject an input the glob matches (agrees with a regex translation)', () => {
+    const token = fc.constantFrom('a', 'b', '[Aa]', '[Bb]', '*', ' ', '[ab]', '?')
+    const toRegex = (tokens: string[]) => new RegExp('^' + tokens.map((t) => (t === '*' ? '[\\s\\S]*' : t === '?' ? '[\\s\\S]' : t)).join('') + '$')
+    fc.assert(fc.property(fc.array(token, {maxLength: 8}), fc.stringMatching(/^[abAB ]{0,10}$/), (tokens, input) => {
+      expect(compileCommandGlob(tokens.join('')).test(input)).toBe(toRegex(tokens).test(input))
+    }), {numRuns: 5000})
+  })
+})
