@@ -40,7 +40,7 @@ function compileTypeScript() {
 
 // Shipped profiles, parsed and validated now so that start-up needs no YAML parser (src/core/policy/load.ts).
 async function writeProfileSnapshots() {
-  const {readdirSync} = await import('node:fs')
+  const {readdirSync, statSync} = await import('node:fs')
   const {parsePolicyText, snapshotOf} = await import('../dist/core/policy/parse.js')
   const {compileFile} = await import('../dist/core/policy/compile.js')
   const {fingerprint} = await import('../dist/core/package-root.js')
@@ -51,7 +51,7 @@ async function writeProfileSnapshots() {
     const text = readFileSync(file, 'utf8')
     const parsed = parsePolicyText(text, file)
     compileFile(parsed, {layer: 'builtin', home: '/home/user', caseInsensitivePaths: false, orderStart: 0})
-    writeFileSync(join(root, 'dist/profiles', name.replace(/\.yaml$/, '.json')), JSON.stringify(snapshotOf(parsed, fingerprint(text))))
+    writeFileSync(join(root, 'dist/profiles', name.replace(/\.yaml$/, '.json')), JSON.stringify(snapshotOf(parsed, fingerprint(text), statSync(file))))
   }
 }
 

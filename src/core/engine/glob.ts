@@ -287,13 +287,33 @@ const key1 = (text: string) => FIRST_CHAR + text.charCodeAt(0)
  * command is only compared with the few globs that could match it; the rest are pre-filtered by their longest
  * literal run.
  */
+/**
+ * A glob classified from its text alone and compiled the first time it is tested: a rule's set can hold a hundred
+ * patterns of which a call only ever reaches the few in its bucket.
+ */
+interface LazyGlob {
+  source: string
+  prefix: string
+  suffix: string
+  core: string
+  test(input: string): boolean
+}
+
+function lazyGlob(source: string): LazyGlob {
+  let compiled: CommandGlob | undefined
+  const {prefix, suffix} = literalEnds(source)
+  // the longest literal run; for patterns with classes or escapes, the compiled glob knows it exactly
+  const core = /[[\\]/.test(source) ? (compiled = compileCommandGlob(source)).core : source.split(/[*?]+/).reduce((a, b) => (b.length > a.length ? b : a), '')
+  return {source, prefix, suffix, core, test: (input) => (compiled ??= compileCommandGlob(source)).test(input)}
+}
+
 export function compileCommandGlobSet(patterns: readonly string[]): GlobSet {
-  interface Index {byPrefix: Map<number, CommandGlob[]>; bySuffix: Map<number, CommandGlob[]>; byFirst: Map<number, CommandGlob[]>; rest: CommandGlob[]; restFilter: RegExp | undefined; short: CommandGlob[]; keyed: CommandGlob[]; matchAll: boolean}
+  interface Index {byPrefix: Map<number, LazyGlob[]>; bySuffix: Map<number, LazyGlob[]>; byFirst: Map<number, LazyGlob[]>; rest: LazyGlob[]; restFilter: RegExp | undefined; short: LazyGlob[]; keyed: LazyGlob[]; matchAll: boolean}
   let index: Index | undefined
   const build = (): Index => {
-    const all = patterns.map(compileCommandGlob)
+    const all = patterns.map(lazyGlob)
     const ix: Index = {byPrefix: new Map(), bySuffix: new Map(), byFirst: new Map(), rest: [], restFilter: undefined, short: [], keyed: [], matchAll: patterns.some((p) => p.length > 0 && /^\*+$/.test(p))}
-    const push = (map: Map<number, CommandGlob[]>, key: number, g: CommandGlob) => {
+    const push = (map: Map<number, LazyGlob[]>, key: number, g: LazyGlob) => {
       const list = map.get(key)
       if (list) list.push(g)
       else map.set(key, [g])
@@ -312,7 +332,7 @@ export function compileCommandGlobSet(patterns: readonly string[]): GlobSet {
     index = ix
     return ix
   }
-  const find = (input: string): CommandGlob | undefined => {
+  const find = (input: string): LazyGlob | undefined => {
     const ix = index ?? build()
     if (input.length >= KEY) {
       const head = ix.byPrefix.get(key2(input, 0))
@@ -335,7 +355,8 @@ export function compileCommandGlobSet(patterns: readonly string[]): GlobSet {
     test: (input) => (index ?? build()).matchAll || find(input) !== undefined,
     find: (input) => find(input)?.source,
     compile: () => {
-      if (!index) build()
+      const ix = index ?? build()
+      for (const list of [...ix.byPrefix.values(), ...ix.bySuffix.values(), ...ix.byFirst.values(), ix.short, ix.rest]) for (const g of list) g.test('')
     },
     // from the pattern text alone, without compiling: a rule routed away never pays for its globs
     routingKeys: () => {

@@ -352,14 +352,16 @@ function typeHint(type: string, path: readonly (string | number)[]): string {
 
 /** A policy file parsed and validated ahead of time (the build does this for the shipped profiles). */
 export interface Snapshot {
-  /** fingerprint() of the YAML text the snapshot was made from */
+  /** fingerprint() of the YAML text the snapshot was made from, and that file's size and modification time */
   fingerprint: string
+  size: number
+  mtimeMs: number
   doc: PolicyFileDoc
   /** Per policy: [line, col] of the policy, of its name, then of each rule. */
   positions: Array<{at: [number, number]; name: [number, number]; rules: Array<[number, number]>}>
 }
 
-export function snapshotOf(parsed: ParsedFile, fingerprint: string): Snapshot {
+export function snapshotOf(parsed: ParsedFile, fingerprint: string, file: {size: number; mtimeMs: number}): Snapshot {
   // only what decisions report (policy and rule lines); an error or lint position re-parses the YAML on demand
   const pair = (path: (string | number)[]): [number, number] => {
     const at = parsed.locate(path)
@@ -370,10 +372,10 @@ export function snapshotOf(parsed: ParsedFile, fingerprint: string): Snapshot {
     name: pair(['policies', pi, 'name']),
     rules: (p.rules ?? []).map((_r, ri) => pair(['policies', pi, 'rules', ri])),
   }))
-  return {fingerprint, doc: parsed.doc, positions}
+  return {fingerprint, size: file.size, mtimeMs: file.mtimeMs, doc: parsed.doc, positions}
 }
 
-export function fromSnapshot(snapshot: Snapshot, file: string, text: string): ParsedFile {
+export function fromSnapshot(snapshot: Snapshot, file: string, readText: () => string): ParsedFile {
   let full: ParsedFile | undefined
   const locate = (path: readonly (string | number)[], key = false): SourcePos => {
     if (!key && path[0] === 'policies' && typeof path[1] === 'number') {
@@ -383,8 +385,13 @@ export function fromSnapshot(snapshot: Snapshot, file: string, text: string): Pa
           : path.length === 4 && path[2] === 'rules' && typeof path[3] === 'number' ? p?.rules[path[3]] : undefined
       if (hit) return {file, line: hit[0], col: hit[1]}
     }
-    full ??= parsePolicyText(text, file)
+    full ??= parsePolicyText(readText(), file)
     return full.locate(path, key)
   }
-  return {file, doc: snapshot.doc, text, locate, trusted: true}
+  return {
+    file, doc: snapshot.doc, locate, trusted: true,
+    get text() {
+      return readText()
+    },
+  }
 }

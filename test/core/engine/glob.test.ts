@@ -118,3 +118,13 @@ describe('case-pair class runs', () => {
     }), {numRuns: 5000})
   })
 })
+
+describe('glob sets', () => {
+  it('match exactly when one of their globs matches (buckets, lazy compilation and prefilters lose nothing)', () => {
+    const glob = fc.stringMatching(/^[$ab*? [\]]{0,7}$/)
+    fc.assert(fc.property(fc.array(glob, {minLength: 1, maxLength: 6}), fc.stringMatching(/^[$ab [\]]{0,9}$/), (patterns, input) => {
+      const set = compileCommandGlobSet(patterns)
+      expect(set.test(input)).toBe(patterns.some((p) => compileCommandGlob(p).test(input)))
+    }), {numRuns: 10000})
+  })
+})
