@@ -73,7 +73,7 @@ export function formatDecision(d: Decision, cwd = process.cwd()): string {
   for (const n of d.notes) lines.push(`Note:     ${n}`)
   if (d.suggestions.length > 0) {
     const warningOnly = d.suggestions[0]?.startsWith('#')
-    lines.push('', warningOnly ? 'No allow suggestion:' : 'To allow this, run:')
+    lines.push('', warningOnly ? 'No allow suggestion:' : `To allow this ${d.suggestions[0]?.includes('--tool') ? 'path' : 'command'}, run:`)
     for (const s of d.suggestions) lines.push(`  ${s.replace(/^# no allow suggestion: /, '')}`)
   }
   return lines.join('\n')
