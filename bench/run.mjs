@@ -143,11 +143,11 @@ function adversarialFigures() {
   report('adversarial_8kb_mean', mean, 'ms', '<= 5', mean <= 5, {worst_ms: worst})
 }
 
-function wall(args, runs) {
+function wall(args, runs, input) {
   const times = []
   for (let i = 0; i < runs; i++) {
     const t = process.hrtime.bigint()
-    const r = spawnSync(process.execPath, args, {cwd: sandbox, env: {...env, PATH: process.env.PATH}, stdio: 'ignore'})
+    const r = spawnSync(process.execPath, args, {cwd: sandbox, env: {...env, PATH: process.env.PATH}, stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'ignore'], ...(input === undefined ? {} : {input})})
     times.push(Number(process.hrtime.bigint() - t) / 1e6)
     if (r.status === null) throw new Error(`${args.join(' ')} was killed`)
   }
@@ -192,11 +192,27 @@ function lintStart() {
   report('cold_start_policy_lint_200_rules', ratio, 'x node -e 0', '<= 2.5', ratio <= 2.5, {rampart_ms: median(lint), node_ms: median(node)})
 }
 
+// The agent hook runs on every tool call: a typical Bash payload through stdin, side by side with node -e 0.
+function hookStart() {
+  const bin = join(root, 'bin/run.js')
+  const payload = JSON.stringify({session_id: 'bench', hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: {command: 'npm test -- --run src/app.test.ts'}, cwd: sandbox})
+  const node = []
+  const hook = []
+  wall([bin, 'hook', 'claude-code'], 2, payload)
+  for (let i = 0; i < 15; i++) {
+    node.push(...wall(['-e', '0'], 1))
+    hook.push(...wall([bin, 'hook', 'claude-code'], 1, payload))
+  }
+  const ratio = median(hook) / median(node)
+  report('cold_start_hook_claude_code', ratio, 'x node -e 0', '<= 1.5', ratio <= 1.5, {rampart_ms: median(hook), node_ms: median(node)})
+}
+
 try {
   if (!only || only === 'engine') engineFigures()
   if (!only || only === 'adversarial') adversarialFigures()
   if (!only || only === 'startup') coldStart()
   if (!only || only === 'lint') lintStart()
+  if (!only || only === 'hook') hookStart()
 } finally {
   rmSync(sandbox, {recursive: true, force: true})
 }

@@ -75,6 +75,7 @@ async function bundleLeanEntry() {
   await bundle('dist/cli/fast.js', 'dist/lean.cjs', ['yaml'])
   // the pre-commit path (rampart policy lint) likewise, with the YAML parser inside the bundle
   await bundle('dist/cli/fast-lint.js', 'dist/lean-lint.cjs', [])
+  await bundle('dist/cli/fast-hook.js', 'dist/lean-hook.cjs', ['yaml'])
 }
 
 async function writeManifest() {

@@ -37,3 +37,11 @@ describe('the lean lint entry', () => {
     for (const [name, spec] of Object.entries(FAST_LINT_OPTIONS)) expect(flags[name]?.type, name).toBe(spec.type === 'string' ? 'option' : 'boolean')
   })
 })
+
+describe('the lean hook entry', () => {
+  it('accepts exactly the flags of the oclif `rampart hook claude-code` command', async () => {
+    const {HOOK_OPTIONS} = await import('../../src/cli/fast-hook.js')
+    const {default: Hook} = await import('../../src/commands/hook/claude-code.js')
+    expect(Object.keys(HOOK_OPTIONS).sort()).toEqual(Object.keys(Hook.flags).sort())
+  })
+})
