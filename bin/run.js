@@ -8,10 +8,10 @@ const args = process.argv.slice(2)
 let code
 if (!process.env.RAMPART_NO_FAST_PATH) {
   if (args[0] === 'test') {
-    code = require('../dist/lean.cjs').tryFastDryRun(args.slice(1))
+    code = require('./load-lean.js')('lean').tryFastDryRun(args.slice(1))
   } else if (args[0] === 'hook' && args[1] === 'claude-code' && !args.includes('--help')) {
     // runs on every tool call an agent makes: the leanest path there is
-    code = require('../dist/lean-hook.cjs').runHook(args.slice(2))
+    code = require('./load-lean.js')('lean-hook').runHook(args.slice(2))
   } else if (args[0] === 'policy' && args[1] === 'lint') {
     // a one-shot run: V8's optimising compiler costs more than it saves before the process exits
     require('node:v8').setFlagsFromString('--max-opt=1')

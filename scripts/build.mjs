@@ -1,6 +1,7 @@
 // Build: precompiled schema validator → TypeScript → oclif manifest. Runs on `npm install` (prepare) and `npm test`.
 import {execFileSync} from 'node:child_process'
-import {copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import {createRequire} from 'node:module'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -76,6 +77,35 @@ async function bundleLeanEntry() {
   // the pre-commit path (rampart policy lint) likewise, with the YAML parser inside the bundle
   await bundle('dist/cli/fast-lint.js', 'dist/lean-lint.cjs', [])
   await bundle('dist/cli/fast-hook.js', 'dist/lean-hook.cjs', ['yaml'])
+  writeCodeCaches()
+}
+
+// V8 code caches for the lean bundles (bin/load-lean.js), made in a child process after a representative run
+// so that they hold the functions a dry run and a hook call compile. Output goes nowhere; a sandboxed home keeps
+// the warm-up away from the user's real files.
+function writeCodeCaches() {
+  const sandbox = mkdtempSync(join(tmpdir(), 'rampart-build-'))
+  const script = `
+    const fs = require('fs'), vm = require('vm'), Module = require('module'), path = require('path')
+    const make = (name, run) => {
+      const file = path.join(${JSON.stringify(join(root, 'dist'))}, name + '.cjs')
+      const s = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), {filename: file})
+      const mod = {exports: {}}
+      s.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file))
+      run(mod.exports)
+      fs.writeFileSync(file + '.cache', s.createCachedData())
+    }
+    const payload = JSON.stringify({hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: {command: 'npm test && git status'}, cwd: process.cwd()})
+    make('lean', (m) => { m.tryFastDryRun(['git status']); m.tryFastDryRun(['src/app.ts', '--tool', 'read']) })
+    make('lean-hook', (m) => m.runHook([], () => payload))
+  `
+  try {
+    execFileSync(process.execPath, ['-e', script], {cwd: sandbox, stdio: 'ignore', env: {...process.env, HOME: sandbox, RAMPART_HOME: join(sandbox, 'rampart'), RAMPART_SESSION: 'build/cache'}})
+  } catch {
+    // no cache: the entry compiles as usual
+  } finally {
+    rmSync(sandbox, {recursive: true, force: true})
+  }
 }
 
 async function writeManifest() {
