@@ -14,8 +14,8 @@ export default tseslint.config(
   },
   {
     // the entry is CommonJS on purpose (bin/package.json): no ESM loader on the dry-run path
-    files: ['bin/run.js'],
-    languageOptions: {sourceType: 'commonjs', globals: {require: 'readonly', __dirname: 'readonly', __filename: 'readonly', process: 'readonly'}},
+    files: ['bin/*.js'],
+    languageOptions: {sourceType: 'commonjs', globals: {require: 'readonly', module: 'writable', __dirname: 'readonly', __filename: 'readonly', process: 'readonly'}},
     rules: {'@typescript-eslint/no-require-imports': 'off'},
   },
   {
