@@ -1,6 +1,5 @@
-import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
-import {createRequire} from 'node:module'
-import {basename, dirname, join} from 'node:path'
+import {existsSync, readFileSync} from 'node:fs'
+import {basename, join} from 'node:path'
 
 import type {Document} from 'yaml'
 
@@ -8,8 +7,7 @@ import {PolicyError} from '../errors.js'
 import {yaml} from '../lazy.js'
 import {findProjectRoot, rampartHome} from '../policy/load.js'
 import {parsePolicyText} from '../policy/parse.js'
-
-const require = createRequire(import.meta.url)
+import {withFileLock, writeAtomic} from '../state/lock.js'
 
 export type Scope = 'global' | 'project'
 export type OverrideTool = 'exec' | 'read' | 'write' | 'edit'
@@ -75,42 +73,19 @@ function load(file: string): Loaded {
 }
 
 function save(l: Loaded): void {
-  mkdirSync(dirname(l.file), {recursive: true})
   const out = l.doc.toString({lineWidth: 0})
   parsePolicyText(out, l.file) // never write a file that would not load
-  const writeAtomic = require('write-file-atomic') as typeof import('write-file-atomic')
-  writeAtomic.sync(l.file, out)
+  writeAtomic(l.file, out)
 }
 
 /** Run `fn` on the file's document under a lock, then write it atomically (temp file + rename). */
 export function editOverrides<T>(file: string, fn: (l: Loaded) => T): T {
-  mkdirSync(dirname(file), {recursive: true})
-  if (!existsSync(file)) {
-    try {
-      writeFileSync(file, '', {flag: 'wx'})
-    } catch {
-      // created by someone else meanwhile
-    }
-  }
-  const lockfile = require('proper-lockfile') as typeof import('proper-lockfile')
-  const pause = new Int32Array(new SharedArrayBuffer(4))
-  let release: (() => void) | undefined
-  for (let attempt = 0; !release; attempt++) {
-    try {
-      release = lockfile.lockSync(file, {stale: 10_000, realpath: false})
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED' || attempt > 1000) throw error
-      Atomics.wait(pause, 0, 0, 5 + Math.floor(Math.random() * 10))
-    }
-  }
-  try {
+  return withFileLock(file, () => {
     const l = load(file)
     const result = fn(l)
     save(l)
     return result
-  } finally {
-    release()
-  }
+  })
 }
 
 export interface AddRule {
@@ -158,18 +133,25 @@ function defaultMessage(action: 'allow' | 'deny', kind: string): string {
   return action === 'allow' ? `User-allowed ${what}` : `User-blocked ${what}`
 }
 
+/** The override files that exist, global first (the project one only inside a repository). */
+function existingFiles(cwd: string, env: Record<string, string | undefined>, only?: Scope): Array<{source: Scope; file: string}> {
+  const out: Array<{source: Scope; file: string}> = []
+  for (const source of ['global', 'project'] as const) {
+    if (only && only !== source) continue
+    try {
+      const file = overrideFile(source, cwd, env)
+      if (existsSync(file)) out.push({source, file})
+    } catch {
+      // not inside a repository: no project file
+    }
+  }
+  return out
+}
+
 /** Every pattern of the custom-allow-… / custom-block-… policies in the global then the project file. */
 export function listOverrides(cwd: string, env: Record<string, string | undefined> = process.env, only?: Scope): OverrideRule[] {
   const out: OverrideRule[] = []
-  for (const source of ['global', 'project'] as const) {
-    if (only && only !== source) continue
-    let file: string
-    try {
-      file = overrideFile(source, cwd, env)
-    } catch {
-      continue
-    }
-    if (!existsSync(file)) continue
+  for (const {source, file} of existingFiles(cwd, env, only)) {
     const parsed = parsePolicyText(readFileSync(file, 'utf8'), file)
     parsed.doc.policies?.forEach((p, pi) => {
       if (!/^custom-(allow|block)-/.test(p.name)) return
@@ -211,14 +193,7 @@ export function removeOverride(rule: OverrideRule): void {
 /** Remove every custom-allow-… / custom-block-… policy from the global and project files; other policies stay. */
 export function resetOverrides(cwd: string, env: Record<string, string | undefined> = process.env): number {
   let removed = 0
-  for (const source of ['global', 'project'] as const) {
-    let file: string
-    try {
-      file = overrideFile(source, cwd, env)
-    } catch {
-      continue
-    }
-    if (!existsSync(file)) continue
+  for (const {source, file} of existingFiles(cwd, env)) {
     removed += listOverrides(cwd, env, source).length
     editOverrides(file, (l) => {
       const {isSeq, isMap} = yaml()

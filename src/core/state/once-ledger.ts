@@ -1,10 +1,8 @@
-import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {createRequire} from 'node:module'
 
 import type {OnceLedger} from '../engine/evaluate.js'
-
-const require = createRequire(import.meta.url)
+import {withFileLock, writeAtomic} from './lock.js'
 
 interface LedgerFile {
   consumed: Record<string, string>
@@ -31,29 +29,17 @@ export class FileOnceLedger implements OnceLedger {
 
   /** Spend a single-use allow. True when this call got it; false when it was already spent. */
   consume(key: string, now = new Date()): boolean {
-    mkdirSync(join(this.file, '..'), {recursive: true})
-    // the lock needs an existing file to lock
-    try {
-      writeFileSync(this.file, JSON.stringify({consumed: {}}), {flag: 'wx', mode: 0o600})
-    } catch {
-      // already there
-    }
-    const lockfile = require('proper-lockfile') as typeof import('proper-lockfile')
-    const writeAtomic = require('write-file-atomic') as typeof import('write-file-atomic')
-    const release = lockWithRetry(lockfile, this.file)
-    try {
+    return withFileLock(this.file, () => {
       const state = this.read()
       if (Object.hasOwn(state.consumed, key)) {
         this.cache = state
         return false
       }
       state.consumed[key] = now.toISOString()
-      writeAtomic.sync(this.file, JSON.stringify(state, null, 2) + '\n', {mode: 0o600})
+      writeAtomic(this.file, JSON.stringify(state, null, 2) + '\n', 0o600)
       this.cache = state
       return true
-    } finally {
-      release()
-    }
+    })
   }
 
   private read(): LedgerFile {
@@ -68,15 +54,3 @@ export class FileOnceLedger implements OnceLedger {
   }
 }
 
-/** proper-lockfile's synchronous lock does not retry; wait and retry for up to ~5 s before giving up. */
-function lockWithRetry(lockfile: typeof import('proper-lockfile'), file: string): () => void {
-  const pause = new Int32Array(new SharedArrayBuffer(4))
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return lockfile.lockSync(file, {stale: 10_000, realpath: false})
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED' || attempt >= 500) throw error
-      Atomics.wait(pause, 0, 0, 5 + Math.floor(Math.random() * 10))
-    }
-  }
-}
