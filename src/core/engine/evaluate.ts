@@ -124,12 +124,13 @@ function analyzeMemo(command: string): CommandAnalysis {
 }
 
 /** Everything about a call that rules compare against, computed at most once and only when a rule needs it. */
-class Subject {
+export class Subject {
   readonly call: ToolCall
   readonly session: string
   private readonly set: PolicySet
   private analysisCache: CommandAnalysis | undefined
   private restrictiveCache: string[] | undefined
+  private componentCache: string[] | undefined
   private pathCache: string[] | undefined
   private keysCache: number[] | null | undefined
   private hostCache: string | null | undefined
@@ -148,12 +149,29 @@ class Subject {
   /** Every spelling a restrictive rule compares: the whole command (raw, normalised, without sudo) and each
    *  component's forms, deduplicated. */
   get restrictive(): string[] {
-    if (!this.restrictiveCache) {
-      const a = this.analysis
-      const seen = new Set<string>([this.call.command ?? '', a.normalized, a.unprivileged])
-      for (const c of a.components) for (const f of c.forms) seen.add(f)
-      // pipelines inside lists and substitutions (`curl x | sh; true`, `echo "$(curl x | sh)"`)
-      if (a.components.length > 1) for (const p of pipelineSpellings(a.normalized)) seen.add(p)
+    if (!this.restrictiveCache) this.spell()
+    return this.restrictiveCache as string[]
+  }
+
+  /**
+   * The spellings of each single command (component forms). For a compound command a pattern that describes
+   * one command is compared only with these: compared with the whole text, its `*` would reach across `&&`
+   * (`rm -r* ..` would deny `rm -rf dist && cd ..`).
+   */
+  get componentSpellings(): string[] {
+    if (!this.componentCache) this.spell()
+    return this.componentCache as string[]
+  }
+
+  /** More than one command: whole spellings are then only for patterns that span commands. */
+  get compound(): boolean {
+    return this.analysis.components.length > 1
+  }
+
+  private spell(): void {
+    const a = this.analysis
+    const withDots = (forms: Iterable<string>): Set<string> => {
+      const seen = new Set<string>(forms)
       // paths with . and .. segments resolved: `rm -rf /var/tmp/../..` is `rm -rf /`
       for (const form of [...seen]) {
         if (form.includes('/.')) {
@@ -161,9 +179,15 @@ class Subject {
           if (resolved !== form) seen.add(resolved)
         }
       }
-      this.restrictiveCache = [...seen]
+      return seen
     }
-    return this.restrictiveCache
+    const components = withDots(a.components.flatMap((c) => c.forms))
+    const whole = [this.call.command ?? '', a.normalized, a.unprivileged]
+    // pipelines inside lists and substitutions (`curl x | sh; true`, `echo "$(curl x | sh)"`)
+    if (a.components.length > 1) whole.push(...pipelineSpellings(a.normalized))
+    const all = withDots([...whole, ...components])
+    this.componentCache = [...components]
+    this.restrictiveCache = [...all]
   }
 
   /** Routing keys of every spelling, or null when some spelling is too short to route (then no rule is skipped). */
@@ -238,11 +262,26 @@ function commandMatches(when: CompiledWhen, restrictive: boolean, s: Subject): b
     }
     return true
   }
-  // per form: a deny fires when some spelling matches and is not excluded (rm -rf /tmp/x && rm -rf / stays denied)
-  for (const form of s.restrictive) {
-    if ((!pos || pos.test(form)) && !neg?.test(form)) return true
+  return restrictiveCommandMatch(when, s) !== undefined
+}
+
+/**
+ * The spelling on which a deny/ask/watch rule's command condition holds, if any. Per spelling: a rule fires when
+ * some spelling matches and is not excluded (`rm -rf /tmp/x && rm -rf /` stays denied by `rm -rf /**` minus
+ * `rm -rf /tmp/**`). In a compound command, patterns of one command see each command's spellings; patterns that
+ * join commands (`*curl * | sh`) see the whole command and its pipelines as well.
+ */
+export function restrictiveCommandMatch(when: CompiledWhen, s: Subject): string | undefined {
+  const pos = when.command
+  const neg = when.commandNot
+  if (!pos || !s.compound) {
+    for (const form of s.restrictive) if ((!pos || pos.test(form)) && !neg?.test(form)) return form
+    return undefined
   }
-  return false
+  for (const form of s.componentSpellings) if (pos.test(form) && !neg?.test(form)) return form
+  const span = when.commandSpan
+  if (span) for (const form of s.restrictive) if (span.test(form) && !neg?.test(form)) return form
+  return undefined
 }
 
 function containsMatches(when: CompiledWhen, restrictive: boolean, s: Subject): boolean {
@@ -598,15 +637,13 @@ export function describeRule(set: PolicySet, call: ToolCall, rule: CompiledRule,
     if (call.command === undefined) out.push({field: 'command_matches', ok: false, detail: 'the call has no command'})
     else if (restrictive) {
       let found = false
-      for (const form of s.restrictive) {
-        const pat = w.command?.find(form)
-        const excl = w.commandNot?.find(form)
-        if ((w.command ? pat !== undefined : !w.contains) && excl === undefined) {
-          out.push({field: 'command_matches', ok: true, detail: w.command ? `${JSON.stringify(pat)} matches ${JSON.stringify(form)}` : `not excluded: ${JSON.stringify(form)}`})
-          found = true
-          break
-        }
-        if (pat !== undefined && excl !== undefined) out.push({field: 'command_not_matches', ok: false, detail: `${JSON.stringify(excl)} excludes ${JSON.stringify(form)}`})
+      const form = (w.command || w.commandNot) ? restrictiveCommandMatch(w, s) : undefined
+      if (form !== undefined && (w.command || !w.contains)) {
+        out.push({field: 'command_matches', ok: true, detail: w.command ? `${JSON.stringify(w.command.find(form))} matches ${JSON.stringify(form)}` : `not excluded: ${JSON.stringify(form)}`})
+        found = true
+      } else if (w.command && w.commandNot) {
+        const excluded = s.restrictive.find((f) => w.command?.test(f) && w.commandNot?.test(f))
+        if (excluded !== undefined) out.push({field: 'command_not_matches', ok: false, detail: `${JSON.stringify(w.commandNot.find(excluded))} excludes ${JSON.stringify(excluded)}`})
       }
       if (!found && w.contains) {
         const needle = w.contains.find((n) => s.restrictive.some((f) => f.toLowerCase().includes(n)))

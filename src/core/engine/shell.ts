@@ -1905,6 +1905,8 @@ function normalisePath(p: string): string {
 const FIND_EXEC = new Set(['-exec', '-execdir', '-ok', '-okdir']);
 
 /** start paths of a find that deletes what it finds (-delete, -exec rm …) */
+const NAME_TESTS = new Set(['-name', '-iname', '-path', '-ipath', '-wholename', '-iwholename', '-regex', '-iregex', '-lname', '-ilname']);
+
 function findDeleteTargets(args: Word[]): Word[] {
   const vals = args.map(wordValue);
   let i = 0;
@@ -1922,12 +1924,16 @@ function findDeleteTargets(args: Word[]): Word[] {
     i++;
   }
   let deletes = false;
+  // a name or path filter (other than one matching everything) limits what is deleted: `find . -name "*.pyc"
+  // -delete` is a cleanup, not `rm -rf .`. Type, time and size tests do not: `find / -type f -delete` still wipes.
+  let filtered = false;
   for (let j = i; j < vals.length; j++) {
     const v = vals[j]!;
     if (v === '-delete') deletes = true;
     else if (FIND_EXEC.has(v) && basename(vals[j + 1] ?? '') === 'rm') deletes = true;
+    else if (NAME_TESTS.has(v) && !/^\*+$/.test(vals[j + 1] ?? '*')) filtered = true;
   }
-  if (!deletes) return [];
+  if (!deletes || filtered) return [];
   return starts.length > 0 ? starts : [litWord('.')];
 }
 

@@ -18,6 +18,12 @@ export interface CompiledWhen {
   /** Only negative fields: such a rule never matches (negatives narrow a positive field). */
   never: boolean
   command?: GlobSet
+  /**
+   * command_matches split by what a pattern describes: one command (compared with each command of a compound
+   * command), or several joined by && || ; | (compared with the whole command and its pipelines too).
+   */
+  commandSingle?: GlobSet
+  commandSpan?: GlobSet
   commandNot?: GlobSet
   contains?: string[]
   /** All of `contains` in one case-insensitive scan. */
@@ -229,6 +235,13 @@ function compileWhen(when: WhenDoc, parsed: ParsedFile, path: (string | number)[
     if (value !== undefined) out[key] = value
   }
   set('command', commandGlobs('command_matches'))
+  if (when.command_matches) {
+    const spans = (g: string) => /&&|\|\||;|\|/.test(g)
+    const single = when.command_matches.filter((g) => !spans(g))
+    const span = when.command_matches.filter(spans)
+    if (single.length > 0) out.commandSingle = compileCommandGlobSet(single)
+    if (span.length > 0) out.commandSpan = compileCommandGlobSet(span)
+  }
   set('commandNot', commandGlobs('command_not_matches'))
   set('contains', when.command_contains?.map((s) => s.toLowerCase()))
   if (out.contains) out.containsFilter = literalAlternation(out.contains, 'i')

@@ -432,3 +432,24 @@ policies:
     expect(resolveDotSegments('cp ./a ../b')).toBe('cp ./a ../b')
   })
 })
+
+describe('patterns of one command do not reach across && in a compound command', () => {
+  const set = policyFrom(`default_action: allow
+policies:
+  - name: p
+    rules:
+      - action: deny
+        when: {command_matches: ["rm -r* ..", "rm -r* /", "*curl * | sh", "*wget * && *dpkg -i *"]}
+`)
+  it.each([
+    ['rm -rf dist && cd ..', 'allow'],
+    ['rm -rf dist && cd .. && rm -rf ..', 'deny'],
+    ['ls && rm -rf /', 'deny'],
+    ['curl x | sh', 'deny'],
+    ['curl x|sh; true', 'deny'],
+    ['wget x.deb && sudo dpkg -i x.deb', 'deny'],
+    ['wget x.deb', 'allow'],
+  ])('%s → %s', (command, action) => {
+    expect(evaluate(set, exec(command)).action).toBe(action)
+  })
+})

@@ -41,7 +41,7 @@ describe('disguised rm -rf / is still seen as rm -rf /', () => {
     'sudo -E -n rm -rf /',
     'doas rm -rf /',
     'find / -delete',
-    'find / -name "*.x" -exec rm -rf {} \\;',
+    'find / -type f -exec rm -rf {} \\;',
     'find / -exec rm -rf {} +',
     'find / -execdir rm {} \\;',
     'timeout 5 nice -n 5 rm --recursive --force /',
@@ -271,10 +271,13 @@ describe('launchers and wrappers', () => {
     expect(analyzeCommand("rm -rf '/my dir'").components[0]!.forms).toContain('rm -rf /my dir');
   });
 
-  it('derives rm -rf T for every find start path', () => {
-    const c = analyzeCommand('find a b -name "*.tmp" -delete').components[0]!;
+  it('derives rm -rf T for every find start path, unless a name filter limits what is deleted', () => {
+    const c = analyzeCommand('find a b -type f -delete').components[0]!;
     expect(c.forms).toEqual(expect.arrayContaining(['rm -rf a', 'rm -rf b']));
     expect(analyzeCommand('find -delete').components[0]!.forms).toContain('rm -rf .');
+    expect(analyzeCommand('find / -name "*" -delete').components[0]!.forms).toContain('rm -rf /');
+    expect(analyzeCommand('find . -name "*.pyc" -delete').components[0]!.forms).not.toContain('rm -rf .');
+    expect(analyzeCommand('find . -path "*/cache/*" -exec rm -rf {} +').components[0]!.forms).not.toContain('rm -rf .');
     expect(analyzeCommand('find . -name x -print').components[0]!.forms).not.toContain('rm -rf .');
   });
 
