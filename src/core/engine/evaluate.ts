@@ -1,6 +1,6 @@
 import {posix} from 'node:path'
 
-import type {CompiledPolicy, CompiledRule, CompiledWhen, Layer} from '../policy/compile.js'
+import {onlyCommandCondition, type CompiledPolicy, type CompiledRule, type CompiledWhen, type Layer} from '../policy/compile.js'
 import type {PolicySet} from '../policy/load.js'
 import type {Action} from '../policy/types.js'
 import {normalisePath, resolveSymlinks} from './paths.js'
@@ -314,8 +314,7 @@ function containsExcluded(when: CompiledWhen, restrictive: boolean, s: Subject):
 function routeOf(rule: RoutedRule): Set<number> | null {
   if (rule.route === undefined) {
     const w = rule.when
-    const onlyCommand = w.command !== undefined && !w.always && !w.never && !w.contains && !w.envAssignments && !w.path && !w.pathNot &&
-      !w.url && !w.domain && !w.session && !w.sessionNot && !w.response && !w.responseNot && !w.callCount && !w.params && !w.depth
+    const onlyCommand = onlyCommandCondition(w)
     const keys = onlyCommand ? w.command?.routingKeys?.() : undefined
     rule.route = keys ? new Set(keys) : null
   }

@@ -4,7 +4,7 @@ import {dirname, join, resolve} from 'node:path'
 
 import type {PolicyError} from '../errors.js'
 import {countGlobstars} from '../engine/glob.js'
-import {compileFile, type CompiledFile, type CompiledPolicy, type CompiledRule, type Layer, type LintId} from '../policy/compile.js'
+import {compileFile, onlyCommandCondition, type CompiledFile, type CompiledPolicy, type CompiledRule, type Layer, type LintId} from '../policy/compile.js'
 import {findProjectRoot, OVERRIDE_FILES} from '../policy/load.js'
 import {parseYamlDocument, schemaProblems, type ParsedFile} from '../policy/parse.js'
 import type {PolicyFileDoc, RuleDoc} from '../policy/types.js'
@@ -68,8 +68,8 @@ export function lintFiles(files: readonly string[], options: LintOptions): LintR
     const file = resolve(options.cwd, f)
     result.files.push(file)
     const before = result.findings.length
-    lintOne(file, options, result)
-    applySuppressions(file, result, before)
+    const text = lintOne(file, options, result)
+    if (text !== undefined) applySuppressions(text, result, before)
   }
   return result
 }
@@ -78,13 +78,7 @@ export function lintFiles(files: readonly string[], options: LintOptions): LintR
  * `# rampart-lint-disable-file RAM107 RAM110` anywhere in a file, or `# rampart-lint-disable-next-line RAM103`
  * on the line above a finding, silences those warnings there. Errors are never silenced: the file would not load.
  */
-function applySuppressions(file: string, result: LintResult, from: number): void {
-  let text: string
-  try {
-    text = readFileSync(file, 'utf8')
-  } catch {
-    return
-  }
+function applySuppressions(text: string, result: LintResult, from: number): void {
   if (!text.includes('rampart-lint-disable')) return
   const lines = text.split(/\r?\n/)
   const fileWide = new Set<string>()
@@ -108,7 +102,8 @@ function at(parsed: ParsedFile<unknown>, path: (string | number)[], key = false)
   return parsed.locate(path, key)
 }
 
-function lintOne(file: string, options: LintOptions, result: LintResult): void {
+/** Lint one file; returns its text when it could be read (for suppression comments). */
+function lintOne(file: string, options: LintOptions, result: LintResult): string | undefined {
   let bytes: Buffer
   try {
     bytes = readFileSync(file)
@@ -123,16 +118,17 @@ function lintOne(file: string, options: LintOptions, result: LintResult): void {
     add(result, 'RAM003', {pos: {file, line: 1, col: 1}, problem: `binary content (a NUL byte at offset ${nul}); a policy is a YAML text file`, hint: 'pass only .yaml policy and suite files to rampart policy lint'})
     return
   }
-  const {parsed, problems} = parseYamlDocument(bytes.toString('utf8'), file)
+  const text = bytes.toString('utf8')
+  const {parsed, problems} = parseYamlDocument(text, file)
   for (const p of problems) add(result, 'RAM003', p)
   if (!parsed) {
     result.unreadable.push(file)
-    return
+    return text
   }
   const doc = parsed.doc
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
     add(result, 'RAM002', {pos: at(parsed, []), problem: 'the file must be a mapping (version:, policies:, ...)', hint: 'see `rampart policy schema`'})
-    return
+    return text
   }
   const keys = Object.keys(doc)
   const isSuite = keys.includes('policy') || (keys.includes('tests') && !keys.some((k) => ['policies', 'version', 'default_action', 'notify'].includes(k)))
@@ -143,10 +139,11 @@ function lintOne(file: string, options: LintOptions, result: LintResult): void {
     if (typeof policyPath === 'string' && !existsSync(resolve(dirname(file), policyPath))) {
       add(result, 'RAM014', {pos: at(parsed, ['policy']), problem: `the suite names ${policyPath}, which does not exist`, hint: 'fix the path; it is relative to the suite file'})
     }
-    return
+    return text
   }
-  if (schema.length > 0) return // compiling a file that breaks the schema would only add noise
+  if (schema.length > 0) return text // compiling a file that breaks the schema would only add noise
   lintPolicyFile(file, parsed as ParsedFile<PolicyFileDoc>, options, result)
+  return text
 }
 
 function schemaId(keyword: string, path: string, problem: string): string {
@@ -220,10 +217,9 @@ function lintPolicyFile(file: string, parsed: ParsedFile<PolicyFileDoc>, options
   if (layer === 'project') askWithoutChannel(file, parsed, compiled, result)
 }
 
+/** An allow or deny decided by its command patterns alone (single-use allows included, unlike shadow analysis). */
 function commandOnly(r: CompiledRule): boolean {
-  const w = r.when
-  return w.command !== undefined && !w.always && !w.never && !w.contains && !w.envAssignments && !w.path && !w.pathNot && !w.url &&
-    !w.domain && !w.session && !w.sessionNot && !w.response && !w.responseNot && !w.callCount && !w.params && !w.depth && r.expiresAt === undefined
+  return onlyCommandCondition(r.when) && r.expiresAt === undefined
 }
 
 function scopeCovers(outer: CompiledPolicy, inner: CompiledPolicy): boolean {

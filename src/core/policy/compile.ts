@@ -42,6 +42,12 @@ export interface CompiledWhen {
   depth?: {gte?: number; lte?: number; eq?: number}
 }
 
+/** True when command_matches (with command_not_matches) is the rule's only condition: routing and shadow analysis rely on it. */
+export function onlyCommandCondition(w: CompiledWhen): boolean {
+  return w.command !== undefined && !w.always && !w.never && !w.contains && !w.envAssignments && !w.path && !w.pathNot && !w.url &&
+    !w.domain && !w.session && !w.sessionNot && !w.response && !w.responseNot && !w.callCount && !w.params && !w.depth
+}
+
 export interface CompiledRule {
   /** 1-based position in its policy: rule 1 is the first rule. */
   index: number

@@ -1,4 +1,4 @@
-import type {CompiledPolicy, CompiledRule} from '../policy/compile.js'
+import {onlyCommandCondition, type CompiledPolicy, type CompiledRule} from '../policy/compile.js'
 import type {PolicySet} from '../policy/load.js'
 import {compileCommandGlob} from '../engine/glob.js'
 
@@ -60,11 +60,9 @@ export function shadowedRules(set: Pick<PolicySet, 'policies'>): Map<Key, string
   return out
 }
 
-function commandOnly(r: CompiledRule): boolean {
-  const w = r.when
-  return w.command !== undefined && !w.always && !w.never && !w.contains && !w.envAssignments && !w.path && !w.pathNot && !w.url &&
-    !w.domain && !w.session && !w.sessionNot && !w.response && !w.responseNot && !w.callCount && !w.params && !w.depth &&
-    r.expiresAt === undefined && !r.once
+/** A rule decided by its command patterns alone (no other condition, no expiry, not single-use). */
+export function commandOnly(r: CompiledRule): boolean {
+  return onlyCommandCondition(r.when) && r.expiresAt === undefined && !r.once
 }
 
 /**
