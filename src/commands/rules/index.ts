@@ -26,11 +26,13 @@ export default class Rules extends BaseCommand {
     for (const source of ['global', 'project'] as const) {
       if (only && only !== source) continue
       const list = rules.filter((r) => r.source === source)
-      let file = ''
-      try {
-        file = overrideFile(source, cwd)
-      } catch {
-        if (source === 'project') continue
+      // outside a git repository there is no project file to show
+      if (source === 'project') {
+        try {
+          overrideFile(source, cwd)
+        } catch {
+          continue
+        }
       }
       out.push('', `  ${source === 'global' ? 'Global' : 'Project'}  (${source === 'global' ? '~/.rampart/policies/user-overrides.yaml' : '.rampart/policy.yaml'})`, '')
       if (list.length === 0) {
@@ -39,7 +41,6 @@ export default class Rules extends BaseCommand {
       }
       out.push(`  ${'#'.padEnd(5)} ${'ACTION'.padEnd(8)} ${'TOOL'.padEnd(9)} ${'PATTERN'.padEnd(36)} ADDED`)
       for (const r of list) out.push(`  ${String(r.index).padStart(4)}  ${r.action.padEnd(8)} ${r.tool.padEnd(9)} ${r.pattern.padEnd(36)} ${ago(r.added)}`)
-      void file
     }
     let standard = 0
     try {

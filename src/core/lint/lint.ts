@@ -214,7 +214,7 @@ function lintPolicyFile(file: string, parsed: ParsedFile<PolicyFileDoc>, options
   for (const [p, r, denier] of allowsThatNeverWin(sorted)) {
     add(result, 'RAM104', {pos: r.pos, problem: `allow rule ${r.index} of '${p.name}' can never win: '${denier.policy.name}' rule ${denier.rule.index} denies every command it covers`, hint: 'narrow the deny, or drop the allow'})
   }
-  if (layer === 'project') askWithoutChannel(file, parsed, compiled, result)
+  if (layer === 'project') askWithoutChannel(file, compiled, result)
 }
 
 /** An allow or deny decided by its command patterns alone (single-use allows included, unlike shadow analysis). */
@@ -258,7 +258,7 @@ function dialectFindings(parsed: ParsedFile<PolicyFileDoc>, path: (string | numb
   }
 }
 
-function askWithoutChannel(file: string, parsed: ParsedFile<PolicyFileDoc>, compiled: CompiledFile, result: LintResult): void {
+function askWithoutChannel(file: string, compiled: CompiledFile, result: LintResult): void {
   const root = findProjectRoot(dirname(file))
   if (!root) return
   const workflows = join(root, '.github', 'workflows')
@@ -274,5 +274,4 @@ function askWithoutChannel(file: string, parsed: ParsedFile<PolicyFileDoc>, comp
       add(result, 'RAM106', {pos: r.pos, problem: `ask rule ${r.index} of '${p.name}' will be denied in CI: the workflows configure no Rampart approval channel`, hint: 'add headless_only: true to make that explicit, or set up approvals (rampart serve or the Rampart GitHub Action)'})
     }
   }))
-  void parsed
 }
