@@ -108,26 +108,49 @@ export class AuditLog {
    * cannot be written: callers that must record fail closed on it.
    */
   append(input: AuditInput): AuditEvent {
-    const timestamp = input.timestamp ?? this.now().toISOString()
-    const at = new Date(timestamp)
-    if (Number.isNaN(at.getTime())) throw new RampartError(`audit event timestamp "${timestamp}" is not a date — pass an ISO 8601 time`, ExitCode.internal)
-    // redaction and the rest of the event are done before taking the lock, which is held for the I/O only
-    const body = this.build(input, timestamp, at)
-    let file = join(this.dir, `${at.toISOString().slice(0, 10)}.jsonl`)
+    return this.appendMany([input])[0] as AuditEvent
+  }
+
+  /**
+   * Several events under one lock and one fsync per file (a server records bursts of decisions). All or nothing
+   * from the caller's view: a failure throws and none of them counts as recorded.
+   */
+  appendMany(inputs: AuditInput[]): AuditEvent[] {
+    // redaction and the rest of each event are done before taking the lock, which is held for the I/O only
+    const bodies = inputs.map((input) => {
+      const timestamp = input.timestamp ?? this.now().toISOString()
+      const at = new Date(timestamp)
+      if (Number.isNaN(at.getTime())) throw new RampartError(`audit event timestamp "${timestamp}" is not a date — pass an ISO 8601 time`, ExitCode.internal)
+      return {body: this.build(input, timestamp, at), file: join(this.dir, `${at.toISOString().slice(0, 10)}.jsonl`)}
+    })
+    let file = bodies[0]?.file ?? this.dir
     try {
       mkdirSync(this.dir, {recursive: true, mode: 0o700})
       return withFileLock(join(this.dir, '.chain'), () => {
         const files = auditFiles(this.home)
-        const newest = files.at(-1)
-        // the chain runs in file order: an event dated before the newest file (a clock set back, a replayed
-        // timestamp) goes to the newest file rather than into the middle of the chain
-        if (newest !== undefined && newest > file) file = newest
-        const {hash: prevHash, tornTail} = lastHash(files)
-        const unhashed: Omit<AuditEvent, 'hash'> = {...body, prev_hash: prevHash}
-        const event: AuditEvent = {...unhashed, hash: eventHash(unhashed)}
-        // a line cut short by a crash stays (verify reports it); the new event must start on a line of its own
-        writeDurably(file, (tornTail && file === newest ? '\n' : '') + JSON.stringify(event) + '\n')
-        return event
+        let newest = files.at(-1)
+        let {hash: prevHash, tornTail} = lastHash(files)
+        const out: AuditEvent[] = []
+        const pending = new Map<string, string>()
+        for (const b of bodies) {
+          // the chain runs in file order: an event dated before the newest file (a clock set back, a replayed
+          // timestamp) goes to the newest file rather than into the middle of the chain
+          file = newest !== undefined && newest > b.file ? newest : b.file
+          const unhashed: Omit<AuditEvent, 'hash'> = {...b.body, prev_hash: prevHash}
+          const event: AuditEvent = {...unhashed, hash: eventHash(unhashed)}
+          // a line cut short by a crash stays (verify reports it); the new event must start on a line of its own
+          const lead = tornTail && file === newest && !pending.has(file) ? '\n' : ''
+          pending.set(file, (pending.get(file) ?? '') + lead + JSON.stringify(event) + '\n')
+          prevHash = event.hash
+          if (file !== newest) tornTail = false
+          newest = file
+          out.push(event)
+        }
+        for (const [f, text] of pending) {
+          file = f
+          writeDurably(f, text)
+        }
+        return out
       })
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
