@@ -15,14 +15,30 @@ export interface HookOptions {
   load?: Omit<LoadOptions, 'cwd' | 'env'>
   /** An approval channel for asks in headless mode; none means deny. */
   channel?: ApprovalChannel
+  /** The policy for a call's working folder, when the caller keeps policies loaded (rampart serve). */
+  policyFor?: (cwd: string) => PolicySet
+  /** Headless or not, when the caller knows better than the environment (rampart serve). */
+  headless?: boolean
+  /** Called with every real decision (audit trail, recorded calls); a throw fails the call closed. */
+  onDecision?: (call: ToolCall, decision: Decision) => void
 }
+
+export type ChannelOutcome = 'approved' | 'denied' | 'unavailable'
 
 /**
  * Where a headless `ask` goes (cli.md): a running server's queue, or PR comments in GitHub Actions. It answers
  * approved / denied, or unavailable when there is no such channel (then the hook denies).
  */
 export interface ApprovalChannel {
-  request(call: ToolCall, decision: Decision): 'approved' | 'denied' | 'unavailable'
+  request(call: ToolCall, decision: Decision): ChannelOutcome | Promise<ChannelOutcome>
+}
+
+/** A decided call waiting for its answer: only a headless ask still needs the channel. */
+interface Decided {
+  event: string
+  decision: Decision
+  call: ToolCall
+  headless: boolean
 }
 
 export type HookAnswer =
@@ -63,6 +79,35 @@ const deny = (event: string, reason: string): HookAnswer => event === 'PostToolU
  * invalid policy, unwritable state or any internal error is a deny that says why (fail closed).
  */
 export function decideHook(raw: string, options: HookOptions = {}): HookAnswer {
+  const r = decide(raw, options)
+  if (!('call' in r)) return r
+  if (!needsChannel(r)) return answer(r, undefined)
+  try {
+    const outcome = options.channel?.request(r.call, r.decision) ?? 'unavailable'
+    // a synchronous caller cannot wait: a channel that only answers later counts as none
+    if (typeof outcome === 'string') return answer(r, outcome)
+    outcome.catch(() => undefined)
+    return answer(r, 'unavailable')
+  } catch (error) {
+    return deny(r.event, `the approval channel failed (${(error as Error).message}); failing closed`)
+  }
+}
+
+/** decideHook for callers that can wait for an approval channel (rampart serve, a hook talking to a server). */
+export async function decideHookAsync(raw: string, options: HookOptions = {}): Promise<HookAnswer> {
+  const r = decide(raw, options)
+  if (!('call' in r)) return r
+  if (!needsChannel(r)) return answer(r, undefined)
+  try {
+    return answer(r, await (options.channel?.request(r.call, r.decision) ?? 'unavailable'))
+  } catch (error) {
+    return deny(r.event, `the approval channel failed (${(error as Error).message}); failing closed`)
+  }
+}
+
+const needsChannel = (r: Decided) => r.event === 'PreToolUse' && r.decision.action === 'ask' && r.headless
+
+function decide(raw: string, options: HookOptions): HookAnswer | Decided {
   let event = 'PreToolUse'
   try {
     if (Buffer.byteLength(raw) > MAX_PAYLOAD_BYTES) return deny(event, `the hook payload is over ${MAX_PAYLOAD_BYTES / 1024 / 1024} MiB; failing closed`)
@@ -94,12 +139,12 @@ export function decideHook(raw: string, options: HookOptions = {}): HookAnswer {
 
     let policy: PolicySet
     try {
-      policy = loadPolicy({...options.load, cwd, env})
+      policy = options.policyFor ? options.policyFor(cwd) : loadPolicy({...options.load, cwd, env})
     } catch (error) {
       return deny(event, `the policy cannot be loaded: ${(error as Error).message}`)
     }
     const home = rampartHome(env)
-    const headless = detectHeadless(env)
+    const headless = options.headless ?? detectHeadless(env)
     const history = new FileCallHistory(home)
     const once = new FileOnceLedger(home)
     if (event === 'PreToolUse') {
@@ -117,13 +162,20 @@ export function decideHook(raw: string, options: HookOptions = {}): HookAnswer {
         return deny(event, `cannot record the single-use allow (${(error as Error).message}); failing closed`)
       }
     }
-    return answer(event, d, call, options.channel, headless)
+    if (options.onDecision) {
+      try {
+        options.onDecision(call, d)
+      } catch (error) {
+        return deny(event, `${(error as Error).message}; failing closed`)
+      }
+    }
+    return {event, decision: d, call, headless}
   } catch (error) {
     return deny(event, `internal error (${(error as Error).message}); failing closed — please report it`)
   }
 }
 
-function answer(event: string, d: Decision, call: ToolCall, channel: ApprovalChannel | undefined, headless: boolean): HookAnswer {
+function answer({event, decision: d, call, headless}: Decided, outcome: ChannelOutcome | undefined): HookAnswer {
   const reason = [`Rampart: ${d.message}${d.decided_by ? ` (${d.decided_by.policy})` : ''}`]
   if (event === 'PreToolUse' && d.action === 'deny' && d.suggestions.length > 0 && !d.suggestions[0]?.startsWith('#')) {
     reason.push('', `To allow this ${call.command !== undefined ? 'command' : 'call'}, run:`, ...d.suggestions.map((s) => `  ${s}`))
@@ -133,7 +185,6 @@ function answer(event: string, d: Decision, call: ToolCall, channel: ApprovalCha
     return d.action === 'deny' ? {decision: 'block', reason: text, hookSpecificOutput: {hookEventName: 'PostToolUse', additionalContext: text}} : {}
   }
   if (d.action === 'ask' && headless) {
-    const outcome = channel?.request(call, d) ?? 'unavailable'
     if (outcome === 'approved') return {hookSpecificOutput: {hookEventName: 'PreToolUse', permissionDecision: 'allow', permissionDecisionReason: `${text} — approved`}}
     return {hookSpecificOutput: {hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: outcome === 'denied'
       ? `${text} — approval denied`

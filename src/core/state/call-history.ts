@@ -1,10 +1,23 @@
-import {appendFileSync, mkdirSync, openSync, readSync, closeSync, fstatSync} from 'node:fs'
+import {mkdirSync, openSync, readSync, closeSync, fstatSync, writeSync} from 'node:fs'
 import {join} from 'node:path'
 
 import type {CallHistory} from '../engine/evaluate.js'
 
 /** How much of the log's tail is read for call_count: far more than a day of calls at agent speed. */
 const TAIL_BYTES = 2 * 1024 * 1024
+
+/** Open append descriptors, one per log: a server records thousands of calls a second and need not reopen. */
+const fds = new Map<string, number>()
+
+function appendFd(file: string): number {
+  let fd = fds.get(file)
+  if (fd === undefined) {
+    mkdirSync(join(file, '..'), {recursive: true})
+    fd = openSync(file, 'a', 0o600)
+    fds.set(file, fd)
+  }
+  return fd
+}
 
 /**
  * Every real call, one line per call (`<epoch ms> <tool>`) appended to $RAMPART_HOME/state/calls.log. A small
@@ -20,8 +33,7 @@ export class FileCallHistory implements CallHistory {
   }
 
   record(tool: string, now = Date.now()): void {
-    mkdirSync(join(this.file, '..'), {recursive: true})
-    appendFileSync(this.file, `${now} ${tool.replace(/\s/g, '_')}\n`, {mode: 0o600})
+    writeSync(appendFd(this.file), `${now} ${tool.replace(/\s/g, '_')}\n`)
   }
 
   /** Calls of `tool` since `sinceMs`, this process's own record excluded (the engine counts the current call). */

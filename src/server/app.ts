@@ -1,0 +1,433 @@
+import {readFileSync} from 'node:fs'
+import {isAbsolute, join, resolve} from 'node:path'
+
+import Fastify, {type FastifyInstance, type FastifyReply, type FastifyRequest} from 'fastify'
+
+import {ApprovalStore, QueueFullError, type Approval} from '../core/approvals/store.js'
+import {ensureSigningKey, ensureToken, safeEqual, signLink, verifyLink, type LinkAction} from '../core/approvals/secrets.js'
+import {WebhookNotifier} from '../core/approvals/webhook.js'
+import {AuditLog, type AuditInput} from '../core/audit/log.js'
+import {callFromParams} from '../core/engine/call.js'
+import {evaluate, type Decision, type ToolCall} from '../core/engine/evaluate.js'
+import {decideHookAsync, type ChannelOutcome} from '../core/hook/claude-code.js'
+import {addOverride} from '../core/overrides/store.js'
+import {packageRoot} from '../core/package-root.js'
+import {detectSession} from '../core/session/detect.js'
+import {FileCallHistory} from '../core/state/call-history.js'
+import {FileOnceLedger} from '../core/state/once-ledger.js'
+import {EventHub} from './events.js'
+import {PolicyHost} from './policies.js'
+
+export interface ServerOptions {
+  rampartHome: string
+  env: Record<string, string | undefined>
+  /** The server's own folder: its project policy is the default for calls that name no folder. */
+  cwd: string
+  load: {config?: string; profile?: string; noProject?: boolean}
+  approvalTimeoutMs: number
+  sign: boolean
+  webhook?: string
+  /** Base of the links in webhook notices; default the address the server listens on. */
+  publicUrl?: string
+  /** Decide hook asks as headless (queue and wait) instead of passing `ask` to the agent's own prompt. */
+  headless?: boolean
+  /** How long an HTTP hook request waits for a headless approval before denying. */
+  hookWaitMs?: number
+  maxPending?: number
+  log?: (line: string) => void
+  /** Webhook retry pacing, for tests. */
+  webhookBackoffMs?: number
+}
+
+const BODY_LIMIT = 1024 * 1024
+const VERSION = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as {version: string}).version
+
+/** A resolution as it is announced and audited. */
+type Resolved = Approval & {status: 'approved' | 'denied' | 'expired'}
+
+export interface RampartServer {
+  app: FastifyInstance
+  store: ApprovalStore
+  host: PolicyHost
+  events: EventHub
+  /** Set once listening: the base URL links are built from. */
+  baseUrl: string
+  close(): Promise<void>
+}
+
+/**
+ * Build the approval server (approvals.md). Routing, body limits and request validation are fastify's; decisions
+ * come from the same engine as the CLI and the hook. Every acknowledged approval change is on disk first.
+ */
+export function buildServer(o: ServerOptions): RampartServer {
+  const log = o.log ?? (() => undefined)
+  const token = ensureToken(o.rampartHome)
+  const key = o.sign || o.webhook ? ensureSigningKey(o.rampartHome) : undefined
+  const host = new PolicyHost({cwd: o.cwd, env: o.env, load: o.load})
+  void host.base // an invalid policy stops the start here, with its file:line:col
+  const store = ApprovalStore.open(join(o.rampartHome, 'approvals.jsonl'), {
+    timeoutMs: o.approvalTimeoutMs, maxPending: o.maxPending ?? 1000,
+    // expiries found while opening are announced once the server is built
+    onExpire: (expired) => void Promise.resolve().then(() => store.flush()).then(() => announceResolution(expired as Resolved[]), (error: Error) => log(`approvals: ${error.message}`)),
+  })
+  for (const w of store.warnings) log(`approvals: ${w}`)
+  const audit = new AuditLog(o.rampartHome)
+  const events = new EventHub()
+  const notifier = o.webhook && key ? new WebhookNotifier(o.webhook, key, {log, ...(o.webhookBackoffMs === undefined ? {} : {backoffMs: o.webhookBackoffMs})}) : undefined
+  const once = new FileOnceLedger(o.rampartHome)
+  const started = Date.now()
+  const recent: unknown[] = []
+  const waiters = new Map<string, Array<(a: Approval) => void>>()
+
+  const app = Fastify({bodyLimit: BODY_LIMIT, logger: false, return503OnClosing: true, forceCloseConnections: true})
+  const server: RampartServer = {app, store, host, events, baseUrl: o.publicUrl ?? '', close}
+
+  app.setErrorHandler((error: Error & {statusCode?: number; validation?: unknown}, _req, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500
+    if (status >= 500) log(`internal error: ${error.stack ?? error.message}`)
+    const message = status === 413 ? `request body over ${BODY_LIMIT} bytes — send less`
+      : error.validation ? `invalid request: ${error.message} — see the route's fields in approvals.md`
+        : status === 400 ? `invalid request: ${error.message}` : error.message
+    void reply.code(status).send({error: message})
+  })
+  app.setNotFoundHandler((req, reply) => void reply.code(404).send({error: `no route ${req.method} ${req.url.split('?')[0]} — see GET /v1/status and approvals.md`}))
+
+  // Bearer token on everything but the health check, the dashboard page and signed-link resolutions.
+  app.addHook('onRequest', async (req, reply) => {
+    const path = req.url.split('?')[0] ?? ''
+    if (path === '/healthz' || path === '/dashboard' || path.startsWith('/dashboard/') || path === '/approve' || path === '/deny') return
+    const q = req.query as Record<string, unknown>
+    if (/^\/v1\/approvals\/[^/]+\/resolve$/.test(path) && typeof q.sig === 'string') return
+    const header = req.headers.authorization ?? ''
+    const m = /^Bearer\s+(\S+)$/i.exec(header)
+    if (!m?.[1] || !safeEqual(m[1], token)) {
+      return reply.code(401).send({error: header ? 'wrong token — use the one in $RAMPART_HOME/token (rampart token)' : 'missing Authorization: Bearer <token> — see rampart token'})
+    }
+  })
+
+  const remember = (entry: Record<string, unknown>) => {
+    recent.unshift(entry)
+    if (recent.length > 50) recent.pop()
+    events.publish('decision', entry)
+  }
+
+  // group commit for the audit trail: the events of one tick share a lock and an fsync
+  let auditBatch: Array<{input: AuditInput; done: (error?: Error) => void}> = []
+  const record = (input: AuditInput): Promise<void> => new Promise((resolveRecord, rejectRecord) => {
+    if (auditBatch.length === 0) {
+      setImmediate(() => {
+        const batch = auditBatch
+        auditBatch = []
+        let failure: Error | undefined
+        try {
+          audit.appendMany(batch.map((b) => b.input))
+        } catch (error) {
+          failure = error as Error
+        }
+        for (const b of batch) b.done(failure)
+      })
+    }
+    auditBatch.push({input, done: (error) => (error ? rejectRecord(error) : resolveRecord())})
+  })
+
+  const requestOf = (a: {command?: string | undefined; path?: string | undefined; url?: string | undefined}): {command?: string; path?: string; url?: string} => ({...(a.command !== undefined ? {command: a.command} : {}), ...(a.path !== undefined ? {path: a.path} : {}), ...(a.url !== undefined ? {url: a.url} : {})})
+
+  /** Audit, announce and wake waiters; resolves once the audit events are written (failures are logged). */
+  function announceResolution(list: Resolved[]): Promise<void> {
+    const written = list.map((a) => record({tool: a.tool, agent: a.agent, session: a.session, request: requestOf(a), decision: {action: 'ask', resolved: a.status, resolved_by: a.resolved_by ?? 'api', matched_policies: a.policy ? [a.policy] : [], message: a.message}})
+      .catch((error: Error) => log(`audit: ${error.message}`)))
+    for (const a of list) {
+      events.publish('approval.resolved', a)
+      for (const w of waiters.get(a.id) ?? []) w(a)
+      waiters.delete(a.id)
+    }
+    return Promise.all(written).then(() => undefined)
+  }
+
+  // Expired approvals resolve as denied (announced through onExpire); checked every second.
+  const expiry = setInterval(() => store.expireDue(), 1000)
+  expiry.unref()
+
+  function links(a: Approval): {approve_url: string; deny_url: string} {
+    const base = server.baseUrl.replace(/\/$/, '')
+    const exp = Math.floor(Date.parse(a.expires_at) / 1000)
+    const link = (action: LinkAction) => key
+      ? `${base}/${action}?id=${a.id}&exp=${exp}&sig=${signLink(key, action, a.id, exp)}`
+      : `${base}/dashboard/#${a.id}`
+    return {approve_url: link('approve'), deny_url: link('deny')}
+  }
+
+  async function createApproval(input: Parameters<ApprovalStore['create']>[0]): Promise<{approval: Approval; autoApproved: boolean}> {
+    const made = store.create(input)
+    await store.flush()
+    if (made.autoApproved) return made
+    events.publish('approval.created', made.approval)
+    notifier?.notify({
+      timestamp: made.approval.created_at, decision: 'ask', tool: made.approval.tool, ...requestOf(made.approval), policy: made.approval.policy ?? '',
+      message: made.approval.message, agent: made.approval.agent, session: made.approval.session, approval_id: made.approval.id, ...links(made.approval),
+    }).catch(() => undefined)
+    return made
+  }
+
+  function callFrom(tool: string, body: ToolBody): ToolCall {
+    const cwd = body.cwd && isAbsolute(body.cwd) ? body.cwd : o.cwd
+    const call = callFromParams(tool, body.params, {agent: body.agent ?? 'unknown', cwd})
+    call.session = body.session ?? detectSession(cwd, o.env).id
+    if (call.path) call.path = resolve(cwd, call.path)
+    return call
+  }
+
+  function describe(d: Decision) {
+    return {
+      decision: d.action, message: d.message, policy: d.decided_by?.policy ?? null,
+      rule: d.decided_by ? `${d.decided_by.file}:${d.decided_by.line}` : null, matched_policies: d.matched_policies, suggestions: d.suggestions,
+    }
+  }
+
+  /** Evaluate a real call: counted, single-use allows consumed; errors deny (fail closed). */
+  function decideReal(call: ToolCall, headless: boolean): Decision {
+    const policy = host.forCwd(call.cwd ?? o.cwd)
+    const history = new FileCallHistory(o.rampartHome)
+    history.record(call.tool)
+    const d = evaluate(policy, call, {headless, history, once})
+    if (d.once_key && !once.consume(d.once_key)) {
+      const spent: Decision = {...d, action: 'deny', message: 'this single-use allow was already used by another call'}
+      delete spent.once_key
+      return spent
+    }
+    return d
+  }
+
+  const toolBody = {
+    type: 'object',
+    required: ['params'],
+    properties: {
+      agent: {type: 'string', maxLength: 256}, session: {type: 'string', maxLength: 512}, run_id: {type: 'string', maxLength: 256},
+      cwd: {type: 'string', maxLength: 4096}, headless: {type: 'boolean'}, params: {type: 'object'},
+    },
+  } as const
+  interface ToolBody {agent?: string; session?: string; run_id?: string; cwd?: string; headless?: boolean; params: Record<string, unknown>}
+  const toolParams = {type: 'object', properties: {tool: {type: 'string', pattern: '^[A-Za-z][\\w.:-]{0,127}$'}}} as const
+
+  app.post<{Params: {tool: string}; Body: ToolBody}>('/v1/tool/:tool', {schema: {body: toolBody, params: toolParams}}, async (req, reply) => {
+    const call = callFrom(req.params.tool, req.body)
+    let d: Decision
+    try {
+      d = decideReal(call, req.body.headless ?? false)
+    } catch (error) {
+      return reply.code(403).send({decision: 'deny', message: `cannot decide this call (${(error as Error).message}); failing closed`})
+    }
+    const answer = describe(d)
+    remember({at: new Date().toISOString(), tool: call.tool, ...requestOf(call), agent: call.agent, session: call.session, action: d.action, message: d.message})
+    if (d.action === 'deny') {
+      try {
+        await record({tool: call.tool, agent: call.agent ?? 'unknown', session: call.session ?? '', request: requestOf(call), decision: {action: 'deny', matched_policies: d.matched_policies, message: d.message}})
+      } catch (error) {
+        return reply.code(503).send({error: `${(error as Error).message}; the call is denied until the audit trail can be written`})
+      }
+      return reply.code(403).send(answer)
+    }
+    if (d.action !== 'ask') return reply.code(200).send(answer)
+    if (req.body.run_id && store.isRunApproved(req.body.run_id)) {
+      return reply.code(200).send({...answer, decision: 'allow', message: `auto-approved: run ${req.body.run_id} was bulk-approved (${d.message})`})
+    }
+    try {
+      const {approval} = await createApproval({
+        tool: call.tool, agent: call.agent ?? 'unknown', session: call.session ?? '', message: d.message, ...requestOf(call),
+        ...(d.decided_by ? {policy: d.decided_by.policy} : {}), ...(req.body.run_id ? {run_id: req.body.run_id} : {}),
+      })
+      if (approval.status === 'approved') return reply.code(200).send({...answer, decision: 'allow', message: `auto-approved: run ${req.body.run_id ?? ''} was bulk-approved`})
+      return reply.code(202).send({...answer, approval_id: approval.id, expires_at: approval.expires_at})
+    } catch (error) {
+      if (error instanceof QueueFullError) return reply.code(503).send({error: `${error.message} — resolve pending approvals (rampart pending) and retry`})
+      throw error
+    }
+  })
+
+  app.post<{Params: {tool: string}; Body: ToolBody}>('/v1/preflight/:tool', {schema: {body: toolBody, params: toolParams}}, async (req) => {
+    const call = callFrom(req.params.tool, req.body)
+    try {
+      return describe(evaluate(host.forCwd(call.cwd ?? o.cwd), call, {headless: req.body.headless ?? false}))
+    } catch (error) {
+      return {decision: 'deny', message: `cannot decide this call (${(error as Error).message}); failing closed`}
+    }
+  })
+
+  app.get('/v1/approvals', async () => ({approvals: store.pending(), runs: store.runGroups()}))
+
+  app.get<{Params: {id: string}}>('/v1/approvals/:id', async (req, reply) => {
+    const a = store.get(req.params.id)
+    return a ?? reply.code(404).send({error: `no approval ${req.params.id} — list them with GET /v1/approvals`})
+  })
+
+  interface CreateBody {tool: string; agent: string; message: string; command?: string; path?: string; url?: string; session?: string; run_id?: string}
+  app.post<{Body: CreateBody}>('/v1/approvals', {schema: {body: {
+    type: 'object', required: ['tool', 'agent', 'message'],
+    properties: {tool: {type: 'string', minLength: 1, maxLength: 128}, agent: {type: 'string', maxLength: 256}, message: {type: 'string', maxLength: 4096},
+      command: {type: 'string', maxLength: 65536}, path: {type: 'string', maxLength: 4096}, url: {type: 'string', maxLength: 8192}, session: {type: 'string', maxLength: 512}, run_id: {type: 'string', maxLength: 256}},
+  }}}, async (req, reply) => {
+    const b = req.body
+    try {
+      const {approval, autoApproved} = await createApproval({tool: b.tool, agent: b.agent, message: b.message, session: b.session ?? '', ...requestOf(b), ...(b.run_id ? {run_id: b.run_id} : {})})
+      if (autoApproved) return reply.code(200).send({id: approval.id, status: approval.status, expires_at: approval.expires_at, message: `auto-approved: run ${b.run_id ?? ''} was bulk-approved`})
+      return reply.code(201).send({id: approval.id, status: approval.status, expires_at: approval.expires_at})
+    } catch (error) {
+      if (error instanceof QueueFullError) return reply.code(503).send({error: `${error.message} — resolve pending approvals (rampart pending) and retry`})
+      throw error
+    }
+  })
+
+  interface ResolveBody {approved: boolean; resolved_by?: string; persist?: boolean}
+  app.post<{Params: {id: string}; Body: ResolveBody; Querystring: {sig?: string; exp?: string}}>('/v1/approvals/:id/resolve', {schema: {body: {
+    type: 'object', required: ['approved'],
+    properties: {approved: {type: 'boolean'}, resolved_by: {type: 'string', minLength: 1, maxLength: 256}, persist: {type: 'boolean'}},
+  }}}, async (req, reply) => {
+    const {id} = req.params
+    const b = req.body
+    let resolvedBy = b.resolved_by ?? 'api'
+    if (req.query.sig !== undefined) {
+      const exp = Number(req.query.exp)
+      if (!key || !Number.isInteger(exp)) return reply.code(401).send({error: 'signed links are not enabled on this server (rampart serve --sign) or the link is incomplete'})
+      const check = verifyLink(key, b.approved ? 'approve' : 'deny', id, exp, req.query.sig)
+      if (check === 'bad') return reply.code(401).send({error: 'the link signature does not match — use the link from the notification as it is'})
+      if (b.persist) return reply.code(400).send({error: 'a signed link cannot persist an allow rule — use rampart approve --persist with the token'})
+      if (check === 'expired') return reply.code(410).send({error: `approval ${id} has expired`})
+      resolvedBy = b.resolved_by ?? 'signed-link'
+    }
+    const current = store.get(id)
+    if (!current) return reply.code(404).send({error: `no approval ${id} — list them with GET /v1/approvals`})
+    let persisted = false
+    if (b.approved && b.persist && current.status === 'pending') persisted = persistAllow(current)
+    const r = store.resolve(id, {approved: b.approved, resolved_by: resolvedBy, persisted})
+    if (!r.ok) return reply.code(r.reason === 'not-found' ? 404 : 410).send({error: r.reason === 'not-found' ? `no approval ${id}` : `approval ${id} was already resolved (${store.get(id)?.status ?? 'gone'}) — a link or request can be used once`})
+    await store.flush()
+    await announceResolution([r.approval as Resolved])
+    return {id, status: r.approval.status, approved: b.approved, persisted}
+  })
+
+  /** `persist: true`: an exact, glob-escaped allow for the approved call in $RAMPART_HOME/policies/auto-allowed.yaml. */
+  function persistAllow(a: Approval): boolean {
+    const subject = a.command ?? a.path
+    if (subject === undefined) return false
+    const tool = a.command !== undefined ? 'exec' : a.tool === 'write' || a.tool === 'edit' || a.tool === 'read' ? a.tool : undefined
+    if (!tool) return false
+    try {
+      addOverride(join(o.rampartHome, 'policies', 'auto-allowed.yaml'), {action: 'allow', pattern: subject.replace(/[\\*?[\]{}]/g, '\\$&'), tool, message: `Approved and persisted (approval ${a.id})`})
+    } catch (error) {
+      log(`persist: ${(error as Error).message}`)
+      return false
+    }
+    const reloaded = host.reload()
+    if (!reloaded.ok) log(`reload after persist: ${reloaded.error}`)
+    return true
+  }
+
+  app.post<{Body: {run_id?: unknown; action?: unknown; resolved_by?: unknown}}>('/v1/approvals/bulk-resolve', async (req, reply) => {
+    const b = (req.body ?? {}) as {run_id?: unknown; action?: unknown; resolved_by?: unknown}
+    if (typeof b.run_id !== 'string' || b.run_id === '') return reply.code(400).send({error: 'run_id is missing or empty — send {"run_id": "...", "action": "approve"|"deny"}'})
+    if (b.action !== 'approve' && b.action !== 'deny') return reply.code(400).send({error: 'action must be "approve" or "deny"'})
+    const resolvedBy = typeof b.resolved_by === 'string' && b.resolved_by ? b.resolved_by : 'api'
+    const list = store.bulkResolve(b.run_id, b.action === 'approve', resolvedBy)
+    await store.flush()
+    await announceResolution(list as Resolved[])
+    return {resolved: list.length, ids: list.map((a) => a.id)}
+  })
+
+  app.post('/v1/policy/reload', async (_req, reply) => {
+    const r = host.reload()
+    events.publish('policy.reload', host.lastReload)
+    if (!r.ok) {
+      log(`reload failed, keeping the last good policy: ${r.error}`)
+      return reply.code(422).send({error: r.error})
+    }
+    return {policies: r.policies, rules: r.rules}
+  })
+
+  app.get('/v1/status', async () => ({
+    version: VERSION, uptime_s: Math.round((Date.now() - started) / 1000), ...host.counts(), pending: store.pending().length,
+    last_reload: host.lastReload, approval_timeout_s: Math.round(o.approvalTimeoutMs / 1000), signed_links: Boolean(o.sign), webhook: Boolean(o.webhook),
+    recovery: store.warnings, recent,
+  }))
+
+  app.get('/healthz', async () => ({ok: true}))
+
+  app.get('/v1/events', (req, reply) => {
+    reply.hijack()
+    events.add(reply.raw)
+  })
+
+  // Claude Code's HTTP hook: the same JSON as `rampart hook claude-code`, with no process start per call.
+  app.post('/v1/hooks/claude-code', async (req) => {
+    const raw = typeof req.body === 'string' ? req.body : JSON.stringify(req.body ?? '')
+    return decideHookAsync(raw, {
+      env: o.env, policyFor: (cwd) => host.forCwd(cwd), headless: o.headless ?? false,
+      onDecision: (call, d) => {
+        remember({at: new Date().toISOString(), tool: call.tool, ...requestOf(call), agent: call.agent, session: call.session, action: d.action, message: d.message})
+        if (d.action === 'deny') {
+          record({tool: call.tool, agent: call.agent ?? 'claude-code', session: call.session ?? '', request: requestOf(call), decision: {action: 'deny', matched_policies: d.matched_policies, message: d.message}})
+            .catch((error: Error) => log(`audit: ${error.message}`))
+        }
+      },
+      channel: {request: (call, d) => waitForApproval(call, d)},
+    })
+  })
+
+  /** A headless hook ask: queue it and hold the request until someone resolves it or the wait ends (then deny). */
+  async function waitForApproval(call: ToolCall, d: Decision): Promise<ChannelOutcome> {
+    const {approval} = await createApproval({tool: call.tool, agent: call.agent ?? 'claude-code', session: call.session ?? '', message: d.message, ...requestOf(call), ...(d.decided_by ? {policy: d.decided_by.policy} : {})})
+    if (approval.status !== 'pending') return approval.status === 'approved' ? 'approved' : 'denied'
+    const done = await new Promise<Approval | undefined>((resolveWait) => {
+      const timer = setTimeout(() => resolveWait(undefined), Math.min(o.hookWaitMs ?? 55_000, Date.parse(approval.expires_at) - Date.now()))
+      const list = waiters.get(approval.id) ?? []
+      list.push((a) => {
+        clearTimeout(timer)
+        resolveWait(a)
+      })
+      waiters.set(approval.id, list)
+    })
+    return done?.status === 'approved' ? 'approved' : 'denied'
+  }
+
+  app.addContentTypeParser('text/plain', {parseAs: 'string'}, (_req, body, done) => done(null, body))
+
+  // Signed links open a confirmation page: a GET must not resolve anything (link scanners and previews follow it).
+  const confirmPage = (action: LinkAction) => async (req: FastifyRequest<{Querystring: {id?: string; sig?: string; exp?: string}}>, reply: FastifyReply) => {
+    const {id = '', sig = '', exp = ''} = req.query
+    const a = store.get(id)
+    const what = a ? escapeHtml(a.command ?? a.path ?? a.url ?? a.tool) : 'unknown approval'
+    return reply.type('text/html; charset=utf-8').send(`<!doctype html><meta charset="utf-8"><title>Rampart: ${action}</title>
+<body style="font-family:system-ui;margin:2rem"><h1>${action === 'approve' ? 'Approve' : 'Deny'} this call?</h1>
+<p><code>${what}</code></p><p>${a ? escapeHtml(a.message) : ''}</p><p>Status: <b id="s">${a ? a.status : 'not found'}</b></p>
+<button id="go">${action === 'approve' ? 'Approve' : 'Deny'}</button>
+<script>document.getElementById('go').onclick=async()=>{const r=await fetch('/v1/approvals/${encodeURIComponent(id)}/resolve?sig=${encodeURIComponent(sig)}&exp=${encodeURIComponent(exp)}',{method:'POST',headers:{'content-type':'application/json'},body:JSON.stringify({approved:${action === 'approve'}})});const j=await r.json();document.getElementById('s').textContent=r.ok?j.status:j.error}</script>`)
+  }
+  app.get('/approve', confirmPage('approve'))
+  app.get('/deny', confirmPage('deny'))
+
+  const dashboardDir = join(packageRoot(), 'dist', 'server', 'dashboard')
+  app.get('/dashboard', (_req, reply) => reply.redirect('/dashboard/'))
+  app.get('/dashboard/', (_req, reply) => {
+    let html: string
+    try {
+      html = readFileSync(join(dashboardDir, 'index.html'), 'utf8')
+    } catch {
+      return reply.code(404).send({error: 'the dashboard is not built — run npm run build'})
+    }
+    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html)
+  })
+
+  async function close(): Promise<void> {
+    clearInterval(expiry)
+    events.close()
+    await app.close()
+    await notifier?.drain()
+    await store.flush().catch(() => undefined)
+    store.close()
+  }
+
+  return server
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+}
