@@ -207,12 +207,62 @@ function hookStart() {
   report('cold_start_hook_claude_code', ratio, 'x node -e 0', '<= 1.5', ratio <= 1.5, {rampart_ms: median(hook), node_ms: median(node)})
 }
 
+// rampart serve on loopback: decisions per second and latency at 50 connections (autocannon), and the memory
+// of 1,000 pending approvals. The server runs as its own process, as in use, so the load generator does not share
+// its event loop.
+async function serverFigures() {
+  const {spawn} = await import('node:child_process')
+  const {default: autocannon} = await import('autocannon')
+  const home = join(sandbox, 'serve-home')
+  const work = join(sandbox, 'serve-work')
+  mkdirSync(work, {recursive: true})
+  const child = spawn(process.execPath, [join(root, 'bin/run.js'), 'serve', '--port', '0'], {cwd: work, env: {...process.env, ...env, RAMPART_HOME: home, RAMPART_HEADLESS: '0'}})
+  try {
+    let out = ''
+    const url = await new Promise((resolve, reject) => {
+      child.stdout.on('data', (d) => {
+        out += d
+        const m = /listening on (http:\/\/\S+)/.exec(out)
+        if (m) resolve(m[1])
+      })
+      child.on('exit', (code) => reject(new Error(`rampart serve exited ${code}`)))
+    })
+    const token = readFileSync(join(home, 'token'), 'utf8').trim()
+    const headers = {authorization: `Bearer ${token}`, 'content-type': 'application/json'}
+    const commands = ['git status', 'npm test', 'ls -la src', 'git diff --stat', 'cat package.json', 'node scripts/build.mjs', 'git log --oneline -5', 'npx vitest run test/app.test.ts']
+    const run = (opts) => new Promise((resolve, reject) => autocannon({url, connections: 50, duration: 5, headers, method: 'POST', ...opts}, (error, result) => (error ? reject(error) : resolve(result))))
+    const toolRequests = commands.map((command) => ({path: '/v1/tool/exec', body: JSON.stringify({agent: 'bench', session: 'bench/main', cwd: work, params: {command}})}))
+    await run({requests: toolRequests, duration: 1}) // warm up
+    // capacity: 50 connections sending as fast as answers come back
+    const tool = await run({requests: toolRequests})
+    const rps = tool.requests.average
+    report('http_tool_decisions_per_second', rps, 'req/s', '>= 5000', rps >= 5000 && tool.non2xx === 0 && tool.errors === 0, {connections: 50, non2xx: tool.non2xx, errors: tool.errors, p99_ms_saturated: tool.latency.p99})
+    // latency at the target load: 5,000 decisions/s spread over 50 connections (a saturated closed loop would only
+    // measure queueing: its mean latency is connections / throughput)
+    const paced = await run({requests: toolRequests, overallRate: 5000})
+    report('http_tool_p99', paced.latency.p99, 'ms', '<= 2', paced.latency.p99 <= 2, {p50: paced.latency.p50, p90: paced.latency.p90, rps: paced.requests.average, connections: 50})
+    const hookRequests = commands.map((command) => ({path: '/v1/hooks/claude-code', body: JSON.stringify({session_id: 'bench', hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: {command}, cwd: work})}))
+    const hook = await run({requests: hookRequests, overallRate: 5000})
+    report('http_hook_p99', hook.latency.p99, 'ms', '<= 2', hook.latency.p99 <= 2, {p50: hook.latency.p50, rps: hook.requests.average, non2xx: hook.non2xx})
+
+    for (let i = 0; i < 1000; i += 50) {
+      await Promise.all(Array.from({length: 50}, (_, j) => fetch(`${url}/v1/approvals`, {method: 'POST', headers, body: JSON.stringify({tool: 'exec', agent: 'bench', message: 'Production deployment requires approval', command: `kubectl apply -f service-${i + j}.yaml`, run_id: `run-${i % 7}`})})))
+    }
+    const status = await (await fetch(`${url}/v1/status`, {headers})).json()
+    const rssMb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024
+    report('server_memory_1000_pending', rssMb, 'MB', '<= 150', rssMb <= 150 && status.pending === 1000, {pending: status.pending})
+  } finally {
+    child.kill('SIGTERM')
+  }
+}
+
 try {
   if (!only || only === 'engine') engineFigures()
   if (!only || only === 'adversarial') adversarialFigures()
   if (!only || only === 'startup') coldStart()
   if (!only || only === 'lint') lintStart()
   if (!only || only === 'hook') hookStart()
+  if (!only || only === 'server') await serverFigures()
 } finally {
   rmSync(sandbox, {recursive: true, force: true})
 }
