@@ -161,6 +161,13 @@ describe('rampart setup claude-code', () => {
     const file = join(s.home, '.claude', 'settings.json')
     rampart(['setup', 'claude-code', '--http', '--token', 't0k'], s)
     expect(JSON.parse(readFileSync(file, 'utf8')).hooks.PreToolUse[0].hooks[0]).toEqual({type: 'http', url: 'http://127.0.0.1:9090/v1/hooks/claude-code', headers: {Authorization: 'Bearer t0k'}})
+    // without --token the settings hold no secret: Claude Code sends $RAMPART_TOKEN from its environment
+    rampart(['setup', 'claude-code', '--remove'], s)
+    rampart(['setup', 'claude-code', '--http'], s)
+    expect(JSON.parse(readFileSync(file, 'utf8')).hooks.PreToolUse[0].hooks[0]).toEqual({type: 'http', url: 'http://127.0.0.1:9090/v1/hooks/claude-code', headers: {Authorization: 'Bearer $RAMPART_TOKEN'}, allowedEnvVars: ['RAMPART_TOKEN']})
+    const shared = rampart(['setup', 'claude-code', '--http', '--project', '--token', 't0k'], s)
+    expect(shared.code).toBe(2)
+    expect(shared.stderr).toMatch(/would commit the server token/)
     write(file, '{ not json')
     const r = rampart(['setup', 'claude-code'], s)
     expect(r.code).toBe(5)

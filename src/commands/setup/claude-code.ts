@@ -2,6 +2,7 @@ import {homedir} from 'node:os'
 
 import {Flags} from '@oclif/core'
 
+import {UsageError} from '../../core/errors.js'
 import {BaseCommand} from '../../cli/base.js'
 import {findProjectRoot} from '../../core/policy/load.js'
 import {installHook, removeHook, settingsFile} from '../../core/setup/claude-code.js'
@@ -16,7 +17,7 @@ export default class SetupClaudeCode extends BaseCommand {
     project: Flags.boolean({description: 'Use the project\'s .claude/settings.json.', default: false}),
     http: Flags.boolean({description: 'Use the HTTP hook of a running rampart serve (see the trade-off above).', default: false}),
     api: Flags.string({description: 'Server address for --http.', default: 'http://127.0.0.1:9090'}),
-    token: Flags.string({description: 'Bearer token for --http (default: RAMPART_TOKEN).'}),
+    token: Flags.string({description: 'Write this bearer token into the settings for --http (default: Claude Code sends $RAMPART_TOKEN from its environment; never with --project, where the file is shared).'}),
     remove: Flags.boolean({description: 'Remove the hook again.', default: false}),
   }
 
@@ -29,11 +30,16 @@ export default class SetupClaudeCode extends BaseCommand {
       if (!this.jsonEnabled()) this.log(r.restored === 'backup' ? `Restored ${file} as it was before` : r.restored === 'entries' ? `Removed Rampart's hooks from ${file}` : `No Rampart hook in ${file}`)
       return {file, ...r}
     }
-    const token = flags.token ?? process.env.RAMPART_TOKEN
+    // a project settings file is committed and shared: a token written there would leak
+    if (flags.token && flags.project) throw new UsageError('--token with --project would commit the server token — drop --token; Claude Code then sends $RAMPART_TOKEN from its environment')
+    const token = flags.token
     const r = installHook({file, ...(flags.http ? {http: {url: new URL('/v1/hooks/claude-code', flags.api).href, ...(token ? {token} : {})}} : {})})
     if (!this.jsonEnabled()) {
       this.log(r.changed ? `Installed the Rampart hook in ${file} (backup: ${r.backup})` : `The Rampart hook is already installed in ${file}`)
-      if (flags.http) this.log('Note: Claude Code lets calls through when the HTTP hook fails — keep rampart serve running.')
+      if (flags.http) {
+        if (!token) this.log('Claude Code sends the token from its environment: export RAMPART_TOKEN=$(rampart token) before starting it.')
+        this.log('Note: Claude Code lets calls through when the HTTP hook fails — keep rampart serve running.')
+      }
     }
     return r
   }

@@ -6,6 +6,7 @@ import {RampartError} from '../errors.js'
 export interface SetupOptions {
   /** ~/.claude/settings.json, or the project's .claude/settings.json */
   file: string
+  /** token: a literal token, or undefined to send $RAMPART_TOKEN from Claude Code's environment. */
   http?: {url: string; token?: string}
   command?: string
 }
@@ -55,7 +56,10 @@ export function installHook(o: SetupOptions): {changed: boolean; file: string; b
   if (!existsSync(backup)) writeFileSync(backup, text === undefined ? '' : text, {mode: 0o600})
   if (text === undefined) writeFileSync(`${backup}.absent`, '')
   const entry: Record<string, unknown> = o.http
-    ? {type: 'http', url: o.http.url, ...(o.http.token ? {headers: {Authorization: `Bearer ${o.http.token}`}} : {})}
+    ? {type: 'http', url: o.http.url, ...(o.http.token
+      ? {headers: {Authorization: `Bearer ${o.http.token}`}}
+      // Claude Code fills $VAR in headers only for variables listed in allowedEnvVars
+      : {headers: {Authorization: 'Bearer $RAMPART_TOKEN'}, allowedEnvVars: ['RAMPART_TOKEN']})}
     : {type: 'command', command: o.command ?? MARK}
   const next = withoutOurs(settings)
   const hooks = {...(next.hooks ?? {})}
