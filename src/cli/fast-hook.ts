@@ -1,7 +1,12 @@
 import {readFileSync} from 'node:fs'
 import {parseArgs} from 'node:util'
 
-import {decideHook, MAX_PAYLOAD_BYTES, type HookAnswer} from '../core/hook/claude-code.js'
+import {AuditLog} from '../core/audit/log.js'
+import type {Decision, ToolCall} from '../core/engine/evaluate.js'
+import {decideHookEither, MAX_PAYLOAD_BYTES, type HookAnswer} from '../core/hook/claude-code.js'
+import {serverChannel} from '../core/hook/server-channel.js'
+import {rampartHome} from '../core/policy/load.js'
+import {recordDecision} from '../core/state/decision-log.js'
 import {out} from './write.js'
 
 /** The flags of `rampart hook claude-code` (the oclif command declares the same ones; a test keeps them equal). */
@@ -16,7 +21,7 @@ export const HOOK_OPTIONS = {
  * exit would let Claude Code run the call. Bad flags are a deny too, not a usage error.
  */
 export function runHook(args: string[], stdin: () => string = readStdin): 0 {
-  let answer: HookAnswer
+  let answer: HookAnswer | Promise<HookAnswer>
   try {
     let values: {config?: string; profile?: string; 'no-project'?: boolean}
     try {
@@ -26,12 +31,47 @@ export function runHook(args: string[], stdin: () => string = readStdin): 0 {
       out(JSON.stringify(answer) + '\n')
       return 0
     }
-    answer = decideHook(stdin(), {load: {...(values.config ? {config: values.config} : {}), ...(values.profile ? {profile: values.profile} : {}), noProject: values['no-project'] === true}})
+    const env = process.env
+    const home = rampartHome(env)
+    answer = decideHookEither(stdin(), {
+      load: {...(values.config ? {config: values.config} : {}), ...(values.profile ? {profile: values.profile} : {}), noProject: values['no-project'] === true},
+      onDecision: (call, d) => recordHookDecision(home, call, d),
+      // only consulted for a headless ask
+      channel: {request: (call, d) => serverChannel(home, env)?.request(call, d) ?? 'unavailable'},
+    })
   } catch (error) {
-    answer = {hookSpecificOutput: {hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: `Rampart: internal error (${(error as Error).message}); failing closed`}}
+    answer = internalError(error)
   }
-  out(JSON.stringify(answer) + '\n')
+  if (answer instanceof Promise) {
+    // a headless ask waiting for a person: the process stays up until the answer is written
+    answer.catch(internalError).then((a) => out(JSON.stringify(a) + '\n'), () => undefined)
+  } else {
+    out(JSON.stringify(answer) + '\n')
+  }
   return 0
+}
+
+const internalError = (error: unknown): HookAnswer =>
+  ({hookSpecificOutput: {hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: `Rampart: internal error (${(error as Error).message}); failing closed`}})
+
+/**
+ * Every real decision goes to the recorded-calls log (for the behavioural diff); denies and asks with
+ * `audit: true` also go to the audit trail. A recorded ask that cannot be audited is denied (fail closed).
+ */
+function recordHookDecision(home: string, call: ToolCall, d: Decision): void {
+  // PostToolUse re-checks a call already recorded before it ran
+  if (call.response === undefined) recordDecision(home, call, d)
+  if (d.action !== 'deny' && !(d.action === 'ask' && d.audit)) return
+  try {
+    new AuditLog(home).append({
+      tool: call.tool, agent: call.agent ?? 'claude-code', session: call.session ?? '',
+      request: {...(call.command !== undefined ? {command: call.command} : {}), ...(call.path !== undefined ? {path: call.path} : {}), ...(call.url !== undefined ? {url: call.url} : {})},
+      decision: {action: d.action, matched_policies: d.matched_policies, message: d.message},
+    })
+  } catch (error) {
+    if (d.action === 'deny') return // denied anyway; the deny itself must still reach the agent
+    throw error
+  }
 }
 
 function readStdin(): string {

@@ -14,6 +14,7 @@ import {addOverride} from '../core/overrides/store.js'
 import {packageRoot} from '../core/package-root.js'
 import {detectSession} from '../core/session/detect.js'
 import {FileCallHistory} from '../core/state/call-history.js'
+import {recordDecision} from '../core/state/decision-log.js'
 import {FileOnceLedger} from '../core/state/once-ledger.js'
 import {EventHub} from './events.js'
 import {PolicyHost} from './policies.js'
@@ -219,6 +220,7 @@ export function buildServer(o: ServerOptions): RampartServer {
     }
     const answer = describe(d)
     remember({at: new Date().toISOString(), tool: call.tool, ...requestOf(call), agent: call.agent, session: call.session, action: d.action, message: d.message})
+    recordDecision(o.rampartHome, call, d)
     if (d.action === 'deny') {
       try {
         await record({tool: call.tool, agent: call.agent ?? 'unknown', session: call.session ?? '', request: requestOf(call), decision: {action: 'deny', matched_policies: d.matched_policies, message: d.message}})
@@ -363,6 +365,7 @@ export function buildServer(o: ServerOptions): RampartServer {
       env: o.env, policyFor: (cwd) => host.forCwd(cwd), headless: o.headless ?? false,
       onDecision: (call, d) => {
         remember({at: new Date().toISOString(), tool: call.tool, ...requestOf(call), agent: call.agent, session: call.session, action: d.action, message: d.message})
+        if (call.response === undefined) recordDecision(o.rampartHome, call, d)
         if (d.action === 'deny') {
           record({tool: call.tool, agent: call.agent ?? 'claude-code', session: call.session ?? '', request: requestOf(call), decision: {action: 'deny', matched_policies: d.matched_policies, message: d.message}})
             .catch((error: Error) => log(`audit: ${error.message}`))

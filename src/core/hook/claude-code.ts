@@ -79,29 +79,34 @@ const deny = (event: string, reason: string): HookAnswer => event === 'PostToolU
  * invalid policy, unwritable state or any internal error is a deny that says why (fail closed).
  */
 export function decideHook(raw: string, options: HookOptions = {}): HookAnswer {
-  const r = decide(raw, options)
-  if (!('call' in r)) return r
-  if (!needsChannel(r)) return answer(r, undefined)
-  try {
-    const outcome = options.channel?.request(r.call, r.decision) ?? 'unavailable'
-    // a synchronous caller cannot wait: a channel that only answers later counts as none
-    if (typeof outcome === 'string') return answer(r, outcome)
-    outcome.catch(() => undefined)
-    return answer(r, 'unavailable')
-  } catch (error) {
-    return deny(r.event, `the approval channel failed (${(error as Error).message}); failing closed`)
-  }
+  const r = decideHookEither(raw, options, false)
+  return r instanceof Promise ? deny('PreToolUse', 'internal error: an approval wait in a synchronous hook; failing closed') : r
 }
 
 /** decideHook for callers that can wait for an approval channel (rampart serve, a hook talking to a server). */
 export async function decideHookAsync(raw: string, options: HookOptions = {}): Promise<HookAnswer> {
+  return decideHookEither(raw, options, true)
+}
+
+/**
+ * The answer now, or — when `canWait` — a promise of it while a headless ask waits for an asynchronous approval
+ * channel. A caller that cannot wait treats such a channel as none (deny).
+ */
+export function decideHookEither(raw: string, options: HookOptions = {}, canWait = true): HookAnswer | Promise<HookAnswer> {
   const r = decide(raw, options)
   if (!('call' in r)) return r
   if (!needsChannel(r)) return answer(r, undefined)
+  const failed = (error: unknown) => deny(r.event, `the approval channel failed (${(error as Error).message}); failing closed`)
   try {
-    return answer(r, await (options.channel?.request(r.call, r.decision) ?? 'unavailable'))
+    const outcome = options.channel?.request(r.call, r.decision) ?? 'unavailable'
+    if (typeof outcome === 'string') return answer(r, outcome)
+    if (!canWait) {
+      outcome.catch(() => undefined)
+      return answer(r, 'unavailable')
+    }
+    return outcome.then((o) => answer(r, o), failed)
   } catch (error) {
-    return deny(r.event, `the approval channel failed (${(error as Error).message}); failing closed`)
+    return failed(error)
   }
 }
 
