@@ -1,6 +1,6 @@
 // Build: precompiled schema validator → TypeScript → oclif manifest. Runs on `npm install` (prepare) and `npm test`.
 import {execFileSync} from 'node:child_process'
-import {copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {createRequire} from 'node:module'
 import {dirname, join} from 'node:path'
@@ -123,6 +123,8 @@ const validators = generateValidators()
 compileTypeScript()
 mkdirSync(join(root, 'dist/core/policy'), {recursive: true})
 for (const v of validators) copyFileSync(v, join(root, 'dist/core/policy', v.slice(v.lastIndexOf('/') + 1)))
+// the dashboard is static files served by rampart serve from dist/server/dashboard
+cpSync(join(root, 'src/server/dashboard'), join(root, 'dist/server/dashboard'), {recursive: true})
 await writeProfileSnapshots()
 await bundleLeanEntry()
 const count = await writeManifest()

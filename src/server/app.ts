@@ -348,7 +348,7 @@ export function buildServer(o: ServerOptions): RampartServer {
   app.get('/v1/status', async () => ({
     version: VERSION, uptime_s: Math.round((Date.now() - started) / 1000), ...host.counts(), pending: store.pending().length,
     last_reload: host.lastReload, approval_timeout_s: Math.round(o.approvalTimeoutMs / 1000), signed_links: Boolean(o.sign), webhook: Boolean(o.webhook),
-    recovery: store.warnings, recent,
+    recovery: store.warnings, recent, resolved: store.recent(20),
   }))
 
   app.get('/healthz', async () => ({ok: true}))
@@ -398,11 +398,13 @@ export function buildServer(o: ServerOptions): RampartServer {
     const {id = '', sig = '', exp = ''} = req.query
     const a = store.get(id)
     const what = a ? escapeHtml(a.command ?? a.path ?? a.url ?? a.tool) : 'unknown approval'
-    return reply.type('text/html; charset=utf-8').send(`<!doctype html><meta charset="utf-8"><title>Rampart: ${action}</title>
+    // query values reach the script only as JSON data, never as code
+    const target = scriptJson(`/v1/approvals/${encodeURIComponent(id)}/resolve?sig=${encodeURIComponent(sig)}&exp=${encodeURIComponent(exp)}`)
+    return reply.type('text/html; charset=utf-8').headers(FRAME_HEADERS).send(`<!doctype html><meta charset="utf-8"><title>Rampart: ${action}</title>
 <body style="font-family:system-ui;margin:2rem"><h1>${action === 'approve' ? 'Approve' : 'Deny'} this call?</h1>
 <p><code>${what}</code></p><p>${a ? escapeHtml(a.message) : ''}</p><p>Status: <b id="s">${a ? a.status : 'not found'}</b></p>
 <button id="go">${action === 'approve' ? 'Approve' : 'Deny'}</button>
-<script>document.getElementById('go').onclick=async()=>{const r=await fetch('/v1/approvals/${encodeURIComponent(id)}/resolve?sig=${encodeURIComponent(sig)}&exp=${encodeURIComponent(exp)}',{method:'POST',headers:{'content-type':'application/json'},body:JSON.stringify({approved:${action === 'approve'}})});const j=await r.json();document.getElementById('s').textContent=r.ok?j.status:j.error}</script>`)
+<script>document.getElementById('go').onclick=async()=>{const r=await fetch(${target},{method:'POST',headers:{'content-type':'application/json'},body:JSON.stringify({approved:${action === 'approve'}})});const j=await r.json();document.getElementById('s').textContent=r.ok?j.status:j.error}</script>`)
   }
   app.get('/approve', confirmPage('approve'))
   app.get('/deny', confirmPage('deny'))
@@ -416,7 +418,7 @@ export function buildServer(o: ServerOptions): RampartServer {
     } catch {
       return reply.code(404).send({error: 'the dashboard is not built — run npm run build'})
     }
-    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html)
+    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').headers(FRAME_HEADERS).send(html)
   })
 
   async function close(): Promise<void> {
@@ -429,6 +431,14 @@ export function buildServer(o: ServerOptions): RampartServer {
   }
 
   return server
+}
+
+/** Pages that resolve approvals must not be framed by another site (clickjacking). */
+const FRAME_HEADERS = {'x-frame-options': 'DENY', 'content-security-policy': "frame-ancestors 'none'"}
+
+/** A string as a JavaScript literal safe inside <script>: JSON, with < escaped so `</script>` cannot end it. */
+function scriptJson(value: string): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')
 }
 
 function escapeHtml(text: string): string {

@@ -211,6 +211,11 @@ describe('rampart serve: auth and bad input', () => {
     const page = await fetch(`${s.url}/approve?id=${id}&exp=${exp}&sig=${sig}`)
     expect(page.status).toBe(200)
     expect(await page.text()).toContain('kubectl apply')
+    expect(page.headers.get('x-frame-options')).toBe('DENY')
+    // query values are data in the page's script, never code
+    const evil = await (await fetch(`${s.url}/approve?id=${encodeURIComponent("x')-alert(1)-('")}&exp=1&sig=${encodeURIComponent('"</script><script>alert(2)//')}`)).text()
+    expect(evil).toContain(`fetch("/v1/approvals/x')-alert(1)-('/resolve?sig=`)
+    expect(evil).not.toContain('</script><script>alert(2)')
   })
 })
 
