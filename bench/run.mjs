@@ -241,6 +241,24 @@ async function serverFigures() {
     // measure queueing: its mean latency is connections / throughput)
     const paced = await run({requests: toolRequests, overallRate: 5000})
     report('http_tool_p99', paced.latency.p99, 'ms', '<= 2', paced.latency.p99 <= 2, {p50: paced.latency.p50, p90: paced.latency.p90, rps: paced.requests.average, connections: 50})
+    // the floor: bare fastify on the same machine, same load, same run
+    const bare = spawn(process.execPath, [join(root, 'bench/bare-server.mjs')], {cwd: root})
+    try {
+      const bareUrl = await new Promise((resolve, reject) => {
+        let text = ''
+        bare.stdout.on('data', (d) => {
+          text += d
+          const m = /listening on (http:\/\/\S+)/.exec(text)
+          if (m) resolve(m[1])
+        })
+        bare.on('exit', (code) => reject(new Error(`bare server exited ${code}`)))
+      })
+      await run({url: bareUrl, requests: toolRequests, duration: 1})
+      const floor = await run({url: bareUrl, requests: toolRequests, overallRate: 5000})
+      report('http_bare_fastify_p99', floor.latency.p99, 'ms', 'info', true, {p50: floor.latency.p50, note: 'yardstick: fastify with no Rampart, same load'})
+    } finally {
+      bare.kill()
+    }
     const hookRequests = commands.map((command) => ({path: '/v1/hooks/claude-code', body: JSON.stringify({session_id: 'bench', hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: {command}, cwd: work})}))
     const hook = await run({requests: hookRequests, overallRate: 5000})
     report('http_hook_p99', hook.latency.p99, 'ms', '<= 2', hook.latency.p99 <= 2, {p50: hook.latency.p50, rps: hook.requests.average, non2xx: hook.non2xx})
