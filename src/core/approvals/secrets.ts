@@ -1,8 +1,13 @@
-import {createHmac, randomBytes, timingSafeEqual} from 'node:crypto'
 import {chmodSync, mkdirSync, readFileSync, statSync} from 'node:fs'
+import {createRequire} from 'node:module'
 import {join} from 'node:path'
 
 import {writeAtomic} from '../state/lock.js'
+
+// crypto loads on first use: the hook reads the token (clientToken) on the way to a server but signs nothing
+const require = createRequire(import.meta.url)
+let cryptoModule: typeof import('node:crypto') | undefined
+const crypto = () => (cryptoModule ??= require('node:crypto') as typeof import('node:crypto'))
 
 /** The server's bearer token: 64 hex characters in $RAMPART_HOME/token, mode 0600. */
 export function tokenFile(rampartHome: string): string {
@@ -20,7 +25,7 @@ export function ensureToken(rampartHome: string): string {
 /** Replace the token; every client holding the old one gets 401 from then on. */
 export function rotateToken(rampartHome: string): string {
   mkdirSync(rampartHome, {recursive: true, mode: 0o700})
-  const token = randomBytes(32).toString('hex')
+  const token = crypto().randomBytes(32).toString('hex')
   writeAtomic(tokenFile(rampartHome), token + '\n', 0o600)
   return token
 }
@@ -45,7 +50,7 @@ function readSecret(file: string): string | undefined {
 export function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a)
   const y = Buffer.from(b)
-  return x.length === y.length && timingSafeEqual(x, y)
+  return x.length === y.length && crypto().timingSafeEqual(x, y)
 }
 
 /** The 32-byte key for signed approval links, $RAMPART_HOME/signing.key (0600), created on first use. */
@@ -54,7 +59,7 @@ export function ensureSigningKey(rampartHome: string): Buffer {
   const existing = readSecret(file)
   if (existing && /^[0-9a-f]{64}$/.test(existing)) return Buffer.from(existing, 'hex')
   mkdirSync(rampartHome, {recursive: true, mode: 0o700})
-  const key = randomBytes(32)
+  const key = crypto().randomBytes(32)
   writeAtomic(file, key.toString('hex') + '\n', 0o600)
   return key
 }
@@ -63,7 +68,7 @@ export type LinkAction = 'approve' | 'deny'
 
 /** HMAC-SHA256 over `<action>:<id>:<exp>`, base64url (approvals.md "Signed links"). */
 export function signLink(key: Buffer, action: LinkAction, id: string, exp: number): string {
-  return createHmac('sha256', key).update(`${action}:${id}:${exp}`).digest('base64url')
+  return crypto().createHmac('sha256', key).update(`${action}:${id}:${exp}`).digest('base64url')
 }
 
 export function verifyLink(key: Buffer, action: LinkAction, id: string, exp: number, sig: string, now = Date.now()): 'ok' | 'expired' | 'bad' {
@@ -73,7 +78,7 @@ export function verifyLink(key: Buffer, action: LinkAction, id: string, exp: num
 
 /** `X-Rampart-Signature: sha256=<hex hmac of the body>` for webhook receivers. */
 export function webhookSignature(key: Buffer, body: string): string {
-  return 'sha256=' + createHmac('sha256', key).update(body).digest('hex')
+  return 'sha256=' + crypto().createHmac('sha256', key).update(body).digest('hex')
 }
 
 /** `30s`, `5m`, `2h`, `1d` or plain milliseconds → milliseconds; undefined when it is none of these. */

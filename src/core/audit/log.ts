@@ -1,11 +1,16 @@
-import {createHash} from 'node:crypto'
 import {closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, writeSync} from 'node:fs'
+import {createRequire} from 'node:module'
 import {join} from 'node:path'
-import {monotonicFactory} from 'ulid'
 
 import {ExitCode, RampartError} from '../errors.js'
 import {withFileLock} from '../state/lock.js'
 import {redact, redactValue} from './redact.js'
+
+// node:crypto and ulid load on first use: a hook process that allows a call never writes an audit event, and
+// loading crypto costs a few milliseconds of its start-up
+const require = createRequire(import.meta.url)
+let cryptoModule: typeof import('node:crypto') | undefined
+const lazyCrypto = () => (cryptoModule ??= require('node:crypto') as typeof import('node:crypto'))
 
 // Imported by the hook process on every agent call: node builtins, ulid and the lock only.
 
@@ -83,7 +88,7 @@ export function eventHash(event: Omit<AuditEvent, 'hash'> | Record<string, unkno
   const rest: Record<string, unknown> = {...event}
   delete rest.hash
   const prev = typeof rest.prev_hash === 'string' ? rest.prev_hash : ''
-  return 'sha256:' + createHash('sha256').update(prev + canonicalJson(rest)).digest('hex')
+  return 'sha256:' + lazyCrypto().createHash('sha256').update(prev + canonicalJson(rest)).digest('hex')
 }
 
 /**
@@ -95,7 +100,7 @@ export class AuditLog {
   readonly dir: string
   private readonly home: string
   private readonly now: () => Date
-  private readonly nextId = monotonicFactory()
+  private nextId: ((seedTime?: number) => string) | undefined
 
   constructor(rampartHome: string, options: {now?: () => Date} = {}) {
     this.home = rampartHome
@@ -172,7 +177,7 @@ export class AuditLog {
       matched_policies: d.matched_policies.map((p) => redact(p)),
       message: redact(d.message),
     }
-    return {id: input.id ?? this.nextId(at.getTime()), timestamp, tool: input.tool, agent: input.agent, session: input.session, request, decision}
+    return {id: input.id ?? (this.nextId ??= (require('ulid') as typeof import('ulid')).monotonicFactory())(at.getTime()), timestamp, tool: input.tool, agent: input.agent, session: input.session, request, decision}
   }
 }
 
