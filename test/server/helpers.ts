@@ -70,11 +70,11 @@ export async function serve(options: Partial<ServeOptions> & {policy?: string; h
 export const ask = (server: TestServer, command = 'kubectl apply -f prod.yaml', extra: Record<string, unknown> = {}) =>
   server.api('POST', '/v1/tool/exec', {agent: 'claude-code', session: 'shop/main', params: {command}, ...extra})
 
-export async function until<T>(fn: () => T | Promise<T>, ms = 5000): Promise<T> {
+export async function until<T>(fn: () => T | Promise<T>, ms = 5000): Promise<NonNullable<T>> {
   const end = Date.now() + ms
   for (;;) {
     const v = await fn()
-    if (v) return v
+    if (v) return v as NonNullable<T>
     if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`)
     await new Promise((r) => setTimeout(r, 25))
   }

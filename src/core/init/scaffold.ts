@@ -25,7 +25,9 @@ function plan(options: InitOptions): Array<[template: string, target: string]> {
     ['policy.yaml', '.rampart/policy.yaml'],
     ['tests/policy.test.yaml', '.rampart/tests/policy.test.yaml'],
   ]
-  if (options.github) files.push(['github/rampart.yml', '.github/workflows/rampart.yml'])
+  if (options.github) {
+    for (const name of ['rampart-check', 'rampart-approve', 'rampart-agent']) files.push([`github/${name}.yml`, `.github/workflows/${name}.yml`])
+  }
   if (options.preCommit) files.push(['pre-commit-config.yaml', '.pre-commit-config.yaml'])
   return files
 }
