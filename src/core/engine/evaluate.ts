@@ -1,10 +1,11 @@
 import {posix} from 'node:path'
 
-import {onlyCommandCondition, type CompiledPolicy, type CompiledRule, type CompiledWhen, type Layer} from '../policy/compile.js'
+import {onlyCommandCondition, type CompiledPolicy, type CompiledRule, type CompiledWhen, type Layer, type RuleRoute} from '../policy/compile.js'
 import type {PolicySet} from '../policy/load.js'
 import type {Action} from '../policy/types.js'
 import {normalisePath, resolveSymlinks} from './paths.js'
 import {routingKeysOf} from './glob.js'
+import {isNeedle, NeedleIndex} from './needles.js'
 import {pipelineSpellings} from './pipelines.js'
 import {analyzeCommand, type CommandAnalysis} from './shell.js'
 import {suggestAllow} from './suggest.js'
@@ -99,11 +100,12 @@ export function onceKey(policy: CompiledPolicy, rule: CompiledRule): string {
 
 /**
  * Shell analysis is a pure function of the command text and agents repeat commands constantly (`git status`,
- * `npm test`), so a long-running process (rampart serve, a test run) keeps the latest analyses. Bounded; entries
- * are never mutated. Paths get no such cache: a stale symlink resolution would be a bypass.
+ * `npm test`), so a long-running process (rampart serve, a test run) keeps the latest analyses, with the spellings
+ * derived from them. Bounded; an entry's fields, once set, never change. Paths get no such cache: a stale symlink
+ * resolution would be a bypass.
  */
 const ANALYSIS_MEMO_SIZE = 2048
-const analysisMemo = new Map<string, CommandAnalysis>()
+const analysisMemo = new Map<string, CommandFacts>()
 let memoEnabled = true
 
 /** For benchmarks and tests: measure or check the engine without the analysis memo. */
@@ -112,15 +114,71 @@ export function setAnalysisMemo(enabled: boolean): void {
   analysisMemo.clear()
 }
 
-function analyzeMemo(command: string): CommandAnalysis {
-  if (!memoEnabled) return analyzeCommand(command)
-  let a = analysisMemo.get(command)
-  if (a === undefined) {
-    a = analyzeCommand(command)
+interface CommandFacts {
+  analysis: CommandAnalysis
+  /** Derived when a rule first compares the command (not for a command that fails closed). */
+  spellings: Spellings | undefined
+}
+
+interface Spellings {
+  /** Every spelling a restrictive rule compares: the whole command (raw, normalised, without sudo) and each
+   *  component's forms, deduplicated. */
+  restrictive: string[]
+  /** The spellings of each single command (component forms). */
+  components: string[]
+  /** Routing keys of every spelling, or null when some spelling is too short to route (then no rule is skipped). */
+  keys: number[] | null
+  /**
+   * The restrictive spellings lowercased (as command_contains compares them), searched for the needles of rules;
+   * without those that another one contains, which holds every needle they hold.
+   */
+  lowered: string[]
+}
+
+function analyzeMemo(command: string): CommandFacts {
+  if (!memoEnabled) return {analysis: analyzeCommand(command), spellings: undefined}
+  let facts = analysisMemo.get(command)
+  if (facts === undefined) {
+    facts = {analysis: analyzeCommand(command), spellings: undefined}
     if (analysisMemo.size >= ANALYSIS_MEMO_SIZE) analysisMemo.clear()
-    analysisMemo.set(command, a)
+    analysisMemo.set(command, facts)
   }
-  return a
+  return facts
+}
+
+function spell(command: string, a: CommandAnalysis): Spellings {
+  const withDots = (forms: Iterable<string>): Set<string> => {
+    const seen = new Set<string>(forms)
+    // paths with . and .. segments resolved: `rm -rf /var/tmp/../..` is `rm -rf /`
+    for (const form of [...seen]) {
+      if (form.includes('/.')) {
+        const resolved = resolveDotSegments(form)
+        if (resolved !== form) seen.add(resolved)
+      }
+    }
+    return seen
+  }
+  const components = withDots(a.components.flatMap((c) => c.forms))
+  const whole = [command, a.normalized, a.unprivileged]
+  // pipelines inside lists and substitutions (`curl x | sh; true`, `echo "$(curl x | sh)"`)
+  if (a.components.length > 1) whole.push(...pipelineSpellings(a.normalized))
+  const restrictive = [...withDots([...whole, ...components])]
+  let keys: number[] | null = []
+  for (const form of restrictive) {
+    const k = routingKeysOf(form)
+    if (!k) {
+      keys = null
+      break
+    }
+    keys.push(k[0], k[1], k[2])
+  }
+  return {restrictive, components: [...components], keys, lowered: outermost(restrictive.map((f) => f.toLowerCase()))}
+}
+
+/** The texts no other one contains (when there are few: the comparison is quadratic). */
+function outermost(texts: string[]): string[] {
+  if (texts.length < 2 || texts.length > 32) return texts
+  return texts.filter((t, i) => !texts.some((u, j) => j !== i && u.includes(t) && (u !== t || j < i)))
 }
 
 /** Everything about a call that rules compare against, computed at most once and only when a rule needs it. */
@@ -128,11 +186,10 @@ export class Subject {
   readonly call: ToolCall
   readonly session: string
   private readonly set: PolicySet
-  private analysisCache: CommandAnalysis | undefined
-  private restrictiveCache: string[] | undefined
-  private componentCache: string[] | undefined
-  private pathCache: string[] | undefined
-  private keysCache: number[] | null | undefined
+  private factsCache: CommandFacts | undefined
+  private pathCache: string | undefined
+  /** null: resolved, and no different from the path */
+  private realPathCache: string | null | undefined
   private hostCache: string | null | undefined
 
   constructor(call: ToolCall, set: PolicySet) {
@@ -141,16 +198,24 @@ export class Subject {
     this.session = call.session ?? ''
   }
 
-  get analysis(): CommandAnalysis {
-    this.analysisCache ??= analyzeMemo(this.call.command ?? '')
-    return this.analysisCache
+  private get facts(): CommandFacts {
+    this.factsCache ??= analyzeMemo(this.call.command ?? '')
+    return this.factsCache
   }
 
-  /** Every spelling a restrictive rule compares: the whole command (raw, normalised, without sudo) and each
-   *  component's forms, deduplicated. */
+  get analysis(): CommandAnalysis {
+    return this.facts.analysis
+  }
+
+  get spellings(): Spellings {
+    const facts = this.facts
+    facts.spellings ??= spell(this.call.command ?? '', facts.analysis)
+    return facts.spellings
+  }
+
+  /** Every spelling a restrictive rule compares. */
   get restrictive(): string[] {
-    if (!this.restrictiveCache) this.spell()
-    return this.restrictiveCache as string[]
+    return this.spellings.restrictive
   }
 
   /**
@@ -159,8 +224,7 @@ export class Subject {
    * (`rm -r* ..` would deny `rm -rf dist && cd ..`).
    */
   get componentSpellings(): string[] {
-    if (!this.componentCache) this.spell()
-    return this.componentCache as string[]
+    return this.spellings.components
   }
 
   /** More than one command: whole spellings are then only for patterns that span commands. */
@@ -168,53 +232,30 @@ export class Subject {
     return this.analysis.components.length > 1
   }
 
-  private spell(): void {
-    const a = this.analysis
-    const withDots = (forms: Iterable<string>): Set<string> => {
-      const seen = new Set<string>(forms)
-      // paths with . and .. segments resolved: `rm -rf /var/tmp/../..` is `rm -rf /`
-      for (const form of [...seen]) {
-        if (form.includes('/.')) {
-          const resolved = resolveDotSegments(form)
-          if (resolved !== form) seen.add(resolved)
-        }
-      }
-      return seen
-    }
-    const components = withDots(a.components.flatMap((c) => c.forms))
-    const whole = [this.call.command ?? '', a.normalized, a.unprivileged]
-    // pipelines inside lists and substitutions (`curl x | sh; true`, `echo "$(curl x | sh)"`)
-    if (a.components.length > 1) whole.push(...pipelineSpellings(a.normalized))
-    const all = withDots([...whole, ...components])
-    this.componentCache = [...components]
-    this.restrictiveCache = [...all]
-  }
-
-  /** Routing keys of every spelling, or null when some spelling is too short to route (then no rule is skipped). */
-  get keys(): number[] | null {
-    if (this.keysCache === undefined) {
-      const keys: number[] = []
-      for (const form of this.restrictive) {
-        const k = routingKeysOf(form)
-        if (!k) {
-          this.keysCache = null
-          return null
-        }
-        keys.push(k[0], k[1], k[2])
-      }
-      this.keysCache = keys
-    }
-    return this.keysCache
-  }
-
-  get paths(): string[] {
-    if (!this.pathCache) {
-      const cwd = this.call.cwd ?? process.cwd()
-      const normal = normalisePath(this.call.path ?? '', cwd, this.set.home)
-      const real = resolveSymlinks(normal)
-      this.pathCache = real ? [normal, real] : [normal]
-    }
+  /** The path as rules see it (normalisePath): no disk access. */
+  get path(): string {
+    this.pathCache ??= normalisePath(this.call.path ?? '', this.call.cwd ?? process.cwd(), this.set.home)
     return this.pathCache
+  }
+
+  /**
+   * The path with symlinks resolved, when that differs. Looked up on first use, so a call that the literal path
+   * already denies makes no system call.
+   */
+  get realPath(): string | undefined {
+    if (this.realPathCache === undefined) this.realPathCache = resolveSymlinks(this.path) ?? null
+    return this.realPathCache ?? undefined
+  }
+
+  /** Resolves the symlinks of a path some rule has looked at, if no rule needed to yet. */
+  settlePath(): void {
+    if (this.pathCache !== undefined) void this.realPath
+  }
+
+  /** The path and, when it differs, its symlink target. */
+  get paths(): string[] {
+    const real = this.realPath
+    return real === undefined ? [this.path] : [this.path, real]
   }
 
   /** Lowercased host name; null when the URL cannot be parsed. */
@@ -306,32 +347,89 @@ function containsExcluded(when: CompiledWhen, restrictive: boolean, s: Subject):
 }
 
 /**
- * For a rule whose only condition is command_matches (optionally with command_not_matches) and all of whose globs
- * have a literal prefix or suffix: the routing keys it can match. A call none of whose spellings has one of them
- * cannot match the rule, which is then skipped without testing its globs. Null: the rule is always tested.
- * Computed once per rule and kept on it.
+ * Which calls can reach a rule (see RuleRoute): a rule with command_matches or command_contains can only match a
+ * command one of whose spellings is one of its globs' literal texts, or contains one of their needles or of its
+ * command_contains texts, or has one of their routing keys. Null when some glob has none of these, or the rule has
+ * no command condition: then every call in scope tries it. Computed once per rule and kept on it.
  */
-function routeOf(rule: RoutedRule): Set<number> | null {
-  if (rule.route === undefined) {
-    const w = rule.when
-    const onlyCommand = onlyCommandCondition(w)
-    const keys = onlyCommand ? w.command?.routingKeys?.() : undefined
-    rule.route = keys ? new Set(keys) : null
-  }
+function routeOf(rule: CompiledRule): RuleRoute | null {
+  if (rule.route === undefined) rule.route = routeFor(rule.when)
   return rule.route
 }
 
-type RoutedRule = CompiledRule
+function routeFor(w: CompiledWhen): RuleRoute | null {
+  if (w.always || w.never || (!w.command && !w.contains)) return null
+  const route = w.command ? w.command.route?.() : {exact: [], needles: [], keys: []}
+  if (!route) return null
+  for (const text of w.contains ?? []) {
+    if (!isNeedle(text)) return null
+    route.needles.push(text)
+  }
+  const ends = onlyCommandCondition(w) ? w.command?.routingKeys?.() : undefined
+  return {...route, ends: ends ? new Set(ends) : null}
+}
 
-/** Per tool: the policies in scope and, for routed rules, which rules each routing key can reach. */
+/** Per tool: the policies in scope and, for routed rules, which rules each whole spelling, needle and key reaches. */
 interface ToolPlan {
-  policies: CompiledPolicy[]
-  byKey: Map<number, RoutedRule[]>
+  policies: PolicyPlan[]
+  exact: Map<string, RuleRef[]>
+  needles: NeedleIndex<RuleRef>
+  byKey: Map<number, RuleRef[]>
+}
+
+/** A policy in a tool's plan. */
+class PolicyPlan {
+  /** The evaluation that last made one of its routed rules a candidate: the others skip the policy's routed rules. */
+  candidateOf = 0
+  private readonly byKind: Array<CompiledRule[] | undefined> = []
+
+  constructor(readonly policy: CompiledPolicy) {}
+
+  /** Its rules that no index routes and that a call of this kind (callKind) can match, in order. */
+  unrouted(kind: number): CompiledRule[] {
+    return (this.byKind[kind] ??= this.policy.rules.filter((r) => routeOf(r) === null && (needsOf(r.when) & ~kind) === 0))
+  }
+}
+
+interface RuleRef {
+  rule: CompiledRule
+  owner: PolicyPlan
+}
+
+const HAS_COMMAND = 1
+const HAS_PATH = 2
+const HAS_URL = 4
+const HAS_RESPONSE = 8
+
+/** What a call carries, as the bits above. */
+function callKind(call: ToolCall): number {
+  return (call.command !== undefined ? HAS_COMMAND : 0) | (call.path !== undefined ? HAS_PATH : 0) |
+    (call.url !== undefined ? HAS_URL : 0) | (call.response !== undefined ? HAS_RESPONSE : 0)
+}
+
+/** More than any call carries. */
+const UNREACHABLE = 16
+
+/** What a call must carry for the rule to match: ruleMatches is false without it. */
+function needsOf(w: CompiledWhen): number {
+  if (w.always) return 0
+  if (w.never) return UNREACHABLE
+  return (w.command || w.commandNot || w.contains || w.envAssignments ? HAS_COMMAND : 0) | (w.path || w.pathNot ? HAS_PATH : 0) |
+    (w.url || w.domain ? HAS_URL : 0) | (w.response || w.responseNot ? HAS_RESPONSE : 0)
 }
 
 const plans = new WeakMap<PolicySet, Map<string, ToolPlan>>()
-/** Each evaluation marks the rules its routing keys reach with a fresh number (evaluation is synchronous). */
+/** Each evaluation marks the rules its routing reaches with a fresh number (evaluation is synchronous). */
 let generation = 0
+
+/** NeedleIndex visitor: the rules are candidates of this evaluation. */
+function markCandidates(refs: readonly RuleRef[]): boolean {
+  for (const ref of refs) {
+    ref.rule.candidateOf = generation
+    ref.owner.candidateOf = generation
+  }
+  return false
+}
 
 function planFor(set: PolicySet, tool: string): ToolPlan {
   let byTool = plans.get(set)
@@ -341,23 +439,32 @@ function planFor(set: PolicySet, tool: string): ToolPlan {
   }
   let plan = byTool.get(tool)
   if (!plan) {
-    const policies = set.forTool(tool)
-    const byKey = new Map<number, RoutedRule[]>()
-    for (const p of policies) {
-      for (const rule of p.rules as RoutedRule[]) {
+    plan = {policies: set.forTool(tool).map((p) => new PolicyPlan(p)), exact: new Map(), needles: new NeedleIndex(), byKey: new Map()}
+    const add = <K>(map: Map<K, RuleRef[]>, key: K, ref: RuleRef) => {
+      const list = map.get(key)
+      if (!list) map.set(key, [ref])
+      else if (!list.includes(ref)) list.push(ref)
+    }
+    for (const owner of plan.policies) {
+      for (const rule of owner.policy.rules) {
         const route = routeOf(rule)
         if (route === null) continue
-        for (const k of route) {
-          const list = byKey.get(k)
-          if (list) list.push(rule)
-          else byKey.set(k, [rule])
-        }
+        const ref = {rule, owner}
+        for (const text of route.exact) add(plan.exact, text, ref)
+        for (const n of route.needles) plan.needles.add(n, ref)
+        for (const k of route.keys) add(plan.byKey, k, ref)
       }
     }
-    plan = {policies, byKey}
     byTool.set(tool, plan)
   }
   return plan
+}
+
+/** No near miss (TraceEvent routedAway): the call lacks every literal end of the rule's globs (RuleRoute.ends). */
+function farMiss(route: RuleRoute | null, keys: number[] | null, call: ToolCall): boolean {
+  const ends = route?.ends
+  if (!ends) return false
+  return call.command === undefined || (keys !== null && !keys.some((k) => ends.has(k)))
 }
 
 function ruleMatches(rule: CompiledRule, s: Subject, options: EvaluateOptions, now: () => number): boolean {
@@ -381,9 +488,10 @@ function ruleMatches(rule: CompiledRule, s: Subject, options: EvaluateOptions, n
   }
   if (when.path || when.pathNot) {
     if (call.path === undefined) return false
-    const hit = (p: string) => (!when.path || when.path.test(p)) && !when.pathNot?.test(p)
-    // a deny needs one candidate (the path or its symlink target) to match; an allow needs every one
-    if (restrictive ? !s.paths.some(hit) : !s.paths.every(hit)) return false
+    // a deny needs one candidate (the path or its symlink target) to match; an allow needs every one. The target
+    // is looked up only when the literal path leaves the answer open.
+    const literal = pathHit(when, s.path)
+    if (restrictive ? !literal && !realPathHit(when, s, false) : !literal || !realPathHit(when, s, true)) return false
   }
   if (when.url) {
     if (call.url === undefined || !when.url.test(call.url)) return false
@@ -417,13 +525,26 @@ function ruleMatches(rule: CompiledRule, s: Subject, options: EvaluateOptions, n
     }
     if (!any) return false
   }
-  if (when.depth) {
-    const d = call.agentDepth ?? 0
-    if (when.depth.eq !== undefined && d !== when.depth.eq) return false
-    if (when.depth.gte !== undefined && d < when.depth.gte) return false
-    if (when.depth.lte !== undefined && d > when.depth.lte) return false
-  }
+  if (when.depth && !depthMatches(when.depth, call)) return false
   return true
+}
+
+function depthMatches(depth: NonNullable<CompiledWhen['depth']>, call: ToolCall): boolean {
+  const d = call.agentDepth ?? 0
+  if (depth.eq !== undefined && d !== depth.eq) return false
+  if (depth.gte !== undefined && d < depth.gte) return false
+  if (depth.lte !== undefined && d > depth.lte) return false
+  return true
+}
+
+function pathHit(when: CompiledWhen, path: string): boolean {
+  return (!when.path || when.path.test(path)) && !when.pathNot?.test(path)
+}
+
+/** Whether the symlink target hits; `orSame` is the answer when the path resolves to itself. */
+function realPathHit(when: CompiledWhen, s: Subject, orSame: boolean): boolean {
+  const real = s.realPath
+  return real === undefined ? orSame : pathHit(when, real)
 }
 
 function paramValue(call: ToolCall, name: string): string | undefined {
@@ -488,26 +609,41 @@ function decide(set: PolicySet, call: ToolCall, options: EvaluateOptions, starte
   const plan = planFor(set, call.tool)
   // mark the routed rules some spelling of this command can reach; the others are skipped unseen
   const gen = ++generation
-  const keys = call.command !== undefined ? subject.keys : null
-  if (keys !== null) {
+  const spellings = call.command !== undefined ? subject.spellings : undefined
+  const keys = spellings?.keys ?? null
+  if (spellings !== undefined && keys !== null) {
+    if (plan.exact.size > 0) {
+      for (const text of spellings.restrictive) {
+        const reach = plan.exact.get(text)
+        if (reach) markCandidates(reach)
+      }
+    }
+    if (plan.needles.size > 0) for (const text of spellings.lowered) plan.needles.forEachIn(text, markCandidates)
     for (let i = 0; i < keys.length; i++) {
       const reach = plan.byKey.get(keys[i] as number)
-      if (reach) for (let j = 0; j < reach.length; j++) (reach[j] as RoutedRule).candidateOf = gen
+      if (reach) markCandidates(reach)
     }
   }
   const trace = options.trace
   if (trace) {
     for (const policy of set.policies) {
       if (!policy.enabled) trace.push({kind: 'out-of-scope', policy, why: 'enabled: false'})
-      else if (!plan.policies.includes(policy)) trace.push({kind: 'out-of-scope', policy, why: `match.tool ${JSON.stringify(policy.match.tool?.sources)} does not cover ${call.tool}`})
+      else if (!plan.policies.some((pp) => pp.policy === policy)) trace.push({kind: 'out-of-scope', policy, why: `match.tool ${JSON.stringify(policy.match.tool?.sources)} does not cover ${call.tool}`})
     }
   }
+  // every rule is tried when tracing or when the command cannot be routed; else a policy none of whose routed rules
+  // is a candidate offers only its unrouted rules
+  const tryAll = trace !== undefined || (call.command !== undefined && keys === null)
+  const kind = callKind(call)
   let stopped = false
-  for (const policy of plan.policies) {
+  for (const owner of plan.policies) {
+    const policy = owner.policy
     if (stopped) {
       trace?.push({kind: 'not-reached', policy})
       continue
     }
+    const rules = tryAll || owner.candidateOf === gen ? policy.rules : owner.unrouted(kind)
+    if (rules.length === 0 && !trace) continue
     if (policy.match.agent && !policy.match.agent.test(agent)) {
       trace?.push({kind: 'out-of-scope', policy, why: `match.agent ${JSON.stringify(policy.match.agent.sources)} does not cover agent ${JSON.stringify(agent)}`})
       continue
@@ -516,9 +652,11 @@ function decide(set: PolicySet, call: ToolCall, options: EvaluateOptions, starte
       trace?.push({kind: 'out-of-scope', policy, why: `match.session ${JSON.stringify(policy.match.session.sources)} does not cover session ${JSON.stringify(subject.session)}`})
       continue
     }
-    for (const rule of policy.rules as RoutedRule[]) {
-      const routedAway = rule.route !== null && routeOf(rule) !== null && (call.command === undefined || (keys !== null && rule.candidateOf !== gen))
-      if (routedAway && !trace) continue
+    for (const rule of rules) {
+      const route = routeOf(rule)
+      const skipped = route !== null && (call.command === undefined || (keys !== null && rule.candidateOf !== gen))
+      if (skipped && !trace) continue
+      const routedAway = trace !== undefined && farMiss(route, keys, call)
       if (rule.expiresAt !== undefined && rule.expiresAt <= now()) {
         trace?.push({kind: 'rule', policy, rule, outcome: 'expired', routedAway})
         continue
@@ -530,7 +668,7 @@ function decide(set: PolicySet, call: ToolCall, options: EvaluateOptions, starte
       // when tracing, rules the index would skip are tried anyway: explain shows every rule, and a routed-away
       // rule that matches would be an engine bug, reported rather than hidden
       const matched = ruleMatches(rule, subject, options, now)
-      if (routedAway && matched) throw new Error(`routing skipped rule ${rule.index} of '${policy.name}', which matches this call`)
+      if (skipped && matched) throw new Error(`routing skipped rule ${rule.index} of '${policy.name}', which matches this call`)
       trace?.push({kind: 'rule', policy, rule, outcome: matched ? 'matched' : 'no-match', routedAway})
       if (!matched) continue
       const effective = !(policy.layer === 'project' && rule.action === 'allow')
@@ -581,6 +719,10 @@ function decide(set: PolicySet, call: ToolCall, options: EvaluateOptions, starte
   } else if (action === 'ask' && options.headless) {
     notes.push('headless: a real call waits for an approval channel (rampart serve, or PR-comment approvals in GitHub Actions) and is denied when none is configured')
   }
+
+  // symlinks are resolved for every call that a path rule looked at and that is not denied, even when the literal
+  // path settled each rule: a target that cannot be looked up (no permission) fails closed
+  if (action !== 'deny') subject.settlePath()
 
   const decision: Decision = {
     action,
@@ -696,6 +838,6 @@ export function describeRule(set: PolicySet, call: ToolCall, rule: CompiledRule,
     })
     out.push({field: 'tool_param_matches', ok: hit !== undefined, detail: hit ? `parameter ${hit[0]} matches ${JSON.stringify(hit[1].sources[0])}` : 'no listed parameter matches'})
   }
-  if (w.depth) out.push({field: 'agent_depth', ok: ruleMatches({...rule, when: {always: false, never: false, depth: w.depth}}, s, options, () => options.now ?? Date.now()), detail: `depth ${call.agentDepth ?? 0}`})
+  if (w.depth) out.push({field: 'agent_depth', ok: depthMatches(w.depth, call), detail: `depth ${call.agentDepth ?? 0}`})
   return out
 }

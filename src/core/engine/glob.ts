@@ -1,4 +1,5 @@
 import {picomatch} from '../lazy.js'
+import {NeedleIndex} from './needles.js'
 
 /**
  * Command globs (policy.md §3.1): `*` and `**` match any run of characters including `/` and spaces, `?` one
@@ -14,6 +15,10 @@ export interface CommandGlob {
   readonly suffix: string
   /** The longest literal run of the pattern: every match contains it (quick reject with includes()). */
   readonly core: string
+  /** The text the glob is looked up by (see pickNeedle); '' when it has none. */
+  readonly needle: string
+  /** The one input the glob matches, when it has no wildcard. */
+  readonly literal: string | undefined
   test(input: string): boolean
 }
 
@@ -93,16 +98,22 @@ export function compileCommandGlob(pattern: string): CommandGlob {
   const innerRuns = runs.filter((r) => r.length > 0)
   // runs written as case-pair classes (`[Pp][Aa][Ss][Ss]`) must occur ignoring case: a cheap reject too
   const foldRuns: string[] = []
-  for (let k = 0, run = ''; k <= kinds.length; k++) {
+  // the longest run with a case pair in it: a needle that the literal runs do not already offer
+  let fold = ''
+  for (let k = 0, run = '', paired = false; k <= kinds.length; k++) {
     const folded = k < kinds.length ? foldedChar(kinds[k] as number, codes[k] as number, classes[k]) : undefined
     if (folded !== undefined) {
       run += folded
+      paired ||= kinds[k] === CLASS
     } else {
       if (run.length >= 3 && run !== run.toUpperCase()) foldRuns.push(run)
+      if (paired && run.length > fold.length) fold = run
       run = ''
+      paired = false
     }
   }
   const needsFold = foldRuns.length > 0 && classes.some((c) => c !== undefined)
+  const needle = pickNeedle(prefix, suffix ? [...innerRuns, suffix] : innerRuns, fold)
   const n = kinds.length
   const onlyLiteral = prefix.length === n
   const starOnlyAtEnd = n === prefix.length + 1 && kinds[n - 1] === STAR
@@ -145,17 +156,41 @@ export function compileCommandGlob(pattern: string): CommandGlob {
     while (ti < n && kindArr[ti] === STAR) ti++
     return ti === n
   }
-  return {source: pattern, prefix, suffix, core, test}
+  return {source: pattern, prefix, suffix, core, needle, literal: onlyLiteral ? prefix : undefined, test}
 }
 
-/** The lowercase letter a token stands for when it is a letter or a case pair like [Pp]; undefined otherwise. */
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 128) return false
+  return true
+}
+
+/**
+ * The literal text a glob is looked up by, lowercased: every input it matches contains it, ignoring ASCII case.
+ * The longest run after the first (a set's globs tend to share their first words: `rm -r* /etc`, `rm -r* ~`), or
+ * a run of case-pair classes (`[Ii][Ww][Rr] `); else the first run. '' when none is ASCII and three characters
+ * long: such a glob is found by its ends instead.
+ */
+function pickNeedle(prefix: string, later: readonly string[], fold: string): string {
+  let best = fold
+  for (const r of later) if (r.length > best.length && isAscii(r)) best = r.toLowerCase()
+  if (best.length < NEEDLE && isAscii(prefix) && prefix.length > best.length) best = prefix.toLowerCase()
+  return best.length >= NEEDLE ? best : ''
+}
+
+const NEEDLE = 3
+
+/**
+ * The lowercase letter a token stands for when it is an ASCII letter or a case pair like [Pp]; undefined otherwise.
+ * ASCII only: such a run is found by a scan that folds ASCII case alone (NeedleIndex).
+ */
 function foldedChar(kind: number, code: number, cls: CharClass | undefined): string | undefined {
   if (kind === LITERAL) {
+    if (code >= 128) return undefined
     const ch = String.fromCharCode(code)
     return ch.toLowerCase() === ch.toUpperCase() ? (/[ ./_-]/.test(ch) ? ch : undefined) : ch.toLowerCase()
   }
   if (kind !== CLASS || !cls || cls.negated || cls.ranges.length > 0 || cls.singles.size !== 2) return undefined
-  const [a, b] = [...cls.singles].map((c) => String.fromCharCode(c))
+  const [a, b] = [...cls.singles].map((c) => (c < 128 ? String.fromCharCode(c) : undefined))
   return a && b && a !== b && a.toLowerCase() === b.toLowerCase() ? a.toLowerCase() : undefined
 }
 
@@ -250,13 +285,25 @@ export interface GlobSet {
   find(input: string): string | undefined
   /** Compile now instead of on first use (long-running processes do this at load). */
   compile(): void
+  /** What every input this set can match has or contains (see GlobRoute); undefined when it could match anything. */
+  route?(): GlobRoute | undefined
   /**
-   * Routing keys (see routingKeys below) such that every input this set can match has one of them; undefined when
+   * Routing keys (see routingKeysOf) such that every input this set can match has one of them; undefined when
    * some glob has no literal prefix or suffix of two characters, i.e. could match anything.
    */
   routingKeys?(): readonly number[] | undefined
 }
 
+/**
+ * How a call reaches the globs that could match it. Every input the set matches is one of `exact`, or contains one
+ * of `needles` ignoring case, or has one of `keys` (see routingKeysOf).
+ */
+export interface GlobRoute {
+  exact: string[]
+  /** Lowercase ASCII text of at least three characters. */
+  needles: string[]
+  keys: number[]
+}
 
 const KEY = 2
 
@@ -268,8 +315,20 @@ export function literalAlternation(literals: readonly string[], flags = ''): Reg
   const unique = [...new Set(literals)].sort((a, b) => b.length - a.length)
   return new RegExp(unique.map((l) => l.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|'), flags)
 }
-/** Two characters as one number: Map lookups without allocating a substring per call. */
-const key2 = (text: string, at: number) => text.charCodeAt(at) * 65536 + text.charCodeAt(at + 1)
+/** The first character alone, for globs whose literal prefix is one character (`$*`, `` `* ``). */
+const FIRST_CHAR = 128 * 128
+const WIDE_PAIR = FIRST_CHAR + 65536
+const key1 = (text: string) => FIRST_CHAR + text.charCodeAt(0)
+
+/**
+ * Two characters as one number: Map lookups without allocating a substring per call. ASCII pairs (nearly all) are
+ * small integers, which V8 hashes fastest; other pairs come after every ASCII pair and first-character key.
+ */
+const key2 = (text: string, at: number): number => {
+  const a = text.charCodeAt(at)
+  const b = text.charCodeAt(at + 1)
+  return a < 128 && b < 128 ? a * 128 + b : WIDE_PAIR + a * 65536 + b
+}
 
 /** The keys an input can be routed by: its first two characters, and (negated) its last two. */
 export function routingKeysOf(input: string): [number, number, number] | undefined {
@@ -277,96 +336,158 @@ export function routingKeysOf(input: string): [number, number, number] | undefin
   return [key2(input, 0), -1 - key2(input, input.length - KEY), key1(input)]
 }
 
-/** The first character alone, for globs whose literal prefix is one character (`$*`, `` `* ``). */
-const FIRST_CHAR = 2 ** 33
-const key1 = (text: string) => FIRST_CHAR + text.charCodeAt(0)
-
-/**
- * Compiled on first use (a call only pays for the rules of the tools it reaches), and indexed: globs are bucketed
- * by the first two characters of their literal prefix, or else the last two of their literal suffix, so a
- * command is only compared with the few globs that could match it; the rest are pre-filtered by their longest
- * literal run.
- */
 /**
  * A glob classified from its text alone and compiled the first time it is tested: a rule's set can hold a hundred
- * patterns of which a call only ever reaches the few in its bucket.
+ * patterns of which a call only ever reaches the few it could match.
  */
 interface LazyGlob {
   source: string
   prefix: string
   suffix: string
+  /** the longest literal run */
   core: string
+  /** see pickNeedle */
+  needle: string
+  /** see CommandGlob.literal */
+  literal: string | undefined
   test(input: string): boolean
 }
 
 function lazyGlob(source: string): LazyGlob {
   let compiled: CommandGlob | undefined
   const {prefix, suffix} = literalEnds(source)
-  // the longest literal run; for patterns with classes or escapes, the compiled glob knows it exactly
-  const core = /[[\\]/.test(source) ? (compiled = compileCommandGlob(source)).core : source.split(/[*?]+/).reduce((a, b) => (b.length > a.length ? b : a), '')
-  return {source, prefix, suffix, core, test: (input) => (compiled ??= compileCommandGlob(source)).test(input)}
+  let core: string
+  let needle: string
+  let literal: string | undefined
+  // patterns with classes or escapes are compiled now, as only the compiled glob knows their literal runs
+  if (/[[\\]/.test(source)) {
+    compiled = compileCommandGlob(source)
+    ;({core, needle, literal} = compiled)
+  } else {
+    const runs = source.split(/[*?]+/)
+    core = runs.reduce((a, b) => (b.length > a.length ? b : a), '')
+    needle = pickNeedle(prefix, runs.slice(1).filter((r) => r !== ''), '')
+    literal = runs.length === 1 ? source : undefined
+  }
+  return {source, prefix, suffix, core, needle, literal, test: (input) => (compiled ??= compileCommandGlob(source)).test(input)}
 }
 
+/**
+ * Routing for one glob: the one input it matches, when it has no wildcard; else its needle (more selective than
+ * two characters at either end: `* >> ~/.bashrc` needs ` >> ~/.bashrc`, not just a final `rc`); else the key of a
+ * literal end; undefined when it has none of them.
+ */
+function globRoute(g: LazyGlob): {exact: string} | {needle: string} | {key: number} | undefined {
+  if (g.literal !== undefined) return {exact: g.literal}
+  if (g.needle) return {needle: g.needle}
+  const key = endKey(g)
+  return key === undefined ? undefined : {key}
+}
+
+/** The routing key of a glob's literal end (see routingKeysOf): its suffix, else its prefix, else its first character. */
+function endKey(g: LazyGlob): number | undefined {
+  if (g.suffix.length >= KEY) return -1 - key2(g.suffix, g.suffix.length - KEY)
+  if (g.prefix.length >= KEY) return key2(g.prefix, 0)
+  if (g.prefix.length === 1) return key1(g.prefix)
+  return undefined
+}
+
+/** NeedleIndex visitor: whether one of the globs matches the input. */
+function anyMatches(globs: readonly LazyGlob[], input: string): boolean {
+  for (const g of globs) if (g.test(input)) return true
+  return false
+}
+
+/**
+ * Compiled on first use (a call only pays for the rules of the tools it reaches), and indexed so that an input is
+ * only compared with the globs that could match it: globs are bucketed by the last two characters of their literal
+ * suffix, else looked up by their needle (one scan of the input finds every needle it contains), else bucketed by
+ * their literal prefix.
+ */
 export function compileCommandGlobSet(patterns: readonly string[]): GlobSet {
-  interface Index {byPrefix: Map<number, LazyGlob[]>; bySuffix: Map<number, LazyGlob[]>; byFirst: Map<number, LazyGlob[]>; rest: LazyGlob[]; restFilter: RegExp | undefined; short: LazyGlob[]; keyed: LazyGlob[]; matchAll: boolean}
+  // a set this small is cheaper to test glob by glob (each rejects on its literal ends) than to look up
+  const SMALL_SET = 8
+  interface Index {
+    all: LazyGlob[]
+    bySuffix: Map<number, LazyGlob[]>
+    needles: NeedleIndex<LazyGlob>
+    byPrefix: Map<number, LazyGlob[]>
+    byFirst: Map<number, LazyGlob[]>
+    /** no literal end and no needle: compared with every input */
+    rest: LazyGlob[]
+    matchAll: boolean
+  }
+  let globs: LazyGlob[] | undefined
   let index: Index | undefined
+  const all = () => (globs ??= patterns.map(lazyGlob))
+  const push = (map: Map<number, LazyGlob[]>, key: number, g: LazyGlob) => {
+    const list = map.get(key)
+    if (list) list.push(g)
+    else map.set(key, [g])
+  }
   const build = (): Index => {
-    const all = patterns.map(lazyGlob)
-    const ix: Index = {byPrefix: new Map(), bySuffix: new Map(), byFirst: new Map(), rest: [], restFilter: undefined, short: [], keyed: [], matchAll: patterns.some((p) => p.length > 0 && /^\*+$/.test(p))}
-    const push = (map: Map<number, LazyGlob[]>, key: number, g: LazyGlob) => {
-      const list = map.get(key)
-      if (list) list.push(g)
-      else map.set(key, [g])
-    }
-    for (const g of all) {
-      // a suffix discriminates better than a shared prefix (`rm -r* /etc`, `rm -r* ~`)
+    const ix: Index = {all: all(), bySuffix: new Map(), needles: new NeedleIndex(), byPrefix: new Map(), byFirst: new Map(), rest: [], matchAll: patterns.some((p) => p.length > 0 && /^\*+$/.test(p))}
+    for (const g of ix.all) {
+      // an exact end discriminates best (`rm -r* /etc`, `rm -r* ~`), then a needle inside, then a shared prefix
       if (g.suffix.length >= KEY) push(ix.bySuffix, key2(g.suffix, g.suffix.length - KEY), g)
+      else if (g.needle) ix.needles.add(g.needle, g)
       else if (g.prefix.length >= KEY) push(ix.byPrefix, key2(g.prefix, 0), g)
       else if (g.prefix.length === 1) push(ix.byFirst, key1(g.prefix), g)
-      else if (g.suffix.length > 0 || g.core.length === 0) ix.short.push(g)
       else ix.rest.push(g)
-      if (g.prefix.length >= 1 || g.suffix.length >= KEY) ix.keyed.push(g)
     }
-    // one pass over the input tells whether any unanchored glob's literal core occurs at all
-    if (ix.rest.length > 1) ix.restFilter = literalAlternation(ix.rest.map((g) => g.core))
     index = ix
     return ix
   }
-  const find = (input: string): LazyGlob | undefined => {
+  const test = (input: string): boolean => {
     const ix = index ?? build()
-    if (input.length >= KEY) {
-      const head = ix.byPrefix.get(key2(input, 0))
-      if (head) for (const g of head) if (g.test(input)) return g
-      const tail = ix.bySuffix.get(key2(input, input.length - KEY))
-      if (tail) for (const g of tail) if (g.test(input)) return g
-      const first = ix.byFirst.get(key1(input))
-      if (first) for (const g of first) if (g.test(input)) return g
-    } else {
-      for (const g of ix.keyed) if (g.test(input)) return g
-    }
-    for (const g of ix.short) if (g.test(input)) return g
-    if (ix.rest.length > 0 && (!ix.restFilter || ix.restFilter.test(input))) {
-      for (const g of ix.rest) if (input.includes(g.core) && g.test(input)) return g
-    }
-    return undefined
+    if (ix.matchAll) return true
+    if (input.length < KEY || ix.all.length <= SMALL_SET) return anyMatches(ix.all, input)
+    const tail = ix.bySuffix.get(key2(input, input.length - KEY))
+    if (tail && anyMatches(tail, input)) return true
+    if (ix.needles.forEachIn(input, anyMatches)) return true
+    const head = ix.byPrefix.get(key2(input, 0))
+    if (head && anyMatches(head, input)) return true
+    const first = ix.byFirst.get(key1(input))
+    if (first && anyMatches(first, input)) return true
+    return anyMatches(ix.rest, input)
+  }
+  // explanations name the first matching glob in a fixed order: those with a literal prefix, then suffix, then
+  // first character, in the order written (for inputs of one character: all of those in the order written)
+  let order: {long: LazyGlob[]; short: LazyGlob[]} | undefined
+  const explainOrder = () => {
+    if (order) return order
+    const rank = (g: LazyGlob) => (g.suffix.length >= KEY ? 1 : g.prefix.length >= KEY ? 0 : g.prefix.length === 1 ? 2 : g.suffix.length > 0 || g.core === '' ? 3 : 4)
+    const long = [...all()].sort((a, b) => rank(a) - rank(b))
+    const short = [...all()].sort((a, b) => Math.max(rank(a), 2) - Math.max(rank(b), 2))
+    order = {long, short}
+    return order
   }
   return {
     sources: patterns,
-    test: (input) => (index ?? build()).matchAll || find(input) !== undefined,
-    find: (input) => find(input)?.source,
+    test,
+    find: (input) => ((input.length >= KEY ? explainOrder().long : explainOrder().short).find((g) => g.test(input)))?.source,
     compile: () => {
-      const ix = index ?? build()
-      for (const list of [...ix.byPrefix.values(), ...ix.bySuffix.values(), ...ix.byFirst.values(), ix.short, ix.rest]) for (const g of list) g.test('')
+      for (const g of (index ?? build()).all) g.test('')
     },
-    // from the pattern text alone, without compiling: a rule routed away never pays for its globs
+    // from the pattern text (compiling only patterns with classes or escapes): a rule routed away never pays for
+    // its globs
+    route: () => {
+      const out: GlobRoute = {exact: [], needles: [], keys: []}
+      for (const g of all()) {
+        const r = globRoute(g)
+        if (!r) return undefined
+        if ('exact' in r) out.exact.push(r.exact)
+        else if ('needle' in r) out.needles.push(r.needle)
+        else out.keys.push(r.key)
+      }
+      return out
+    },
     routingKeys: () => {
       const keys: number[] = []
-      for (const p of patterns) {
-        const {prefix, suffix} = literalEnds(p)
-        if (suffix.length >= KEY) keys.push(-1 - key2(suffix, suffix.length - KEY))
-        else if (prefix.length >= KEY) keys.push(key2(prefix, 0))
-        else if (prefix.length === 1) keys.push(key1(prefix))
-        else return undefined
+      for (const g of all()) {
+        const key = endKey(g)
+        if (key === undefined) return undefined
+        keys.push(key)
       }
       return keys
     },
@@ -422,34 +543,66 @@ export function pathLiterals(pattern: string): {prefix: string; suffix: string; 
   return {prefix, suffix, core}
 }
 
+/**
+ * input.startsWith(prefix, at), comparing from the end: path prefixes share their start with most paths (the
+ * home folder holds the project), so a mismatch shows in the last characters.
+ */
+function startsWithAt(input: string, prefix: string, at: number): boolean {
+  if (input.length - at < prefix.length) return false
+  for (let i = prefix.length - 1; i >= 0; i--) if (input.charCodeAt(at + i) !== prefix.charCodeAt(i)) return false
+  return true
+}
+
 export function compilePathGlobSet(patterns: readonly string[], options: PathGlobOptions): GlobSet {
   // picomatch's RegExp used directly (its matcher function re-normalises the input on every call), behind literal
-  // checks that reject most paths without running the regex
+  // checks that reject most paths without running the regex; globs with a literal suffix are bucketed by its last
+  // two characters, so a path is only compared with those that end the way it does
   interface PathGlob {source: string; re: RegExp; base: boolean; prefix: string; suffix: string; core: string}
-  let matchers: PathGlob[] | undefined
+  interface Index {all: PathGlob[]; bySuffix: Map<number, PathGlob[]>; rest: PathGlob[]}
+  let index: Index | undefined
   const nocase = options.caseInsensitive ?? false
-  const compiled = () => {
-    matchers ??= patterns.map((source) => {
+  const compiled = (): Index => {
+    if (index) return index
+    const all = patterns.map((source): PathGlob => {
       const normalised = normalisePathPattern(source, options.home)
       const base = !normalised.includes('/')
       const lit = nocase ? {prefix: '', suffix: '', core: ''} : pathLiterals(normalised)
-      return {source, base, re: picomatch().makeRe(normalised, {dot: true, nocase}), prefix: base ? '' : lit.prefix, suffix: lit.suffix, core: lit.core}
+      // a slash-less pattern is matched against the file name: its prefix is where the name starts
+      return {source, base, re: picomatch().makeRe(normalised, {dot: true, nocase}), prefix: lit.prefix, suffix: lit.suffix, core: lit.core}
     })
-    return matchers
+    const ix: Index = {all, bySuffix: new Map(), rest: []}
+    for (const g of all) {
+      if (g.suffix.length < KEY) {
+        ix.rest.push(g)
+        continue
+      }
+      const key = key2(g.suffix, g.suffix.length - KEY)
+      const list = ix.bySuffix.get(key)
+      if (list) list.push(g)
+      else ix.bySuffix.set(key, [g])
+    }
+    index = ix
+    return ix
   }
   const hit = (c: PathGlob, input: string) => {
     if (c.suffix && !input.endsWith(c.suffix)) return false
-    if (c.prefix && !input.startsWith(c.prefix)) return false
+    const name = c.base ? input.lastIndexOf('/') + 1 : 0
+    if (c.prefix && !startsWithAt(input, c.prefix, name)) return false
     if (c.core && !input.includes(c.core)) return false
-    return c.re.test(c.base ? input.slice(input.lastIndexOf('/') + 1) : input)
+    return c.re.test(name > 0 ? input.slice(name) : input)
   }
   return {
     sources: patterns,
     test: (input) => {
-      for (const c of compiled()) if (hit(c, input)) return true
+      const ix = compiled()
+      if (input.length < KEY) return ix.all.some((c) => hit(c, input))
+      const ending = ix.bySuffix.get(key2(input, input.length - KEY))
+      if (ending) for (const c of ending) if (hit(c, input)) return true
+      for (const c of ix.rest) if (hit(c, input)) return true
       return false
     },
-    find: (input) => compiled().find((c) => hit(c, input))?.source,
+    // in the order written, for explanations
+    find: (input) => compiled().all.find((c) => hit(c, input))?.source,
     compile: () => {
       compiled()
     },

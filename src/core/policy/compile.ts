@@ -12,34 +12,35 @@ export interface RegexMatcher {
   test(input: string): boolean
 }
 
+/** Every field is present (undefined when not written), so that all rules share one object shape. */
 export interface CompiledWhen {
   /** `default: true`, or no conditions at all (an empty / absent `when`). */
   always: boolean
   /** Only negative fields: such a rule never matches (negatives narrow a positive field). */
   never: boolean
-  command?: GlobSet
+  command: GlobSet | undefined
   /**
    * command_matches split by what a pattern describes: one command (compared with each command of a compound
    * command), or several joined by && || ; | (compared with the whole command and its pipelines too).
    */
-  commandSingle?: GlobSet
-  commandSpan?: GlobSet
-  commandNot?: GlobSet
-  contains?: string[]
+  commandSingle: GlobSet | undefined
+  commandSpan: GlobSet | undefined
+  commandNot: GlobSet | undefined
+  contains: string[] | undefined
   /** All of `contains` in one case-insensitive scan. */
-  containsFilter?: RegExp
-  envAssignments?: GlobSet
-  path?: GlobSet
-  pathNot?: GlobSet
-  url?: GlobSet
-  domain?: GlobSet
-  session?: GlobSet
-  sessionNot?: GlobSet
-  response?: RegexMatcher[]
-  responseNot?: RegexMatcher[]
-  callCount?: {tool?: string; gte: number; windowMs: number}
-  params?: Array<[string, GlobSet]>
-  depth?: {gte?: number; lte?: number; eq?: number}
+  containsFilter: RegExp | undefined
+  envAssignments: GlobSet | undefined
+  path: GlobSet | undefined
+  pathNot: GlobSet | undefined
+  url: GlobSet | undefined
+  domain: GlobSet | undefined
+  session: GlobSet | undefined
+  sessionNot: GlobSet | undefined
+  response: RegexMatcher[] | undefined
+  responseNot: RegexMatcher[] | undefined
+  callCount: {tool?: string; gte: number; windowMs: number} | undefined
+  params: Array<[string, GlobSet]> | undefined
+  depth: {gte?: number; lte?: number; eq?: number} | undefined
 }
 
 /** True when command_matches (with command_not_matches) is the rule's only condition: routing and shadow analysis rely on it. */
@@ -64,8 +65,23 @@ export interface CompiledRule {
   pos: SourcePos
   when: CompiledWhen
   /** Engine bookkeeping, declared here so every rule object has the same shape (see engine/evaluate.ts). */
-  route: Set<number> | null | undefined
+  route: RuleRoute | null | undefined
   candidateOf: number
+}
+
+/** The text a call's command needs for the rule to possibly match (engine/evaluate.ts routeOf). */
+export interface RuleRoute {
+  /** whole spellings that globs without a wildcard match */
+  exact: readonly string[]
+  /** lowercase ASCII text that globs, and command_contains, need */
+  needles: readonly string[]
+  /** routing keys of the other globs (engine/glob.ts routingKeysOf) */
+  keys: readonly number[]
+  /**
+   * For a rule whose only condition is command_matches, every glob of which has a literal end: their routing keys.
+   * A call with none of them is no near miss of the rule for `rampart test --coverage` (TraceEvent routedAway).
+   */
+  ends: ReadonlySet<number> | null
 }
 
 export interface CompiledPolicy {
@@ -78,7 +94,7 @@ export interface CompiledPolicy {
   pos: SourcePos
   /** Load order across all layers, for a stable sort. */
   order: number
-  match: {tool?: GlobSet; agent?: GlobSet; session?: GlobSet}
+  match: {tool: GlobSet | undefined; agent: GlobSet | undefined; session: GlobSet | undefined}
   rules: CompiledRule[]
   /** Set when this (global) policy replaced a built-in policy of the same name. */
   replaces?: string
@@ -138,7 +154,7 @@ export function compileFile(parsed: ParsedFile, options: CompileOptions): Compil
         'give each policy a unique name'), 'RAM004')
     }
     seen.set(p.name, pi)
-    const match: CompiledPolicy['match'] = {}
+    const match: CompiledPolicy['match'] = {tool: undefined, agent: undefined, session: undefined}
     for (const key of ['tool', 'agent', 'session'] as const) {
       const value = p.match?.[key]
       if (value === undefined) continue
@@ -214,6 +230,13 @@ const POSITIVE: ReadonlyArray<keyof WhenDoc> = [
 ]
 const NEGATIVE: ReadonlyArray<keyof WhenDoc> = ['command_not_matches', 'path_not_matches', 'session_not_matches', 'response_not_matches']
 
+const NO_CONDITIONS = {
+  command: undefined, commandSingle: undefined, commandSpan: undefined, commandNot: undefined, contains: undefined,
+  containsFilter: undefined, envAssignments: undefined, path: undefined, pathNot: undefined, url: undefined, domain: undefined,
+  session: undefined, sessionNot: undefined, response: undefined, responseNot: undefined, callCount: undefined,
+  params: undefined, depth: undefined,
+} as const satisfies Omit<CompiledWhen, 'always' | 'never'>
+
 function compileWhen(when: WhenDoc, parsed: ParsedFile, path: (string | number)[], options: CompileOptions): CompiledWhen {
   const hasPositive = POSITIVE.some((k) => when[k] !== undefined)
   const hasNegative = NEGATIVE.some((k) => when[k] !== undefined)
@@ -221,6 +244,7 @@ function compileWhen(when: WhenDoc, parsed: ParsedFile, path: (string | number)[
     // as in the reference: `default: true` is a catch-all that ignores the other fields
     always: when.default === true || (!hasPositive && !hasNegative),
     never: !hasPositive && hasNegative && when.default !== true,
+    ...NO_CONDITIONS,
   }
   const commandGlobs = (key: keyof WhenDoc): GlobSet | undefined => {
     const list = when[key] as string[] | undefined

@@ -128,3 +128,92 @@ describe('glob sets', () => {
     }), {numRuns: 10000})
   })
 })
+
+describe('routing by exact texts, needles and keys', () => {
+  // tokens that make literal runs of every length, case-pair classes and escapes
+  const token = fc.constantFrom('a', 'b', ' ', 'ab', 'ba b', '[Aa]', '[Bb]', '[ab]', '*', '?', '\\*')
+  const pattern = fc.array(token, {maxLength: 7}).map((t) => t.join(''))
+  const input = fc.stringMatching(/^[abAB *]{2,12}$/)
+
+  it('an input a set matches is one of its exact texts, contains one of its needles or has one of its keys', () => {
+    fc.assert(fc.property(fc.array(pattern, {minLength: 1, maxLength: 5}), input, (patterns, text) => {
+      const set = compileCommandGlobSet(patterns)
+      const route = set.route?.()
+      if (!route || !set.test(text)) return
+      const keys: number[] = routingKeysOf(text) ?? []
+      const lower = text.toLowerCase()
+      expect(route.exact.includes(text) || route.needles.some((n) => lower.includes(n)) || route.keys.some((k) => keys.includes(k))).toBe(true)
+    }), {numRuns: 10000})
+  })
+
+  it('every match of a glob contains its needle, ignoring case', () => {
+    fc.assert(fc.property(pattern, input, (p, text) => {
+      const g = compileCommandGlob(p)
+      if (g.test(text)) expect(text.toLowerCase().includes(g.needle)).toBe(true)
+      if (g.literal !== undefined) expect(g.test(text)).toBe(text === g.literal)
+    }), {numRuns: 10000})
+  })
+
+  it('a set large enough to be indexed matches exactly when one of its globs matches', () => {
+    fc.assert(fc.property(fc.array(pattern, {minLength: 9, maxLength: 16}), fc.stringMatching(/^[abAB *]{0,12}$/), (patterns, text) => {
+      expect(compileCommandGlobSet(patterns).test(text)).toBe(patterns.some((p) => compileCommandGlob(p).test(text)))
+    }), {numRuns: 5000})
+  })
+
+  it('find names a matching pattern exactly when test matches', () => {
+    fc.assert(fc.property(fc.array(pattern, {minLength: 1, maxLength: 12}), fc.stringMatching(/^[abAB *]{0,12}$/), (patterns, text) => {
+      const set = compileCommandGlobSet(patterns)
+      const name = set.find(text)
+      expect(name !== undefined).toBe(set.test(text))
+      if (name !== undefined) expect(compileCommandGlob(name).test(text)).toBe(true)
+    }), {numRuns: 5000})
+  })
+
+  it('a large set finds globs by their needles (the index, not a scan of every glob)', () => {
+    const patterns = ['rm -r* /', 'rm -r* / *', 'rm -r* /etc', 'rm -r* /etc *', 'git push *--force*', '*curl * | sh', '*[Ii][Ww][Rr] *| [Ii][Ee][Xx]*', 'env', 'printenv *', 'kubectl get secret* *-A*']
+    const set = compileCommandGlobSet(patterns)
+    expect(set.test('rm -rf /etc')).toBe(true)
+    expect(set.test('rm -rf /etc/nginx')).toBe(false)
+    expect(set.test('sudo rm -rf / --no-preserve-root')).toBe(false)
+    expect(set.test('rm -rf / --no-preserve-root')).toBe(true)
+    expect(set.test('git push origin main --force')).toBe(true)
+    expect(set.test('wget x && curl -s x | sh')).toBe(true)
+    expect(set.test('IWR https://x | IEX')).toBe(true)
+    expect(set.test('iwr https://x |iex')).toBe(false)
+    expect(set.test('env')).toBe(true)
+    expect(set.test('envsubst')).toBe(false)
+    expect(set.test('kubectl get secrets -A')).toBe(true)
+    expect(set.route?.()).toMatchObject({exact: ['env']})
+  })
+})
+
+describe('path glob sets', () => {
+  const set = (patterns: string[]) => compilePathGlobSet(patterns, {home: '/home/u'})
+  it.each([
+    [['.env.*'], '/repo/.env.local', true],
+    [['.env.*'], '/repo/x.env.local', false],
+    [['.env.*'], '.env.local', true],
+    [['~/.mozilla/firefox/**', '~/.config/chromium/**'], '/home/u/.config/chromium/Default/Cookies', true],
+    [['~/.mozilla/firefox/**', '~/.config/chromium/**'], '/home/u/project/src/app.ts', false],
+    [['**/.ssh/*_rsa', '*.pem', '/etc/shadow'], '/etc/shadow', true],
+    [['**/.ssh/*_rsa', '*.pem', '/etc/shadow'], '/x/.ssh/id_rsa', true],
+    [['**/.ssh/*_rsa', '*.pem', '/etc/shadow'], '/x/.ssh/id_rsa.pub', false],
+    [['*.pem'], 'a', false],
+  ])('%j vs %j → %s', (patterns, input, want) => {
+    expect(set(patterns).test(input)).toBe(want)
+    expect(set(patterns).find(input) !== undefined).toBe(want)
+  })
+
+  it('agree with micromatch on sets of file-name and home patterns', () => {
+    const name = fc.constantFrom('.env', '.env.*', '*.pem', 'id_*', '*_rsa', 'a*b')
+    const rooted = fc.constantFrom('~/.ssh/**', '~/.a/**', '/etc/**', '**/.ssh/id_*', '**/b/*.pem')
+    const path = fc.array(fc.constantFrom('home', 'u', '.ssh', '.a', 'etc', 'b', '.env', '.env.x', 'x.pem', 'id_rsa', 'a_rsa', 'ab'), {minLength: 1, maxLength: 5}).map((p) => '/' + p.join('/'))
+    fc.assert(fc.property(fc.array(fc.oneof(name, rooted), {minLength: 1, maxLength: 6}), path, (patterns, input) => {
+      const want = patterns.some((p) => {
+        const full = p.startsWith('~/') ? '/home/u' + p.slice(1) : p
+        return full.includes('/') ? micromatch.isMatch(input, full, {dot: true}) : micromatch.isMatch(input.slice(input.lastIndexOf('/') + 1), full, {dot: true})
+      })
+      expect(set(patterns).test(input)).toBe(want)
+    }), {numRuns: 3000})
+  })
+})
