@@ -1,8 +1,14 @@
-import {mkdirSync, symlinkSync} from 'node:fs'
+import {mkdirSync, readFileSync, symlinkSync} from 'node:fs'
 import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import fc from 'fast-check'
+import {parse} from 'yaml'
 import {describe, expect, it} from 'vitest'
 
-import {evaluate, type ToolCall} from '../../../src/core/engine/evaluate.js'
+import {callFromParams} from '../../../src/core/engine/call.js'
+import {evaluate, setAnalysisMemo, type Decision, type ToolCall} from '../../../src/core/engine/evaluate.js'
+import {resolveSymlinks} from '../../../src/core/engine/paths.js'
+import {loadPolicy} from '../../../src/core/policy/load.js'
 import {policyFrom, sandbox, write} from '../../helpers.js'
 
 const exec = (command: string, extra: Partial<ToolCall> = {}): ToolCall => ({tool: 'exec', command, ...extra})
@@ -451,5 +457,125 @@ policies:
     ['wget x.deb', 'allow'],
   ])('%s → %s', (command, action) => {
     expect(evaluate(set, exec(command)).action).toBe(action)
+  })
+})
+
+describe('routing never hides a match', () => {
+  // With a trace, evaluate() tries every rule and throws (failing closed with another message) when one the index
+  // skipped matches; without, it only tries the rules the call's text reaches. Both must decide alike.
+  const same = (set: ReturnType<typeof loadPolicy>, call: ToolCall) => {
+    const strip = (d: Decision) => ({...d, eval_us: 0})
+    expect(strip(evaluate(set, call)), JSON.stringify(call)).toEqual(strip(evaluate(set, call, {trace: []})))
+  }
+  const profiles = ['standard', 'ci', 'paranoid', 'yolo']
+  const profile = (name: string) => {
+    const s = sandbox()
+    return {s, set: loadPolicy({cwd: s.cwd, env: s.env, config: fileURLToPath(new URL(`../../../policies/${name}.yaml`, import.meta.url)), noGlobal: true})}
+  }
+
+  it.each(profiles)('on every case of the shipped %s suite, with and without the analysis memo', (name) => {
+    const {s, set} = profile(name)
+    const suite = parse(readFileSync(new URL(`../../../policies/${name}.test.yaml`, import.meta.url), 'utf8')) as {tests: Array<{tool?: string; params?: Record<string, unknown>}>}
+    for (const memo of [true, false]) {
+      setAnalysisMemo(memo)
+      for (const t of suite.tests) same(set, callFromParams(t.tool ?? 'exec', t.params ?? {}, {cwd: s.cwd, session: 'app/main', agent: 'claude-code'}))
+    }
+    setAnalysisMemo(true)
+  })
+
+  it('on commands made of the shipped patterns, in any case and combination', () => {
+    const {set} = profile('standard')
+    const globs = set.policies.flatMap((p) => p.rules.flatMap((r) => [...(r.when.command?.sources ?? []), ...(r.when.contains ?? [])]))
+    const word = fc.constantFrom('x', '/', '~', 'src', '-rf', '.env', 'https://a.example', '$(curl x)', '')
+    const fromGlob = fc.tuple(fc.constantFrom(...globs), word, fc.boolean()).map(([g, w, upper]) => {
+      const text = g.replace(/\[([^\]])[^\]]*\]/g, '$1').replace(/[*?]/g, w).replace(/\\(.)/g, '$1')
+      return upper ? text.toUpperCase() : text
+    })
+    const command = fc.array(fc.tuple(fromGlob, fc.constantFrom(' && ', ' | ', '; ', ' ')), {minLength: 1, maxLength: 3})
+      .map((parts) => parts.map(([c, sep], i) => (i === 0 ? c : sep + c)).join(''))
+    fc.assert(fc.property(command, (c) => same(set, exec(c))), {numRuns: 3000})
+  })
+
+  it('reaches rules of other fields on an exec call that names a path', () => {
+    const set = policyFrom(`default_action: allow
+policies:
+  - name: keys
+    rules:
+      - action: deny
+        when: {path_matches: ["**/.ssh/**"]}
+`)
+    expect(evaluate(set, exec('cat x', {path: '/home/u/.ssh/id_rsa'})).action).toBe('deny')
+    expect(evaluate(set, exec('cat x')).action).toBe('allow')
+  })
+
+  it('compares command_contains as the rule does: an allow lowercases each command the Unicode way', () => {
+    const set = policyFrom(`default_action: deny
+policies:
+  - name: kill
+    rules:
+      - action: allow
+        when: {command_contains: ["kill"]}
+`)
+    expect(evaluate(set, exec('KILL 1')).action).toBe('allow')
+    // KELVIN SIGN lowercases to an ASCII k
+    expect(evaluate(set, exec('\u212Aill 1')).action).toBe('allow')
+    expect(evaluate(set, exec('ls')).action).toBe('deny')
+  })
+})
+
+describe('symlink resolution', () => {
+  it('resolves a path and a new file in a linked folder, and a dangling link to what it would create; nothing for loops', () => {
+    const s = sandbox()
+    const real = join(s.root, 'real')
+    mkdirSync(join(real, 'dir'), {recursive: true})
+    write(join(real, 'dir', 'file'), 'x')
+    symlinkSync(join(real, 'dir'), join(s.cwd, 'linked'))
+    symlinkSync(join(real, 'missing'), join(s.cwd, 'dangling'))
+    symlinkSync(join(s.cwd, 'loop-b'), join(s.cwd, 'loop-a'))
+    symlinkSync(join(s.cwd, 'loop-a'), join(s.cwd, 'loop-b'))
+    expect(resolveSymlinks(join(real, 'dir', 'file'))).toBeUndefined()
+    expect(resolveSymlinks(join(s.cwd, 'linked', 'file'))).toBe(join(real, 'dir', 'file'))
+    expect(resolveSymlinks(join(s.cwd, 'linked', 'new', 'deeper', 'file'))).toBe(join(real, 'dir', 'new', 'deeper', 'file'))
+    // writing through a dangling link creates its target
+    expect(resolveSymlinks(join(s.cwd, 'dangling'))).toBe(join(real, 'missing'))
+    expect(resolveSymlinks(join(s.cwd, 'dangling', 'x'))).toBe(join(real, 'missing', 'x'))
+    expect(resolveSymlinks(join(s.cwd, 'loop-a'))).toBeUndefined()
+    // a path through a file cannot be looked up: the evaluation fails closed
+    expect(() => resolveSymlinks(join(s.cwd, 'linked', 'file', 'under-a-file'))).toThrow(/ENOTDIR/)
+  })
+
+  it('a write through a dangling link is judged by the file it would create', () => {
+    const s = sandbox()
+    mkdirSync(join(s.home, '.ssh'), {recursive: true})
+    // ~/.ssh/authorized_keys does not exist yet: the link dangles until the write creates it
+    symlinkSync(join(s.home, '.ssh', 'authorized_keys'), join(s.cwd, 'notes.txt'))
+    symlinkSync(join(s.cwd, 'notes.txt'), join(s.cwd, 'chain.txt'))
+    const set = policyFrom(`default_action: allow
+policies:
+  - name: keys
+    rules:
+      - action: deny
+        when: {path_matches: ["~/.ssh/**"]}
+`, {env: s.env})
+    expect(evaluate(set, {tool: 'write', path: join(s.cwd, 'notes.txt')}).action).toBe('deny')
+    expect(evaluate(set, {tool: 'write', path: join(s.cwd, 'chain.txt')}).action).toBe('deny')
+    expect(evaluate(set, {tool: 'write', path: join(s.cwd, 'plain.txt')}).action).toBe('allow')
+  })
+
+  it('a path the literal text already denies is denied without resolving it; others are resolved', () => {
+    const s = sandbox()
+    mkdirSync(join(s.home, '.ssh'), {recursive: true})
+    write(join(s.home, '.ssh', 'id_rsa'), 'secret')
+    symlinkSync(join(s.home, '.ssh', 'id_rsa'), join(s.cwd, 'notes.txt'))
+    const set = policyFrom(`default_action: allow
+policies:
+  - name: keys
+    rules:
+      - action: deny
+        when: {path_matches: ["~/.ssh/**"]}
+`, {env: s.env})
+    expect(evaluate(set, {tool: 'read', path: '~/.ssh/id_rsa'}).action).toBe('deny')
+    expect(evaluate(set, {tool: 'read', path: join(s.cwd, 'notes.txt')}).action).toBe('deny')
+    expect(evaluate(set, {tool: 'write', path: join(s.cwd, 'new.txt')}).action).toBe('allow')
   })
 })
