@@ -80,6 +80,41 @@ async function bundleLeanEntry() {
   writeCodeCaches()
 }
 
+// The GitHub Action runs from a checkout of this repository with no node_modules, so its entry points are bundled
+// whole — every library inside — and committed (dist/action/*.cjs; a test fails when they are stale). Modules that
+// load a library on first use through createRequire get a plain require here, which esbuild can follow.
+async function bundleAction() {
+  const {existsSync} = await import('node:fs')
+  if (!existsSync(join(root, 'dist/action/main.js'))) return
+  const {build} = await import('esbuild')
+  const plainRequire = {
+    name: 'plain-require',
+    setup(b) {
+      b.onLoad({filter: /[\\/]dist[\\/](core|cli|action)[\\/].*\.js$/}, (args) => {
+        const text = readFileSync(args.path, 'utf8')
+          .replace(/^const require = createRequire\(import\.meta\.url\);?$/m, '')
+          .replace(/createRequire\(import\.meta\.url\)\(/g, 'require(')
+        return {contents: text, loader: 'js'}
+      })
+    },
+  }
+  const bundle = (entry, outfile) => build({
+    entryPoints: [join(root, entry)],
+    outfile: join(root, outfile),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    define: {'import.meta.url': '__rampartModuleUrl'},
+    banner: {js: 'const __rampartModuleUrl = require("node:url").pathToFileURL(__filename).href;'},
+    plugins: [plainRequire],
+    legalComments: 'none',
+    logLevel: 'error',
+  })
+  await bundle('dist/action/main.js', 'dist/action/index.cjs')
+  await bundle('dist/action/hook.js', 'dist/action/hook.cjs')
+}
+
 // V8 code caches for the lean bundles (bin/load-lean.js), made in a child process after a representative run
 // so that they hold the functions a dry run and a hook call compile. Output goes nowhere; a sandboxed home keeps
 // the warm-up away from the user's real files.
@@ -127,5 +162,6 @@ for (const v of validators) copyFileSync(v, join(root, 'dist/core/policy', v.sli
 cpSync(join(root, 'src/server/dashboard'), join(root, 'dist/server/dashboard'), {recursive: true})
 await writeProfileSnapshots()
 await bundleLeanEntry()
+await bundleAction()
 const count = await writeManifest()
 console.log(`rampart build: dist/ compiled, validator precompiled, oclif.manifest.json lists ${count} command(s)`)

@@ -3,7 +3,7 @@ import {parseArgs} from 'node:util'
 
 import {AuditLog} from '../core/audit/log.js'
 import type {Decision, ToolCall} from '../core/engine/evaluate.js'
-import {decideHookEither, MAX_PAYLOAD_BYTES, type HookAnswer} from '../core/hook/claude-code.js'
+import {decideHookEither, MAX_PAYLOAD_BYTES, type ApprovalChannel, type HookAnswer} from '../core/hook/claude-code.js'
 import {serverChannel} from '../core/hook/server-channel.js'
 import {rampartHome} from '../core/policy/load.js'
 import {recordDecision} from '../core/state/decision-log.js'
@@ -20,7 +20,7 @@ export const HOOK_OPTIONS = {
  * `rampart hook claude-code`: stdin → decision JSON on stdout, exit 0, whatever happens — a crash or a non-zero
  * exit would let Claude Code run the call. Bad flags are a deny too, not a usage error.
  */
-export function runHook(args: string[], stdin: () => string = readStdin): 0 {
+export function runHook(args: string[], stdin: () => string = readStdin, extraChannel?: (env: NodeJS.ProcessEnv) => ApprovalChannel | undefined): 0 {
   let answer: HookAnswer | Promise<HookAnswer>
   try {
     let values: {config?: string; profile?: string; 'no-project'?: boolean}
@@ -36,8 +36,8 @@ export function runHook(args: string[], stdin: () => string = readStdin): 0 {
     answer = decideHookEither(stdin(), {
       load: {...(values.config ? {config: values.config} : {}), ...(values.profile ? {profile: values.profile} : {}), noProject: values['no-project'] === true},
       onDecision: (call, d) => recordHookDecision(home, call, d),
-      // only consulted for a headless ask
-      channel: {request: (call, d) => serverChannel(home, env)?.request(call, d) ?? 'unavailable'},
+      // only consulted for a headless ask: a pull request's comments in GitHub Actions, else a local server
+      channel: {request: async (call, d) => ((extraChannel ?? githubChannel)(env) ?? serverChannel(home, env))?.request(call, d) ?? 'unavailable'},
     })
   } catch (error) {
     answer = internalError(error)
@@ -49,6 +49,23 @@ export function runHook(args: string[], stdin: () => string = readStdin): 0 {
     out(JSON.stringify(answer) + '\n')
   }
   return 0
+}
+
+/**
+ * The PR-comment channel of an installed package, loaded only inside GitHub Actions (Octokit is far too heavy for
+ * every hook call). The Action's own hook bundle passes it in directly instead.
+ */
+function githubChannel(env: NodeJS.ProcessEnv): ApprovalChannel | undefined {
+  if (!env.GITHUB_ACTIONS) return undefined
+  return {
+    async request(call, d) {
+      const {pathToFileURL} = await import('node:url')
+      const {join} = await import('node:path')
+      const {packageRoot} = await import('../core/package-root.js')
+      const mod = (await import(pathToFileURL(join(packageRoot(), 'dist', 'action', 'channel.js')).href)) as typeof import('../action/channel.js')
+      return (mod.githubChannelFromEnv(env) ?? serverChannel(rampartHome(env), env))?.request(call, d) ?? 'unavailable'
+    },
+  }
 }
 
 const internalError = (error: unknown): HookAnswer =>

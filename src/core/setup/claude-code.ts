@@ -9,6 +9,9 @@ export interface SetupOptions {
   /** token: a literal token, or undefined to send $RAMPART_TOKEN from Claude Code's environment. */
   http?: {url: string; token?: string}
   command?: string
+  /** Seconds Claude Code waits for the hook; when it gives up it lets the call run, so a hook that waits for a
+   * person (PR-comment approvals) needs more than the default. */
+  timeout?: number
 }
 
 const MARK = 'rampart hook claude-code'
@@ -60,7 +63,7 @@ export function installHook(o: SetupOptions): {changed: boolean; file: string; b
       ? {headers: {Authorization: `Bearer ${o.http.token}`}}
       // Claude Code fills $VAR in headers only for variables listed in allowedEnvVars
       : {headers: {Authorization: 'Bearer $RAMPART_TOKEN'}, allowedEnvVars: ['RAMPART_TOKEN']})}
-    : {type: 'command', command: o.command ?? MARK}
+    : {type: 'command', command: o.command ?? MARK, ...(o.timeout === undefined ? {} : {timeout: o.timeout})}
   const next = withoutOurs(settings)
   const hooks = {...(next.hooks ?? {})}
   for (const event of EVENTS) hooks[event] = [...(hooks[event] ?? []), {matcher: '*', hooks: [entry]}]
