@@ -201,3 +201,66 @@ describe('mode: setup, then the installed hook', () => {
     expect(r.stdout).toContain('::error::agent: cursor is not supported by mode: setup — use claude-code')
   })
 })
+
+describe('PR-comment approvals through the bundles: the hook waits, a maintainer replies, mode: approve decides', () => {
+  const ASK = 'version: "1"\ndefault_action: allow\npolicies:\n  - name: deploys\n    rules:\n      - action: ask\n        when: {command_matches: ["kubectl apply *"]}\n        message: Production deployment requires approval\n'
+
+  /** The installed hook, run as Claude Code runs it, in a job attached to PR 7. */
+  function hookCall(s: ReturnType<typeof sandbox>, command: string, minutes = '0.5'): {answer: Promise<{permissionDecision: string; permissionDecisionReason: string}>} {
+    const policy = write(join(s.root, 'policy.yaml'), ASK)
+    const child = spawn(process.execPath, [HOOK, '--config', policy], {env: {
+      PATH: process.env.PATH ?? '', HOME: s.home, RAMPART_HOME: s.rampartHome, RAMPART_HEADLESS: '1', GITHUB_ACTIONS: 'true',
+      RAMPART_GITHUB_TOKEN: 'ghs_actions', GITHUB_REPOSITORY: `${gh.owner}/${gh.repo}`, GITHUB_API_URL: gh.url, RAMPART_GITHUB_PR: '7',
+      RAMPART_GITHUB_SHA: 'c0ffee0000000000000000000000000000000007', GITHUB_RUN_ID: '555', GITHUB_ACTOR: 'alice',
+      RAMPART_GITHUB_POLL_MS: '20', RAMPART_GITHUB_BACKOFF_MS: '5', RAMPART_APPROVAL_TIMEOUT_MINUTES: minutes,
+    }})
+    let out = ''
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    child.stdin.end(JSON.stringify({session_id: 's', cwd: s.cwd, hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: {command}}))
+    return {answer: new Promise((resolve) => child.on('close', () => resolve((JSON.parse(out) as {hookSpecificOutput: {permissionDecision: string; permissionDecisionReason: string}}).hookSpecificOutput)))}
+  }
+
+  async function requestId(): Promise<string> {
+    for (let i = 0; i < 400; i++) {
+      const c = gh.commentsOn(7).find((x) => x.body.includes('rampart:approval'))
+      const id = /rampart:approval id=(\S+)/.exec(c?.body ?? '')?.[1]
+      if (id) return id
+      await new Promise((r) => setTimeout(r, 25))
+    }
+    throw new Error('no request comment was posted')
+  }
+
+  const approveEnv = (s: ReturnType<typeof sandbox>, event: string) => ({
+    HOME: s.home, RAMPART_HOME: s.rampartHome, GITHUB_EVENT_PATH: event, GITHUB_EVENT_NAME: 'issue_comment', GITHUB_REPOSITORY: `${gh.owner}/${gh.repo}`,
+    GITHUB_API_URL: gh.url, INPUT_MODE: 'approve', INPUT_TOKEN: 'ghs_actions', RAMPART_GITHUB_BACKOFF_MS: '5',
+  })
+
+  it('a writer\'s /rampart approve lets the waiting call run; the request comment says so', async () => {
+    const s = sandbox()
+    gh.setHead(7, 'c0ffee0000000000000000000000000000000007')
+    gh.setRole('bob', 'write')
+    const call = hookCall(s, 'kubectl apply -f prod.yaml')
+    const id = await requestId()
+    const reply = gh.addComment(7, 'bob', `/rampart approve ${id}`)
+    const r = await runAction(INDEX, approveEnv(s, gh.eventFile(s.root, reply)), s.root)
+    expect(r.code, r.stdout).toBe(0)
+    expect(r.outputs.result).toBe('approved')
+    const answer = await call.answer
+    expect(answer.permissionDecision).toBe('allow')
+    expect(gh.commentsOn(7).find((c) => c.body.includes(`id=${id}`))?.body).toMatch(/approved/i)
+  }, 60_000)
+
+  it('a reader\'s approval is refused; with no valid answer the call is denied at the deadline and marked expired', async () => {
+    const s = sandbox()
+    gh.setHead(7, 'c0ffee0000000000000000000000000000000007')
+    gh.setRole('rene', 'read')
+    const call = hookCall(s, 'kubectl apply -f prod.yaml', '0.05')
+    const id = await requestId()
+    const reply = gh.addComment(7, 'rene', `/rampart approve ${id}`)
+    const r = await runAction(INDEX, approveEnv(s, gh.eventFile(s.root, reply)), s.root)
+    expect(r.outputs.result).toBe('refused')
+    const answer = await call.answer
+    expect(answer.permissionDecision).toBe('deny')
+    expect(gh.commentsOn(7).find((c) => c.body.includes(`id=${id}`))?.body).toMatch(/expired/i)
+  }, 60_000)
+})
