@@ -15,7 +15,7 @@ describe('shipped profiles', () => {
     for (const p of profiles) expect(readdirSync(dir)).toContain(`${p}.test.yaml`)
   })
 
-  it.each(profiles)('%s: its suite passes through the CLI with coverage >= 90%% and zero bypasses, and it lints clean', (name) => {
+  it.each(profiles)('%s: its suite passes through the CLI with coverage of at least 90 percent and zero bypasses, and it lints clean', (name) => {
     const s = sandbox()
     const suite = join(dir, `${name}.test.yaml`)
     const r = rampart(['test', suite, '--coverage', '--min-coverage', '90', '--mutate', '--json'], s)
