@@ -44,6 +44,7 @@ async function writeProfileSnapshots() {
   const {readdirSync, statSync} = await import('node:fs')
   const {parsePolicyText, snapshotOf} = await import('../dist/core/policy/parse.js')
   const {compileFile} = await import('../dist/core/policy/compile.js')
+  const {snapshotRoutes} = await import('../dist/core/engine/evaluate.js')
   const {fingerprint} = await import('../dist/core/package-root.js')
   mkdirSync(join(root, 'dist/profiles'), {recursive: true})
   for (const name of readdirSync(join(root, 'policies'))) {
@@ -51,8 +52,9 @@ async function writeProfileSnapshots() {
     const file = join(root, 'policies', name)
     const text = readFileSync(file, 'utf8')
     const parsed = parsePolicyText(text, file)
-    compileFile(parsed, {layer: 'builtin', home: '/home/user', caseInsensitivePaths: false, orderStart: 0})
-    writeFileSync(join(root, 'dist/profiles', name.replace(/\.yaml$/, '.json')), JSON.stringify(snapshotOf(parsed, fingerprint(text), statSync(file))))
+    const compiled = compileFile(parsed, {layer: 'builtin', home: '/home/user', caseInsensitivePaths: false, orderStart: 0})
+    // rule routes depend on command globs only (never on the home folder), so they hold wherever the profile loads
+    writeFileSync(join(root, 'dist/profiles', name.replace(/\.yaml$/, '.json')), JSON.stringify(snapshotOf(parsed, fingerprint(text), statSync(file), snapshotRoutes(compiled))))
   }
 }
 

@@ -2996,7 +2996,7 @@ function typeHint(type, path) {
     return "write true or false without quotes";
   return `write ${article(type)}; quote it if it contains special characters`;
 }
-function snapshotOf(parsed, fingerprint2, file) {
+function snapshotOf(parsed, fingerprint2, file, routes) {
   const pair2 = (path) => {
     const at = parsed.locate(path);
     return [at.line, at.col];
@@ -3006,7 +3006,7 @@ function snapshotOf(parsed, fingerprint2, file) {
     name: pair2(["policies", pi, "name"]),
     rules: (p.rules ?? []).map((_r, ri) => pair2(["policies", pi, "rules", ri]))
   }));
-  return { fingerprint: fingerprint2, size: file.size, mtimeMs: file.mtimeMs, doc: parsed.doc, positions };
+  return { fingerprint: fingerprint2, size: file.size, mtimeMs: file.mtimeMs, doc: parsed.doc, positions, ...routes ? { routes } : {} };
 }
 function fromSnapshot(snapshot, file, readText) {
   let full;
@@ -3025,6 +3025,7 @@ function fromSnapshot(snapshot, file, readText) {
     doc: snapshot.doc,
     locate,
     trusted: true,
+    ...snapshot.routes ? { routes: snapshot.routes } : {},
     get text() {
       return readText();
     }
@@ -25104,9 +25105,18 @@ function compileRule(rule, parsed, path, index, options) {
     } : void 0,
     pos: parsed.locate(path),
     when: compileWhen(rule.when ?? {}, parsed, [...path, "when"], options),
-    route: void 0,
+    route: precomputedRoute(parsed, path),
     candidateOf: 0
   };
+}
+function precomputedRoute(parsed, path) {
+  const [, pi, , ri] = path;
+  if (!parsed.routes || typeof pi !== "number" || typeof ri !== "number")
+    return void 0;
+  const r = parsed.routes[pi]?.[ri];
+  if (r === void 0)
+    return void 0;
+  return r === null ? null : { exact: r.exact, needles: r.needles, keys: r.keys, ends: r.ends ? new Set(r.ends) : null };
 }
 function parseDuration(text) {
   const m = /^(\d+)(ms|s|m)$/.exec(text);

@@ -23789,7 +23789,7 @@ function typeHint(type, path6) {
     return "write true or false without quotes";
   return `write ${article(type)}; quote it if it contains special characters`;
 }
-function snapshotOf(parsed, fingerprint2, file) {
+function snapshotOf(parsed, fingerprint2, file, routes) {
   const pair2 = (path6) => {
     const at2 = parsed.locate(path6);
     return [at2.line, at2.col];
@@ -23799,7 +23799,7 @@ function snapshotOf(parsed, fingerprint2, file) {
     name: pair2(["policies", pi, "name"]),
     rules: (p2.rules ?? []).map((_r, ri) => pair2(["policies", pi, "rules", ri]))
   }));
-  return { fingerprint: fingerprint2, size: file.size, mtimeMs: file.mtimeMs, doc: parsed.doc, positions };
+  return { fingerprint: fingerprint2, size: file.size, mtimeMs: file.mtimeMs, doc: parsed.doc, positions, ...routes ? { routes } : {} };
 }
 function fromSnapshot(snapshot, file, readText) {
   let full;
@@ -23818,6 +23818,7 @@ function fromSnapshot(snapshot, file, readText) {
     doc: snapshot.doc,
     locate,
     trusted: true,
+    ...snapshot.routes ? { routes: snapshot.routes } : {},
     get text() {
       return readText();
     }
@@ -45689,9 +45690,18 @@ function compileRule(rule2, parsed, path6, index, options) {
     } : void 0,
     pos: parsed.locate(path6),
     when: compileWhen(rule2.when ?? {}, parsed, [...path6, "when"], options),
-    route: void 0,
+    route: precomputedRoute(parsed, path6),
     candidateOf: 0
   };
+}
+function precomputedRoute(parsed, path6) {
+  const [, pi, , ri] = path6;
+  if (!parsed.routes || typeof pi !== "number" || typeof ri !== "number")
+    return void 0;
+  const r2 = parsed.routes[pi]?.[ri];
+  if (r2 === void 0)
+    return void 0;
+  return r2 === null ? null : { exact: r2.exact, needles: r2.needles, keys: r2.keys, ends: r2.ends ? new Set(r2.ends) : null };
 }
 function parseDuration(text) {
   const m = /^(\d+)(ms|s|m)$/.exec(text);

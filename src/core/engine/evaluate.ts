@@ -1,7 +1,8 @@
 import {posix} from 'node:path'
 
-import {onlyCommandCondition, type CompiledPolicy, type CompiledRule, type CompiledWhen, type Layer, type RuleRoute} from '../policy/compile.js'
+import {onlyCommandCondition, type CompiledFile, type CompiledPolicy, type CompiledRule, type CompiledWhen, type Layer, type RuleRoute} from '../policy/compile.js'
 import type {PolicySet} from '../policy/load.js'
+import type {SnapshotRoutes} from '../policy/parse.js'
 import type {Action} from '../policy/types.js'
 import {normalisePath, resolveSymlinks} from './paths.js'
 import {routingKeysOf} from './glob.js'
@@ -352,6 +353,17 @@ function containsExcluded(when: CompiledWhen, restrictive: boolean, s: Subject):
  * command_contains texts, or has one of their routing keys. Null when some glob has none of these, or the rule has
  * no command condition: then every call in scope tries it. Computed once per rule and kept on it.
  */
+/**
+ * Every rule's route in JSON form, by policy then rule: the build stores them in the shipped profiles' snapshots so
+ * that a one-shot dry run or hook call does not read ~1,000 globs to find the few its command can reach.
+ */
+export function snapshotRoutes(file: CompiledFile): SnapshotRoutes {
+  return file.policies.map((p) => p.rules.map((r) => {
+    const route = routeOf(r)
+    return route === null ? null : {exact: [...route.exact], needles: [...route.needles], keys: [...route.keys], ends: route.ends ? [...route.ends] : null}
+  }))
+}
+
 function routeOf(rule: CompiledRule): RuleRoute | null {
   if (rule.route === undefined) rule.route = routeFor(rule.when)
   return rule.route

@@ -212,9 +212,18 @@ function compileRule(rule: RuleDoc, parsed: ParsedFile, path: (string | number)[
     } : undefined,
     pos: parsed.locate(path),
     when: compileWhen(rule.when ?? {}, parsed, [...path, 'when'], options),
-    route: undefined,
+    route: precomputedRoute(parsed, path),
     candidateOf: 0,
   }
+}
+
+/** The build's route for this rule (snapshots of shipped profiles), else undefined: worked out on first use. */
+function precomputedRoute(parsed: ParsedFile, path: readonly (string | number)[]): RuleRoute | null | undefined {
+  const [, pi, , ri] = path
+  if (!parsed.routes || typeof pi !== 'number' || typeof ri !== 'number') return undefined
+  const r = parsed.routes[pi]?.[ri]
+  if (r === undefined) return undefined
+  return r === null ? null : {exact: r.exact, needles: r.needles, keys: r.keys, ends: r.ends ? new Set(r.ends) : null}
 }
 
 function parseDuration(text: string): number {

@@ -20,7 +20,13 @@ export interface ParsedFile<T = PolicyFileDoc> {
   locate(path: readonly (string | number)[], key?: boolean): SourcePos
   /** Parsed and checked at build time (a shipped profile's snapshot): load-time checks are skipped. */
   trusted?: boolean
+  /** The engine's rule routes, computed at build time (a shipped profile's snapshot), by policy then rule. */
+  routes?: SnapshotRoutes
 }
+
+/** RuleRoute in JSON form (its `ends` set as a list), null for a rule no index routes. */
+export type SnapshotRoute = {exact: string[]; needles: string[]; keys: number[]; ends: number[] | null} | null
+export type SnapshotRoutes = SnapshotRoute[][]
 
 type YamlDoc = Document.Parsed
 
@@ -359,9 +365,11 @@ export interface Snapshot {
   doc: PolicyFileDoc
   /** Per policy: [line, col] of the policy, of its name, then of each rule. */
   positions: Array<{at: [number, number]; name: [number, number]; rules: Array<[number, number]>}>
+  /** How the engine routes each rule: working these out means reading every glob, which a one-shot run cannot afford */
+  routes?: SnapshotRoutes
 }
 
-export function snapshotOf(parsed: ParsedFile, fingerprint: string, file: {size: number; mtimeMs: number}): Snapshot {
+export function snapshotOf(parsed: ParsedFile, fingerprint: string, file: {size: number; mtimeMs: number}, routes?: SnapshotRoutes): Snapshot {
   // only what decisions report (policy and rule lines); an error or lint position re-parses the YAML on demand
   const pair = (path: (string | number)[]): [number, number] => {
     const at = parsed.locate(path)
@@ -372,7 +380,7 @@ export function snapshotOf(parsed: ParsedFile, fingerprint: string, file: {size:
     name: pair(['policies', pi, 'name']),
     rules: (p.rules ?? []).map((_r, ri) => pair(['policies', pi, 'rules', ri])),
   }))
-  return {fingerprint, size: file.size, mtimeMs: file.mtimeMs, doc: parsed.doc, positions}
+  return {fingerprint, size: file.size, mtimeMs: file.mtimeMs, doc: parsed.doc, positions, ...(routes ? {routes} : {})}
 }
 
 export function fromSnapshot(snapshot: Snapshot, file: string, readText: () => string): ParsedFile {
@@ -389,7 +397,7 @@ export function fromSnapshot(snapshot: Snapshot, file: string, readText: () => s
     return full.locate(path, key)
   }
   return {
-    file, doc: snapshot.doc, locate, trusted: true,
+    file, doc: snapshot.doc, locate, trusted: true, ...(snapshot.routes ? {routes: snapshot.routes} : {}),
     get text() {
       return readText()
     },
