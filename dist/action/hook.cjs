@@ -2262,6 +2262,9 @@ var require_lib = __commonJS({
 
 // dist/core/audit/redact.js
 function redact(text) {
+  return MAYBE.test(text) ? redactAll(text) : text;
+}
+function redactAll(text) {
   let out2 = text;
   for (const rule of RULES)
     out2 = out2.replace(rule.re, rule.replace);
@@ -2289,7 +2292,7 @@ function isPlainObject(value) {
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }
-var REDACTED, SECRET_KEY, VALUE, keepQuotes, RULES, SECRET_FIELD;
+var REDACTED, SECRET_KEY, VALUE, keepQuotes, RULES, MAYBE, SECRET_FIELD;
 var init_redact = __esm({
   "dist/core/audit/redact.js"() {
     "use strict";
@@ -2338,6 +2341,7 @@ var init_redact = __esm({
       { re: /(?<![A-Za-z0-9_-])(?:sk-[A-Za-z0-9_-]{20,}|sk_(?:live|test)_[A-Za-z0-9]{16,})/g, replace: () => REDACTED },
       { re: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g, replace: () => REDACTED }
     ];
+    MAYBE = /-----BEGIN|@|authorization|passw|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|bearer|basic|akia|asia|gh[pousr]_|github_pat_|xox[abpr]-|sk[-_]|eyj/i;
     SECRET_FIELD = /(?:password|passwd|secret|token|api[_-]?key|access[_-]?key|authorization)/i;
   }
 });
@@ -24394,21 +24398,26 @@ var init_needles = __esm({
       /** SHORT / LONG bits per hashed pair of first characters; built on first use, sized to the needles */
       starts;
       count = 0;
+      entries = /* @__PURE__ */ new Map();
       get size() {
         return this.count;
       }
       /** Needles must be lowercase ASCII (see isNeedle): `item` is reported whenever `needle` occurs. */
       add(needle, item) {
-        if (!isNeedle(needle))
-          throw new Error(`not a needle: ${JSON.stringify(needle)}`);
-        const [map, key] = needle.length >= 4 ? [this.quads, quad(needle.charCodeAt(0), needle.charCodeAt(1), needle.charCodeAt(2), needle.charCodeAt(3))] : [this.pairs, pair(needle.charCodeAt(0), needle.charCodeAt(1))];
-        let bucket = map.get(key);
-        if (!bucket)
-          map.set(key, bucket = []);
-        const entry = bucket.find((e) => e.needle === needle);
-        if (!entry)
-          bucket.push({ needle, items: [item] });
-        else if (!entry.items.includes(item))
+        let entry = this.entries.get(needle);
+        if (!entry) {
+          if (!isNeedle(needle))
+            throw new Error(`not a needle: ${JSON.stringify(needle)}`);
+          const long = needle.length >= 4;
+          const map = long ? this.quads : this.pairs;
+          const key = long ? quad(needle.charCodeAt(0), needle.charCodeAt(1), needle.charCodeAt(2), needle.charCodeAt(3)) : pair(needle.charCodeAt(0), needle.charCodeAt(1));
+          let bucket = map.get(key);
+          if (!bucket)
+            map.set(key, bucket = []);
+          entry = { needle, items: [item] };
+          bucket.push(entry);
+          this.entries.set(needle, entry);
+        } else if (!entry.items.includes(item))
           entry.items.push(item);
         this.count++;
         this.starts = void 0;

@@ -44979,21 +44979,26 @@ var init_needles = __esm({
       /** SHORT / LONG bits per hashed pair of first characters; built on first use, sized to the needles */
       starts;
       count = 0;
+      entries = /* @__PURE__ */ new Map();
       get size() {
         return this.count;
       }
       /** Needles must be lowercase ASCII (see isNeedle): `item` is reported whenever `needle` occurs. */
       add(needle, item) {
-        if (!isNeedle(needle))
-          throw new Error(`not a needle: ${JSON.stringify(needle)}`);
-        const [map, key] = needle.length >= 4 ? [this.quads, quad(needle.charCodeAt(0), needle.charCodeAt(1), needle.charCodeAt(2), needle.charCodeAt(3))] : [this.pairs, pair(needle.charCodeAt(0), needle.charCodeAt(1))];
-        let bucket = map.get(key);
-        if (!bucket)
-          map.set(key, bucket = []);
-        const entry = bucket.find((e) => e.needle === needle);
-        if (!entry)
-          bucket.push({ needle, items: [item] });
-        else if (!entry.items.includes(item))
+        let entry = this.entries.get(needle);
+        if (!entry) {
+          if (!isNeedle(needle))
+            throw new Error(`not a needle: ${JSON.stringify(needle)}`);
+          const long = needle.length >= 4;
+          const map = long ? this.quads : this.pairs;
+          const key = long ? quad(needle.charCodeAt(0), needle.charCodeAt(1), needle.charCodeAt(2), needle.charCodeAt(3)) : pair(needle.charCodeAt(0), needle.charCodeAt(1));
+          let bucket = map.get(key);
+          if (!bucket)
+            map.set(key, bucket = []);
+          entry = { needle, items: [item] };
+          bucket.push(entry);
+          this.entries.set(needle, entry);
+        } else if (!entry.items.includes(item))
           entry.items.push(item);
         this.count++;
         this.starts = void 0;
@@ -47063,7 +47068,11 @@ var RULES = [
   { re: /(?<![A-Za-z0-9_-])(?:sk-[A-Za-z0-9_-]{20,}|sk_(?:live|test)_[A-Za-z0-9]{16,})/g, replace: () => REDACTED },
   { re: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g, replace: () => REDACTED }
 ];
+var MAYBE = /-----BEGIN|@|authorization|passw|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|bearer|basic|akia|asia|gh[pousr]_|github_pat_|xox[abpr]-|sk[-_]|eyj/i;
 function redact(text) {
+  return MAYBE.test(text) ? redactAll(text) : text;
+}
+function redactAll(text) {
   let out = text;
   for (const rule2 of RULES)
     out = out.replace(rule2.re, rule2.replace);

@@ -15,6 +15,7 @@ export class NeedleIndex<T> {
   /** SHORT / LONG bits per hashed pair of first characters; built on first use, sized to the needles */
   private starts: Uint8Array | undefined
   private count = 0
+  private readonly entries = new Map<string, {needle: string; items: T[]}>()
 
   get size(): number {
     return this.count
@@ -22,15 +23,20 @@ export class NeedleIndex<T> {
 
   /** Needles must be lowercase ASCII (see isNeedle): `item` is reported whenever `needle` occurs. */
   add(needle: string, item: T): void {
-    if (!isNeedle(needle)) throw new Error(`not a needle: ${JSON.stringify(needle)}`)
-    const [map, key] = needle.length >= 4
-      ? [this.quads, quad(needle.charCodeAt(0), needle.charCodeAt(1), needle.charCodeAt(2), needle.charCodeAt(3))]
-      : [this.pairs, pair(needle.charCodeAt(0), needle.charCodeAt(1))]
-    let bucket = map.get(key)
-    if (!bucket) map.set(key, (bucket = []))
-    const entry = bucket.find((e) => e.needle === needle)
-    if (!entry) bucket.push({needle, items: [item]})
-    else if (!entry.items.includes(item)) entry.items.push(item)
+    // a process's first call builds the index from ~1,000 needles: a map finds a repeated needle without scanning
+    // its bucket, which matters before the JIT has warmed up
+    let entry = this.entries.get(needle)
+    if (!entry) {
+      if (!isNeedle(needle)) throw new Error(`not a needle: ${JSON.stringify(needle)}`)
+      const long = needle.length >= 4
+      const map = long ? this.quads : this.pairs
+      const key = long ? quad(needle.charCodeAt(0), needle.charCodeAt(1), needle.charCodeAt(2), needle.charCodeAt(3)) : pair(needle.charCodeAt(0), needle.charCodeAt(1))
+      let bucket = map.get(key)
+      if (!bucket) map.set(key, (bucket = []))
+      entry = {needle, items: [item]}
+      bucket.push(entry)
+      this.entries.set(needle, entry)
+    } else if (!entry.items.includes(item)) entry.items.push(item)
     this.count++
     this.starts = undefined
   }
