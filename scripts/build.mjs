@@ -60,9 +60,10 @@ async function writeProfileSnapshots() {
 
 // The lean entry (plain dry runs, without oclif) as one CommonJS file: resolving and compiling a dozen ESM modules costs
 // more start-up time than the code itself. Libraries loaded lazily with require() stay external.
-async function bundleLeanEntry() {
+/** One CommonJS file from an ESM entry of dist/ (esbuild options shared by the lean entries and the Action). */
+async function bundleCjs(entry, outfile, options) {
   const {build} = await import('esbuild')
-  const bundle = (entry, outfile, external) => build({
+  return build({
     entryPoints: [join(root, entry)],
     outfile: join(root, outfile),
     bundle: true,
@@ -72,9 +73,13 @@ async function bundleLeanEntry() {
     // the sources are ESM; in the CommonJS bundle import.meta.url is this file's URL
     define: {'import.meta.url': '__rampartModuleUrl'},
     banner: {js: 'const __rampartModuleUrl = require("node:url").pathToFileURL(__filename).href;'},
-    external: [...external, 'picomatch', 're2js', 'proper-lockfile', 'write-file-atomic', '@oclif/*'],
     logLevel: 'warning',
+    ...options,
   })
+}
+
+async function bundleLeanEntry() {
+  const bundle = (entry, outfile, external) => bundleCjs(entry, outfile, {external: [...external, 'picomatch', 're2js', 'proper-lockfile', 'write-file-atomic', '@oclif/*']})
   await bundle('dist/cli/fast.js', 'dist/lean.cjs', ['yaml'])
   // the pre-commit path (rampart policy lint) likewise, with the YAML parser inside the bundle
   await bundle('dist/cli/fast-lint.js', 'dist/lean-lint.cjs', [])
@@ -88,7 +93,6 @@ async function bundleLeanEntry() {
 async function bundleAction() {
   const {existsSync} = await import('node:fs')
   if (!existsSync(join(root, 'dist/action/main.js'))) return
-  const {build} = await import('esbuild')
   const plainRequire = {
     name: 'plain-require',
     setup(b) {
@@ -100,19 +104,7 @@ async function bundleAction() {
       })
     },
   }
-  const bundle = (entry, outfile) => build({
-    entryPoints: [join(root, entry)],
-    outfile: join(root, outfile),
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    define: {'import.meta.url': '__rampartModuleUrl'},
-    banner: {js: 'const __rampartModuleUrl = require("node:url").pathToFileURL(__filename).href;'},
-    plugins: [plainRequire],
-    legalComments: 'none',
-    logLevel: 'error',
-  })
+  const bundle = (entry, outfile) => bundleCjs(entry, outfile, {plugins: [plainRequire], legalComments: 'none', logLevel: 'error'})
   await bundle('dist/action/main.js', 'dist/action/index.cjs')
   await bundle('dist/action/hook.js', 'dist/action/hook.cjs')
 }
