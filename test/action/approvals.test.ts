@@ -2,10 +2,9 @@ import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
-import {runApprove} from '../../src/action/approve.js'
 import {newApprovalId, parseMarker, renderRequest, USAGE} from '../../src/action/protocol.js'
 import {sandbox} from '../helpers.js'
-import {actionEnv, auditEvents, fakeIO, GitHubStandIn, HEAD, OLD_HEAD, type StandInComment} from './stand-in.js'
+import {actionEnv, auditEvents, GitHubStandIn, HEAD, OLD_HEAD, runBundled, type StandInComment} from './stand-in.js'
 
 let gh: GitHubStandIn
 let s: ReturnType<typeof sandbox>
@@ -54,13 +53,16 @@ interface AnswerOptions {
   onPullRequest?: boolean
 }
 
-/** A reply comment on the PR, and the approve job that the comment triggers, run as the runner would. */
+/**
+ * A reply comment on the PR, and the approve job that the comment triggers, run as the runner runs it: the bundled
+ * entry point (dist/action/index.cjs) with INPUT_* variables, the event file and the runner's command files.
+ */
 async function answer(login: string, body: string, o: AnswerOptions = {}) {
   const comment = gh.addComment(o.pr ?? 7, login, body)
   const file = gh.eventFile(s.root, comment, o.action ?? 'created', o.onPullRequest ?? true)
-  const io = fakeIO(actionEnv(gh, s.env, {GITHUB_EVENT_NAME: 'issue_comment', GITHUB_EVENT_PATH: file, GITHUB_ACTOR: login, ...o.env}), o.inputs)
-  await runApprove(io.io)
-  return {...io, comment}
+  const env = actionEnv(gh, s.env, {GITHUB_EVENT_NAME: 'issue_comment', GITHUB_EVENT_PATH: file, GITHUB_ACTOR: login, ...o.env})
+  const inputs = {mode: 'approve', ...o.inputs}
+  return {...(await runBundled(env, inputs, s.root)), comment}
 }
 
 const markerOf = (c: StandInComment) => parseMarker(gh.comment(c.id)?.body)
@@ -332,12 +334,10 @@ describe('mode: approve — refusals and bad input (nothing is approved by mista
   })
 
   it('another event, or no event file, is reported rather than guessed at', async () => {
-    const other = fakeIO({...actionEnv(gh, s.env), GITHUB_EVENT_NAME: 'pull_request'})
-    await runApprove(other.io)
+    const other = await runBundled({...actionEnv(gh, s.env), GITHUB_EVENT_NAME: 'pull_request'}, {mode: 'approve'}, s.root)
     expect(other.infos[0]).toMatch(/answers issue_comment events; this is pull_request/)
     expect(other.failures).toEqual([])
-    const none = fakeIO({...actionEnv(gh, s.env), GITHUB_EVENT_NAME: 'issue_comment'})
-    await runApprove(none.io)
+    const none = await runBundled({...actionEnv(gh, s.env), GITHUB_EVENT_NAME: 'issue_comment'}, {mode: 'approve'}, s.root)
     expect(none.failures[0]).toMatch(/GITHUB_EVENT_PATH is not set/)
   })
 })

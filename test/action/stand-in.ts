@@ -401,3 +401,40 @@ export function actionEnv(gh: GitHubStandIn, sandboxEnv: Record<string, string>,
     ...extra,
   }
 }
+
+/**
+ * The Action's bundled entry point run as the runner runs it: `INPUT_*` variables (upper case, as GitHub sets
+ * them), command files for outputs and the summary; what it printed sorted into infos, warnings and failures.
+ */
+export async function runBundled(env: Record<string, string | undefined>, inputs: Record<string, string>, dir: string): Promise<Omit<FakeIO, 'io'>> {
+  const {spawn} = await import('node:child_process')
+  const {mkdtempSync, readFileSync: read} = await import('node:fs')
+  const work = mkdtempSync(join(dir, 'runner-'))
+  const files = {GITHUB_OUTPUT: join(work, 'output'), GITHUB_STEP_SUMMARY: join(work, 'summary'), GITHUB_ENV: join(work, 'env'), GITHUB_STATE: join(work, 'state')}
+  for (const f of Object.values(files)) writeFileSync(f, '')
+  const inputVars = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.replace(/ /g, '_').toUpperCase()}`, v]))
+  const entry = join(import.meta.dirname, '..', '..', 'dist', 'action', 'index.cjs')
+  const child = spawn(process.execPath, [entry], {env: {PATH: process.env.PATH ?? '', ...env, ...files, ...inputVars}, cwd: work})
+  let stdout = ''
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+  child.stderr.on('data', (d: Buffer) => (stdout += d.toString()))
+  await new Promise((resolve) => child.on('close', resolve))
+  const decode = (text: string) => text.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%')
+  const out: Omit<FakeIO, 'io'> = {infos: [], warnings: [], failures: [], summary: [read(files.GITHUB_STEP_SUMMARY, 'utf8')], outputs: {}}
+  for (const line of stdout.split('\n')) {
+    if (line === '' || line.startsWith('::add-mask::')) continue
+    const command = /^::(error|warning)[^:]*::(.*)$/.exec(line)
+    if (command?.[1] === 'error') out.failures.push(decode(command[2] ?? ''))
+    else if (command?.[1] === 'warning') out.warnings.push(decode(command[2] ?? ''))
+    else out.infos.push(line)
+  }
+  const lines = read(files.GITHUB_OUTPUT, 'utf8').split('\n')
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^([^<]+)<<(.+)$/.exec(lines[i] ?? '')
+    if (!m?.[1] || !m[2]) continue
+    const value: string[] = []
+    while (++i < lines.length && lines[i] !== m[2]) value.push(lines[i] ?? '')
+    out.outputs[m[1]] = value.join('\n')
+  }
+  return out
+}
