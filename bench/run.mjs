@@ -45,6 +45,13 @@ function suiteCorpus() {
   return suite.tests.map((t) => callFromParams(t.tool ?? 'exec', {...t.params}, {agent: 'claude-code', session: 'bench/main', cwd: sandbox}))
 }
 
+// corpus/builtin.yaml as `rampart bench` evaluates it (the cases' tool and input; no session)
+function builtinCorpus() {
+  const doc = parse(readFileSync(join(root, 'corpus/builtin.yaml'), 'utf8'))
+  const cases = doc.cases ?? doc
+  return cases.map((c) => callFromParams(c.tool ?? 'exec', {...(c.input ?? c.params ?? {})}, {agent: 'claude-code', cwd: sandbox}))
+}
+
 function sampleDecisions(policy, calls, rounds) {
   for (let i = 0; i < 200; i++) for (const c of calls) evaluate(policy, c) // warm up the JIT
   const samples = new Float64Array(rounds * calls.length)
@@ -80,6 +87,11 @@ function engineFigures() {
   setAnalysisMemo(true)
   report('engine_decision_p50_unmemoised', percentile(cold, 50), 'us', 'info', true)
   report('engine_decision_p99_unmemoised', percentile(cold, 99), 'us', 'info', true)
+  // quality.md's corpus: the built-in attack corpus (attacks, disguises and benign calls) — as it is evaluated by
+  // rampart bench
+  const builtin = sampleDecisions(policy, builtinCorpus(), 20)
+  report('engine_decision_p50_builtin_corpus', percentile(builtin, 50), 'us', 'info', true, {corpus: 'corpus/builtin.yaml', calls: builtin.length / 20})
+  report('engine_decision_p99_builtin_corpus', percentile(builtin, 99), 'us', 'info', true)
   // the attack-heavy suite: disguised commands analyse longer and denials build suggestions
   const suite = sampleDecisions(policy, suiteCorpus(), 20)
   report('engine_decision_p50_attack_suite', percentile(suite, 50), 'us', 'info', true)
