@@ -30451,6 +30451,9 @@ var DEPTH_REASON = `command nesting deeper than ${MAX_DEPTH} levels (wrappers/su
 var ENV_SPLIT_REASON = `env -S nested more than ${MAX_ENV_SPLITS} times cannot be analysed`;
 var COUNT_REASON = `command has more than ${MAX_COMPONENTS} components`;
 var BUDGET_REASON = "command too large to analyse (privilege prefix or redirections repeated over many components)";
+var RESCAN_BASE = 4096;
+var RESCAN_PER_CHAR = 4;
+var RESCAN_REASON = "command too large to analyse (kilobytes of script nested in eval / bash -c several levels deep)";
 function analyzeCommand(command) {
   const input = typeof command === "string" ? command : String(command);
   return analyzeSimple(input) ?? analyzeFull(input);
@@ -30545,6 +30548,7 @@ function analyzeFull(input) {
   try {
     const st = {
       budget: PREFIX_BUDGET_BASE + PREFIX_BUDGET_PER_CHAR * input.length,
+      rescan: RESCAN_BASE + RESCAN_PER_CHAR * input.length,
       comps: [],
       live: 0,
       dead: /* @__PURE__ */ new Set(),
@@ -31642,6 +31646,13 @@ function fail(st, reason) {
   if (st.fail === null)
     st.fail = reason;
 }
+function rescan(st, script) {
+  st.rescan -= script.length;
+  if (st.rescan >= 0)
+    return true;
+  fail(st, RESCAN_REASON);
+  return false;
+}
 function spend(st, chars) {
   st.budget -= chars;
   if (st.budget >= 0)
@@ -32323,7 +32334,8 @@ function analyseCmd(cmd, ctx, st) {
         prefix = ctx.prefix;
         prefixDD = ctx.prefixDD;
       }
-      analyzeScript(wrapper.script, { depth: ctx.depth + 1, prefix, prefixDD, privileged: privileged || su }, st);
+      if (rescan(st, wrapper.script))
+        analyzeScript(wrapper.script, { depth: ctx.depth + 1, prefix, prefixDD, privileged: privileged || su }, st);
     }
     const shown = `${su ? `${who} -c` : who} ${quoteValue(wrapper.script)}`;
     keepCanon = { text: shown, unpriv: shown };
@@ -32339,7 +32351,7 @@ function analyseCmd(cmd, ctx, st) {
         prefix = ctx.prefix;
         prefixDD = ctx.prefixDD;
       }
-      const inner = analyzeScript(wrapper.script, { depth: ctx.depth + 1, prefix, prefixDD, privileged }, st);
+      const inner = rescan(st, wrapper.script) ? analyzeScript(wrapper.script, { depth: ctx.depth + 1, prefix, prefixDD, privileged }, st) : [];
       if (inner.length > 0) {
         dropComp(st, comp, store);
         const rt = renderRedirs(redirs.filter((r) => r !== wrapper.scriptRedir), false);

@@ -61,6 +61,12 @@ const DEPTH_REASON = `command nesting deeper than ${MAX_DEPTH} levels (wrappers/
 const ENV_SPLIT_REASON = `env -S nested more than ${MAX_ENV_SPLITS} times cannot be analysed`;
 const COUNT_REASON = `command has more than ${MAX_COMPONENTS} components`;
 const BUDGET_REASON = 'command too large to analyse (privilege prefix or redirections repeated over many components)';
+// Scripts of wrappers (eval, bash -c, su -c) are analysed again at each level: the text re-read that way may be a
+// few times the input, which real commands never approach; `eval eval eval …` over kilobytes would be read once per
+// level (up to MAX_DEPTH times).
+const RESCAN_BASE = 4096;
+const RESCAN_PER_CHAR = 4;
+const RESCAN_REASON = 'command too large to analyse (kilobytes of script nested in eval / bash -c several levels deep)';
 
 export function analyzeCommand(command: string): CommandAnalysis {
   const input = typeof command === 'string' ? command : String(command);
@@ -102,6 +108,7 @@ export function analyzeFull(input: string): CommandAnalysis {
   try {
     const st: State = {
       budget: PREFIX_BUDGET_BASE + PREFIX_BUDGET_PER_CHAR * input.length,
+      rescan: RESCAN_BASE + RESCAN_PER_CHAR * input.length,
       comps: [],
       live: 0,
       dead: new Set(),
@@ -1282,6 +1289,8 @@ interface Ctx {
 interface State {
   /** characters of privilege prefix / wrapper redirections we may still copy into components before failing closed */
   budget: number;
+  /** characters of wrapper scripts we may still analyse again before failing closed */
+  rescan: number;
   comps: ShellComponent[];
   /** stored components not replaced by their script */
   live: number;
@@ -1306,6 +1315,14 @@ interface Item {
 
 function fail(st: State, reason: string): void {
   if (st.fail === null) st.fail = reason;
+}
+
+/** Charge a wrapper's script against the re-analysis allowance; false (and failed closed) when it runs out. */
+function rescan(st: State, script: string): boolean {
+  st.rescan -= script.length;
+  if (st.rescan >= 0) return true;
+  fail(st, RESCAN_REASON);
+  return false;
 }
 
 function spend(st: State, chars: number): boolean {
@@ -2014,7 +2031,7 @@ function analyseCmd(cmd: Cmd, ctx: Ctx, st: State): Item[] {
         prefix = ctx.prefix;
         prefixDD = ctx.prefixDD;
       }
-      analyzeScript(wrapper.script, { depth: ctx.depth + 1, prefix, prefixDD, privileged: privileged || su }, st);
+      if (rescan(st, wrapper.script)) analyzeScript(wrapper.script, { depth: ctx.depth + 1, prefix, prefixDD, privileged: privileged || su }, st);
     }
     // The script is shown as written (one quoted word), not re-rendered: quoting canonical text at every level of
     // `eval eval …` would grow exponentially with depth, while this is linear and reads back unchanged.
@@ -2032,7 +2049,7 @@ function analyseCmd(cmd: Cmd, ctx: Ctx, st: State): Item[] {
         prefix = ctx.prefix;
         prefixDD = ctx.prefixDD;
       }
-      const inner = analyzeScript(wrapper.script, { depth: ctx.depth + 1, prefix, prefixDD, privileged }, st);
+      const inner = rescan(st, wrapper.script) ? analyzeScript(wrapper.script, { depth: ctx.depth + 1, prefix, prefixDD, privileged }, st) : [];
       if (inner.length > 0) {
         dropComp(st, comp, store);
         const rt = renderRedirs(

@@ -313,6 +313,14 @@ describe('robustness', () => {
     expect(normalizeCommand(n)).toBe(n);
   });
 
+  it('fails closed on kilobytes of script nested level after level (eval eval …), but reads one large bash -c', () => {
+    const chain = analyzeCommand('eval '.repeat(1638) + 'ls');
+    expect(chain.failClosed).toMatch(/nested in eval \/ bash -c several levels deep/);
+    const big = analyzeCommand(`sudo bash -c "eval '${'echo hello && '.repeat(400)}rm -rf /'"`);
+    expect(big.failClosed).toBeUndefined();
+    expect(texts(big)).toContain('sudo rm -rf /');
+  });
+
   it('treats the rest of the input as quoted after an unbalanced quote', () => {
     const a = analyzeCommand("echo 'a && rm -rf /");
     expect(texts(a)).toEqual(["echo 'a && rm -rf /'"]);
