@@ -32724,6 +32724,7 @@ function routeFor(w) {
   const ends = onlyCommandCondition(w) ? w.command?.routingKeys?.() : void 0;
   return { ...route, ends: ends ? new Set(ends) : null };
 }
+var NEEDLE_INDEX_AFTER = 16;
 var PolicyPlan = class {
   policy;
   /** The evaluation that last made one of its routed rules a candidate: the others skip the policy's routed rules. */
@@ -32769,7 +32770,7 @@ function planFor(set, tool) {
   }
   let plan = byTool.get(tool);
   if (!plan) {
-    plan = { policies: set.forTool(tool).map((p) => new PolicyPlan(p)), exact: /* @__PURE__ */ new Map(), needles: new NeedleIndex(), byKey: /* @__PURE__ */ new Map() };
+    plan = { policies: set.forTool(tool).map((p) => new PolicyPlan(p)), exact: /* @__PURE__ */ new Map(), needleList: /* @__PURE__ */ new Map(), needles: void 0, uses: 0, byKey: /* @__PURE__ */ new Map() };
     const add = (map, key, ref) => {
       const list = map.get(key);
       if (!list)
@@ -32786,7 +32787,7 @@ function planFor(set, tool) {
         for (const text of route.exact)
           add(plan.exact, text, ref);
         for (const n of route.needles)
-          plan.needles.add(n, ref);
+          add(plan.needleList, n, ref);
         for (const k of route.keys)
           add(plan.byKey, k, ref);
       }
@@ -32794,6 +32795,13 @@ function planFor(set, tool) {
     byTool.set(tool, plan);
   }
   return plan;
+}
+function indexNeedles(list) {
+  const index = new NeedleIndex();
+  for (const [needle, refs] of list)
+    for (const ref of refs)
+      index.add(needle, ref);
+  return index;
 }
 function farMiss(route, keys, call) {
   const ends = route?.ends;
@@ -32960,9 +32968,17 @@ function decide(set, call, options, started) {
           markCandidates(reach);
       }
     }
-    if (plan.needles.size > 0)
-      for (const text of spellings.lowered)
-        plan.needles.forEachIn(text, markCandidates);
+    if (plan.needleList.size > 0) {
+      if (plan.needles === void 0 && ++plan.uses > NEEDLE_INDEX_AFTER)
+        plan.needles = indexNeedles(plan.needleList);
+      if (plan.needles)
+        for (const text of spellings.lowered)
+          plan.needles.forEachIn(text, markCandidates);
+      else
+        for (const [needle, reach] of plan.needleList)
+          if (spellings.lowered.some((text) => text.includes(needle)))
+            markCandidates(reach);
+    }
     for (let i = 0; i < keys.length; i++) {
       const reach = plan.byKey.get(keys[i]);
       if (reach)

@@ -54880,6 +54880,7 @@ function routeFor(w) {
   const ends = onlyCommandCondition(w) ? w.command?.routingKeys?.() : void 0;
   return { ...route, ends: ends ? new Set(ends) : null };
 }
+var NEEDLE_INDEX_AFTER = 16;
 var PolicyPlan = class {
   policy;
   /** The evaluation that last made one of its routed rules a candidate: the others skip the policy's routed rules. */
@@ -54925,7 +54926,7 @@ function planFor(set, tool) {
   }
   let plan = byTool.get(tool);
   if (!plan) {
-    plan = { policies: set.forTool(tool).map((p2) => new PolicyPlan(p2)), exact: /* @__PURE__ */ new Map(), needles: new NeedleIndex(), byKey: /* @__PURE__ */ new Map() };
+    plan = { policies: set.forTool(tool).map((p2) => new PolicyPlan(p2)), exact: /* @__PURE__ */ new Map(), needleList: /* @__PURE__ */ new Map(), needles: void 0, uses: 0, byKey: /* @__PURE__ */ new Map() };
     const add2 = (map, key, ref) => {
       const list = map.get(key);
       if (!list)
@@ -54942,7 +54943,7 @@ function planFor(set, tool) {
         for (const text of route.exact)
           add2(plan.exact, text, ref);
         for (const n of route.needles)
-          plan.needles.add(n, ref);
+          add2(plan.needleList, n, ref);
         for (const k2 of route.keys)
           add2(plan.byKey, k2, ref);
       }
@@ -54950,6 +54951,13 @@ function planFor(set, tool) {
     byTool.set(tool, plan);
   }
   return plan;
+}
+function indexNeedles(list) {
+  const index = new NeedleIndex();
+  for (const [needle, refs] of list)
+    for (const ref of refs)
+      index.add(needle, ref);
+  return index;
 }
 function farMiss(route, keys, call) {
   const ends = route?.ends;
@@ -55116,9 +55124,17 @@ function decide(set, call, options, started) {
           markCandidates(reach);
       }
     }
-    if (plan.needles.size > 0)
-      for (const text of spellings.lowered)
-        plan.needles.forEachIn(text, markCandidates);
+    if (plan.needleList.size > 0) {
+      if (plan.needles === void 0 && ++plan.uses > NEEDLE_INDEX_AFTER)
+        plan.needles = indexNeedles(plan.needleList);
+      if (plan.needles)
+        for (const text of spellings.lowered)
+          plan.needles.forEachIn(text, markCandidates);
+      else
+        for (const [needle, reach] of plan.needleList)
+          if (spellings.lowered.some((text) => text.includes(needle)))
+            markCandidates(reach);
+    }
     for (let i2 = 0; i2 < keys.length; i2++) {
       const reach = plan.byKey.get(keys[i2]);
       if (reach)

@@ -385,9 +385,19 @@ function routeFor(w: CompiledWhen): RuleRoute | null {
 interface ToolPlan {
   policies: PolicyPlan[]
   exact: Map<string, RuleRef[]>
-  needles: NeedleIndex<RuleRef>
+  /** needle → the rules it reaches; scanned directly until the plan has served NEEDLE_INDEX_AFTER calls */
+  needleList: Map<string, RuleRef[]>
+  /** built from needleList once the plan is in steady use (a one-shot process never pays for it) */
+  needles: NeedleIndex<RuleRef> | undefined
+  uses: number
   byKey: Map<number, RuleRef[]>
 }
+
+/**
+ * Indexing ~1,000 needles costs a few milliseconds before the JIT warms up, while checking them one by one costs
+ * tens of microseconds a call: a dry run or a hook process (one call) scans, a server (thousands) indexes.
+ */
+const NEEDLE_INDEX_AFTER = 16
 
 /** A policy in a tool's plan. */
 class PolicyPlan {
@@ -451,7 +461,7 @@ function planFor(set: PolicySet, tool: string): ToolPlan {
   }
   let plan = byTool.get(tool)
   if (!plan) {
-    plan = {policies: set.forTool(tool).map((p) => new PolicyPlan(p)), exact: new Map(), needles: new NeedleIndex(), byKey: new Map()}
+    plan = {policies: set.forTool(tool).map((p) => new PolicyPlan(p)), exact: new Map(), needleList: new Map(), needles: undefined, uses: 0, byKey: new Map()}
     const add = <K>(map: Map<K, RuleRef[]>, key: K, ref: RuleRef) => {
       const list = map.get(key)
       if (!list) map.set(key, [ref])
@@ -463,13 +473,19 @@ function planFor(set: PolicySet, tool: string): ToolPlan {
         if (route === null) continue
         const ref = {rule, owner}
         for (const text of route.exact) add(plan.exact, text, ref)
-        for (const n of route.needles) plan.needles.add(n, ref)
+        for (const n of route.needles) add(plan.needleList, n, ref)
         for (const k of route.keys) add(plan.byKey, k, ref)
       }
     }
     byTool.set(tool, plan)
   }
   return plan
+}
+
+function indexNeedles(list: Map<string, RuleRef[]>): NeedleIndex<RuleRef> {
+  const index = new NeedleIndex<RuleRef>()
+  for (const [needle, refs] of list) for (const ref of refs) index.add(needle, ref)
+  return index
 }
 
 /** No near miss (TraceEvent routedAway): the call lacks every literal end of the rule's globs (RuleRoute.ends). */
@@ -630,7 +646,12 @@ function decide(set: PolicySet, call: ToolCall, options: EvaluateOptions, starte
         if (reach) markCandidates(reach)
       }
     }
-    if (plan.needles.size > 0) for (const text of spellings.lowered) plan.needles.forEachIn(text, markCandidates)
+    if (plan.needleList.size > 0) {
+      if (plan.needles === undefined && ++plan.uses > NEEDLE_INDEX_AFTER) plan.needles = indexNeedles(plan.needleList)
+      // spellings are lowercased, needles lowercase ASCII: containment is the index's case-insensitive match
+      if (plan.needles) for (const text of spellings.lowered) plan.needles.forEachIn(text, markCandidates)
+      else for (const [needle, reach] of plan.needleList) if (spellings.lowered.some((text) => text.includes(needle))) markCandidates(reach)
+    }
     for (let i = 0; i < keys.length; i++) {
       const reach = plan.byKey.get(keys[i] as number)
       if (reach) markCandidates(reach)
