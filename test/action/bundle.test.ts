@@ -263,4 +263,32 @@ describe('PR-comment approvals through the bundles: the hook waits, a maintainer
     expect(answer.permissionDecision).toBe('deny')
     expect(gh.commentsOn(7).find((c) => c.body.includes(`id=${id}`))?.body).toMatch(/expired/i)
   }, 60_000)
+
+  it('API errors (500s, a dropped connection, a 401) and a rate limit while waiting are retried; the approval still counts', async () => {
+    const s = sandbox()
+    gh.setHead(7, 'c0ffee0000000000000000000000000000000007')
+    gh.setRole('bob', 'write')
+    const call = hookCall(s, 'kubectl apply -f prod.yaml')
+    const id = await requestId()
+    // the waiting hook's polls of its request comment: 500, 500, a reset connection, a 401, then the rate limit
+    const polling = (r: {method: string; path: string}) => r.method === 'GET' && /\/issues\/comments\/\d+$/.test(r.path)
+    gh.inject({status: 500, times: 2, when: polling})
+    gh.inject({reset: true, when: polling})
+    gh.inject({status: 401, when: polling})
+    gh.rateLimit(1, polling)
+    const reply = gh.addComment(7, 'bob', `/rampart approve ${id}`)
+    const r = await runAction(INDEX, approveEnv(s, gh.eventFile(s.root, reply)), s.root)
+    expect(r.outputs.result).toBe('approved')
+    expect((await call.answer).permissionDecision).toBe('allow')
+    expect(gh.requestsTo('GET', /\/issues\/comments\/\d+$/).filter((q) => q.status >= 400).length).toBeGreaterThanOrEqual(4)
+  }, 60_000)
+
+  it('an API that keeps failing until the deadline means deny, never allow', async () => {
+    const s = sandbox()
+    gh.setHead(7, 'c0ffee0000000000000000000000000000000007')
+    const call = hookCall(s, 'kubectl apply -f prod.yaml', '0.05')
+    await requestId()
+    gh.inject({status: 503, times: 10_000, when: (r) => r.method === 'GET'})
+    expect((await call.answer).permissionDecision).toBe('deny')
+  }, 60_000)
 })
