@@ -99,3 +99,25 @@ export function removeHook(file: string): {restored: 'backup' | 'entries' | 'not
 export function settingsFile(project: boolean, cwd: string, home: string): string {
   return project ? join(cwd, '.claude', 'settings.json') : join(home, '.claude', 'settings.json')
 }
+
+/** What of Rampart a Claude Code settings file holds: the command hook, the HTTP hook (its URL), or neither. */
+export function installedHook(file: string): {command: boolean; http: string | undefined} | undefined {
+  let settings: Settings
+  try {
+    settings = readSettings(file).settings
+  } catch {
+    return undefined
+  }
+  let command = false
+  let http: string | undefined
+  for (const groups of Object.values(settings.hooks ?? {})) {
+    for (const g of groups) {
+      for (const h of g.hooks ?? []) {
+        if (!isOurs(h)) continue
+        if (h.type === 'http' && typeof h.url === 'string') http = h.url
+        else command = true
+      }
+    }
+  }
+  return command || http ? {command, http} : undefined
+}
