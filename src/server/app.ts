@@ -5,6 +5,7 @@ import Fastify, {type FastifyInstance, type FastifyReply, type FastifyRequest} f
 
 import {ApprovalStore, QueueFullError, type Approval} from '../core/approvals/store.js'
 import {ensureSigningKey, ensureToken, safeEqual, signLink, verifyLink, type LinkAction} from '../core/approvals/secrets.js'
+import {decideByWebhook} from '../core/approvals/decision-webhook.js'
 import {WebhookNotifier} from '../core/approvals/webhook.js'
 import {AuditLog, type AuditInput} from '../core/audit/log.js'
 import {callFromParams} from '../core/engine/call.js'
@@ -215,6 +216,8 @@ export function buildServer(o: ServerOptions): RampartServer {
     let d: Decision
     try {
       d = decideReal(call, req.body.headless ?? false)
+      // action: webhook — only the server can ask the rule's URL (everywhere else such a rule denies)
+      if (d.webhook) d = await decideByWebhook(call, d)
     } catch (error) {
       return reply.code(403).send({decision: 'deny', message: `cannot decide this call (${(error as Error).message}); failing closed`})
     }

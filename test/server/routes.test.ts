@@ -300,6 +300,48 @@ describe('rampart serve: webhooks, events, reload', () => {
     expect(ok).toEqual({status: 200, data: {policies: 1, rules: 1}})
   })
 
+  it('action: webhook rules ask their URL: its answer decides; a failure denies unless fail_open', async () => {
+    const seen: Array<Record<string, unknown>> = []
+    const receiver = createServer((req, res) => {
+      let body = ''
+      req.on('data', (d: Buffer) => (body += d.toString()))
+      req.on('end', () => {
+        const call = JSON.parse(body) as Record<string, unknown>
+        seen.push(call)
+        if (String(call.command).includes('broken')) res.writeHead(500).end()
+        else res.writeHead(200, {'content-type': 'application/json'}).end(JSON.stringify(String(call.command).includes('prod') ? {decision: 'deny', message: 'change freeze'} : {decision: 'allow'}))
+      })
+    })
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()))
+    const url = `http://127.0.0.1:${(receiver.address() as {port: number}).port}/decide`
+    try {
+      const s = await serve({policy: `version: "1"
+default_action: allow
+policies:
+  - name: release-gate
+    rules:
+      - action: webhook
+        when: {command_matches: ["deploy *"]}
+        webhook: {url: "${url}", timeout: 2}
+      - action: webhook
+        when: {command_matches: ["publish *"]}
+        webhook: {url: "${url}", timeout: 2, fail_open: true}
+`})
+      const call = (command: string) => s.api('POST', '/v1/tool/exec', {agent: 'a', session: 'shop/main', params: {command}})
+      expect((await call('deploy staging')).status).toBe(200)
+      const frozen = await call('deploy prod')
+      expect(frozen.status).toBe(403)
+      expect(frozen.data.message).toBe('change freeze')
+      expect(seen[1]).toMatchObject({tool: 'exec', command: 'deploy prod', agent: 'a', session: 'shop/main', policy: 'release-gate'})
+      const broken = await call('deploy broken')
+      expect(broken.status).toBe(403)
+      expect(broken.data.message).toMatch(/failed \(HTTP 500\); failing closed/)
+      expect((await call('publish broken')).status).toBe(200) // fail_open
+    } finally {
+      receiver.close()
+    }
+  })
+
   it('one server per RAMPART_HOME: a second start names the first', async () => {
     const s = await serve()
     await expect(serve({home: s.home})).rejects.toThrow(new RegExp(`already running for .*process ${process.pid}`))
