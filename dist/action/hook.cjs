@@ -3139,7 +3139,7 @@ function loadPolicy(options = {}) {
   let order = 0;
   const add = (file, layer) => {
     const profile = layer === "builtin" ? readProfile(file) : { parsed: readPolicyFile(file), trusted: false };
-    const c = compileFile(profile.parsed, { layer, home, caseInsensitivePaths, orderStart: order, trusted: profile.trusted });
+    const c = compileFile(profile.parsed, { layer, home, caseInsensitivePaths, orderStart: order, trusted: profile.trusted, lazyWhen: profile.trusted && options.eager !== true });
     order += c.policies.length;
     compiled.push(c);
     return c;
@@ -25098,7 +25098,8 @@ function compileRule(rule, parsed, path, index, options) {
     }
   }
   const timeout = rule.webhook?.timeout;
-  return {
+  const whenPath = [...path, "when"];
+  const compiled = {
     index,
     declared: rule.action,
     action: toAction(rule.action),
@@ -25113,10 +25114,22 @@ function compileRule(rule, parsed, path, index, options) {
       failOpen: rule.webhook.fail_open ?? false
     } : void 0,
     pos: parsed.locate(path),
-    when: compileWhen(rule.when ?? {}, parsed, [...path, "when"], options),
+    when: options.lazyWhen ? void 0 : compileWhen(rule.when ?? {}, parsed, whenPath, options),
     route: precomputedRoute(parsed, path),
     candidateOf: 0
   };
+  if (options.lazyWhen) {
+    Object.defineProperty(compiled, "when", {
+      configurable: true,
+      enumerable: true,
+      get() {
+        const when = compileWhen(rule.when ?? {}, parsed, whenPath, options);
+        Object.defineProperty(compiled, "when", { value: when, writable: true, enumerable: true, configurable: true });
+        return when;
+      }
+    });
+  }
+  return compiled;
 }
 function precomputedRoute(parsed, path) {
   const [, pi, , ri] = path;

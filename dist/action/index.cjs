@@ -45679,7 +45679,8 @@ function compileRule(rule2, parsed, path6, index, options) {
     }
   }
   const timeout = rule2.webhook?.timeout;
-  return {
+  const whenPath = [...path6, "when"];
+  const compiled2 = {
     index,
     declared: rule2.action,
     action: toAction(rule2.action),
@@ -45694,10 +45695,22 @@ function compileRule(rule2, parsed, path6, index, options) {
       failOpen: rule2.webhook.fail_open ?? false
     } : void 0,
     pos: parsed.locate(path6),
-    when: compileWhen(rule2.when ?? {}, parsed, [...path6, "when"], options),
+    when: options.lazyWhen ? void 0 : compileWhen(rule2.when ?? {}, parsed, whenPath, options),
     route: precomputedRoute(parsed, path6),
     candidateOf: 0
   };
+  if (options.lazyWhen) {
+    Object.defineProperty(compiled2, "when", {
+      configurable: true,
+      enumerable: true,
+      get() {
+        const when = compileWhen(rule2.when ?? {}, parsed, whenPath, options);
+        Object.defineProperty(compiled2, "when", { value: when, writable: true, enumerable: true, configurable: true });
+        return when;
+      }
+    });
+  }
+  return compiled2;
 }
 function precomputedRoute(parsed, path6) {
   const [, pi, , ri] = path6;
@@ -45977,7 +45990,7 @@ function loadPolicy(options = {}) {
   let order = 0;
   const add2 = (file, layer) => {
     const profile = layer === "builtin" ? readProfile(file) : { parsed: readPolicyFile(file), trusted: false };
-    const c3 = compileFile(profile.parsed, { layer, home, caseInsensitivePaths, orderStart: order, trusted: profile.trusted });
+    const c3 = compileFile(profile.parsed, { layer, home, caseInsensitivePaths, orderStart: order, trusted: profile.trusted, lazyWhen: profile.trusted && options.eager !== true });
     order += c3.policies.length;
     compiled2.push(c3);
     return c3;

@@ -117,6 +117,12 @@ export interface CompileOptions {
   /** Validated at build time (a shipped profile's snapshot): regexes are compiled on first use, not now. */
   trusted?: boolean
   /**
+   * A trusted file in a one-shot process: each rule's conditions are compiled the first time something reads them.
+   * A dry run or hook call visits only the few rules its call can reach (routes come with the snapshot), so the
+   * rest are never compiled. Long-running processes compile everything (eager) and keep plain data properties.
+   */
+  lazyWhen?: boolean
+  /**
    * Receives each load problem with its lint id. Default: throw the first one (loading is all or nothing).
    * The linter passes a collector, so it sees every problem while the rest of the file still compiles.
    */
@@ -196,7 +202,8 @@ function compileRule(rule: RuleDoc, parsed: ParsedFile, path: (string | number)[
     }
   }
   const timeout = rule.webhook?.timeout
-  return {
+  const whenPath = [...path, 'when']
+  const compiled: CompiledRule = {
     index,
     declared: rule.action,
     action: toAction(rule.action),
@@ -211,10 +218,21 @@ function compileRule(rule: RuleDoc, parsed: ParsedFile, path: (string | number)[
       failOpen: rule.webhook.fail_open ?? false,
     } : undefined,
     pos: parsed.locate(path),
-    when: compileWhen(rule.when ?? {}, parsed, [...path, 'when'], options),
+    when: options.lazyWhen ? (undefined as unknown as CompiledWhen) : compileWhen(rule.when ?? {}, parsed, whenPath, options),
     route: precomputedRoute(parsed, path),
     candidateOf: 0,
   }
+  if (options.lazyWhen) {
+    Object.defineProperty(compiled, 'when', {
+      configurable: true, enumerable: true,
+      get(): CompiledWhen {
+        const when = compileWhen(rule.when ?? {}, parsed, whenPath, options)
+        Object.defineProperty(compiled, 'when', {value: when, writable: true, enumerable: true, configurable: true})
+        return when
+      },
+    })
+  }
+  return compiled
 }
 
 /** The build's route for this rule (snapshots of shipped profiles), else undefined: worked out on first use. */

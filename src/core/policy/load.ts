@@ -130,7 +130,7 @@ export function loadPolicy(options: LoadOptions = {}): PolicySet {
   let order = 0
   const add = (file: string, layer: Layer): CompiledFile => {
     const profile = layer === 'builtin' ? readProfile(file) : {parsed: readPolicyFile(file), trusted: false}
-    const c = compileFile(profile.parsed, {layer, home, caseInsensitivePaths, orderStart: order, trusted: profile.trusted})
+    const c = compileFile(profile.parsed, {layer, home, caseInsensitivePaths, orderStart: order, trusted: profile.trusted, lazyWhen: profile.trusted && options.eager !== true})
     order += c.policies.length
     compiled.push(c)
     return c
