@@ -3208,7 +3208,7 @@ function loadPolicy(options = {}) {
   const forTool = (tool) => {
     let list = memo.get(tool);
     if (!list) {
-      list = kept.filter((p) => p.enabled && (!p.match.tool || p.match.tool.test(tool)));
+      list = kept.filter((p) => p.enabled && (!p.match.tool || toolMatches(p.match.tool, tool)));
       memo.set(tool, list);
     }
     return list;
@@ -3237,6 +3237,9 @@ function listYaml(dir) {
 }
 function isTruthy(value) {
   return value !== void 0 && value !== "" && value !== "0" && value.toLowerCase() !== "false";
+}
+function toolMatches(set, tool) {
+  return set.sources.every((s) => !/[*?[\]{}\\]/.test(s)) ? set.sources.includes(tool) : set.test(tool);
 }
 function compileEagerly(policy) {
   for (const g of [policy.match.tool, policy.match.agent, policy.match.session])

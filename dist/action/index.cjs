@@ -46059,7 +46059,7 @@ function loadPolicy(options = {}) {
   const forTool = (tool) => {
     let list = memo.get(tool);
     if (!list) {
-      list = kept.filter((p2) => p2.enabled && (!p2.match.tool || p2.match.tool.test(tool)));
+      list = kept.filter((p2) => p2.enabled && (!p2.match.tool || toolMatches(p2.match.tool, tool)));
       memo.set(tool, list);
     }
     return list;
@@ -46088,6 +46088,9 @@ function listYaml(dir) {
 }
 function isTruthy(value) {
   return value !== void 0 && value !== "" && value !== "0" && value.toLowerCase() !== "false";
+}
+function toolMatches(set, tool) {
+  return set.sources.every((s) => !/[*?[\]{}\\]/.test(s)) ? set.sources.includes(tool) : set.test(tool);
 }
 function compileEagerly(policy) {
   for (const g of [policy.match.tool, policy.match.agent, policy.match.session])

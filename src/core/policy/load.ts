@@ -202,7 +202,7 @@ export function loadPolicy(options: LoadOptions = {}): PolicySet {
   const forTool = (tool: string): CompiledPolicy[] => {
     let list = memo.get(tool)
     if (!list) {
-      list = kept.filter((p) => p.enabled && (!p.match.tool || p.match.tool.test(tool)))
+      list = kept.filter((p) => p.enabled && (!p.match.tool || toolMatches(p.match.tool, tool)))
       memo.set(tool, list)
     }
     return list
@@ -233,6 +233,14 @@ function listYaml(dir: string): string[] {
 
 function isTruthy(value: string | undefined): boolean {
   return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false'
+}
+
+/**
+ * `match.tool` lists are almost always plain names (`[exec]`, `[read, write, edit]`): comparing the text saves
+ * building a glob set for every policy in a one-shot process. Anything with a glob character goes through the set.
+ */
+function toolMatches(set: NonNullable<CompiledPolicy['match']['tool']>, tool: string): boolean {
+  return set.sources.every((s) => !/[*?[\]{}\\]/.test(s)) ? set.sources.includes(tool) : set.test(tool)
 }
 
 function compileEagerly(policy: CompiledPolicy): void {

@@ -5,7 +5,7 @@ import {describe, expect, it} from 'vitest'
 import {evaluate} from '../../../src/core/engine/evaluate.js'
 import {PolicyError, UsageError} from '../../../src/core/errors.js'
 import {loadPolicy} from '../../../src/core/policy/load.js'
-import {sandbox, write} from '../../helpers.js'
+import {policyFrom, sandbox, write} from '../../helpers.js'
 
 function repo(s: ReturnType<typeof sandbox>, projectPolicy?: string): string {
   const dir = join(s.cwd, 'repo')
@@ -179,5 +179,26 @@ policies:
     const p = set.policies[0]
     expect(p?.pos).toMatchObject({file, line: 3})
     expect(p?.rules.map((r) => r.pos.line)).toEqual([5, 6])
+  })
+})
+
+describe('match.tool', () => {
+  it('plain names match exactly, glob characters still make a glob', () => {
+    const set = policyFrom(`default_action: allow
+policies:
+  - name: plain
+    match: {tool: [exec, read]}
+    rules: [{action: deny, message: plain}]
+  - name: globbed
+    match: {tool: ["mcp__*", "web?etch"]}
+    rules: [{action: deny, message: globbed}]
+`)
+    const names = (tool: string) => set.forTool(tool).map((p) => p.name)
+    expect(names('exec')).toEqual(['plain'])
+    expect(names('Exec')).toEqual([])
+    expect(names('exec ')).toEqual([])
+    expect(names('mcp__github__create_issue')).toEqual(['globbed'])
+    expect(names('webfetch')).toEqual(['globbed'])
+    expect(names('write')).toEqual([])
   })
 })
