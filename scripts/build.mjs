@@ -79,7 +79,7 @@ async function bundleCjs(entry, outfile, options) {
 }
 
 async function bundleLeanEntry() {
-  const bundle = (entry, outfile, external) => bundleCjs(entry, outfile, {external: [...external, 'picomatch', 're2js', 'proper-lockfile', 'write-file-atomic', '@oclif/*']})
+  const bundle = (entry, outfile, external) => bundleCjs(entry, outfile, {external: [...external, 'picomatch', 're2js', 'proper-lockfile', 'write-file-atomic', '@oclif/*'], minifyWhitespace: true, minifySyntax: true})
   await bundle('dist/cli/fast.js', 'dist/lean.cjs', ['yaml'])
   // the pre-commit path (rampart policy lint) likewise, with the YAML parser inside the bundle
   await bundle('dist/cli/fast-lint.js', 'dist/lean-lint.cjs', [])

@@ -30022,7 +30022,6 @@ var init_protocol = __esm({
 
 // dist/cli/fast-hook.js
 var import_node_fs14 = require("node:fs");
-var import_node_util = require("node:util");
 
 // dist/core/audit/log.js
 var import_node_fs2 = require("node:fs");
@@ -33640,7 +33639,7 @@ function runHook(args, stdin = readStdin, extraChannel) {
   try {
     let values;
     try {
-      values = (0, import_node_util.parseArgs)({ args, options: HOOK_OPTIONS, strict: true, allowPositionals: false }).values;
+      values = parseHookArgs(args);
     } catch (error) {
       answer2 = { hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: "deny", permissionDecisionReason: `Rampart: the hook command line is wrong (${error.message}); failing closed \u2014 fix the hook in the agent's settings` } };
       out(JSON.stringify(answer2) + "\n");
@@ -33676,6 +33675,28 @@ function githubChannel(env) {
       return (mod.githubChannelFromEnv(env) ?? serverChannel(rampartHome(env), env))?.request(call, d) ?? "unavailable";
     }
   };
+}
+function parseHookArgs(args) {
+  const out2 = {};
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const eq = arg.indexOf("=");
+    const name = arg.startsWith("--") ? arg.slice(2, eq === -1 ? void 0 : eq) : void 0;
+    const spec = name === void 0 ? void 0 : HOOK_OPTIONS[name];
+    if (name === void 0 || spec === void 0)
+      throw new Error(name === void 0 ? `unexpected argument '${arg}'` : `unknown option '--${name}'`);
+    if (spec.type === "boolean") {
+      if (eq !== -1)
+        throw new Error(`option '--${name}' does not take a value`);
+      out2[name] = true;
+      continue;
+    }
+    const value = eq !== -1 ? arg.slice(eq + 1) : args[++i];
+    if (value === void 0 || eq === -1 && value.startsWith("--"))
+      throw new Error(`option '--${name} <value>' needs a value`);
+    out2[name] = value;
+  }
+  return out2;
 }
 var internalError = (error) => ({ hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: "deny", permissionDecisionReason: `Rampart: internal error (${error.message}); failing closed` } });
 function recordHookDecision(home, call, d) {

@@ -45,3 +45,15 @@ describe('the lean hook entry', () => {
     expect(Object.keys(HOOK_OPTIONS).sort()).toEqual(Object.keys(Hook.flags).sort())
   })
 })
+
+describe('the hook\'s own flag parser', () => {
+  it('reads the hook flags like parseArgs and refuses what parseArgs refuses', async () => {
+    const {parseHookArgs} = await import('../../src/cli/fast-hook.js')
+    expect(parseHookArgs([])).toEqual({})
+    expect(parseHookArgs(['--config', 'p.yaml', '--profile=ci', '--no-project'])).toEqual({config: 'p.yaml', profile: 'ci', 'no-project': true})
+    expect(parseHookArgs(['--config=a=b.yaml'])).toEqual({config: 'a=b.yaml'})
+    for (const bad of [['--nope'], ['stray'], ['--config'], ['--config', '--profile', 'x'], ['--no-project=1'], ['-c', 'x']]) {
+      expect(() => parseHookArgs(bad), bad.join(' ')).toThrow()
+    }
+  })
+})
