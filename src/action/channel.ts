@@ -2,6 +2,7 @@ import {readFileSync} from 'node:fs'
 
 import type {Decision, ToolCall} from '../core/engine/evaluate.js'
 import type {ApprovalChannel, ChannelOutcome} from '../core/hook/claude-code.js'
+import type {ApprovalMarker} from './protocol.js'
 
 // Imported on the hook's start-up path: node builtins and types only. Octokit and the protocol load inside
 // request(), i.e. only for a headless ask in a PR run.
@@ -14,6 +15,8 @@ export const DEFAULT_POLL_MS = 2000
 const POLL_GROWTH_LIMIT = 7.5
 /** How long the last look and the expiry edit may take once the deadline has passed. */
 const CLOSING_MS = 5000
+/** The permissions (and roles) that may answer a request, as the approve workflow counts them. */
+const WRITE_PERMISSIONS = ['admin', 'maintain', 'write']
 
 export interface GitHubChannelConfig {
   token: string
@@ -107,9 +110,11 @@ export function githubChannel(config: GitHubChannelConfig): ApprovalChannel {
 /**
  * Post the request comment and wait for its resolution. Fails closed throughout: a request that cannot be posted
  * is 'unavailable' (the hook denies), API faults while waiting only delay the next look, and the deadline is a
- * deny however the API behaves. An 'approved' marker is believed only when the `/rampart` comment it points at
- * really is an approval by someone other than the requester: the marker lives in a comment that the job's own
- * token — which the agent may be able to use — can edit.
+ * deny however the API behaves. An 'approved' marker is believed only when it is still for the head and run the
+ * request was made for and the `/rampart` comment it points at really is an unedited approval, made after the
+ * request by someone other than the requester who has write access: the marker lives in a comment that the job's
+ * own token — which the agent may be able to use — can edit, and that token may also be able to edit other
+ * people's comments. A 'denied' marker is believed as it is: denying is always safe.
  */
 async function requestApproval(c: GitHubChannelConfig, call: ToolCall, decision: Decision): Promise<ChannelOutcome> {
   const [{createGitHub, describe, headersOf, rateLimitWait, sleep, statusOf}, protocol] = await Promise.all([import('./github.js'), import('./protocol.js')])
@@ -153,19 +158,28 @@ async function requestApproval(c: GitHubChannelConfig, call: ToolCall, decision:
     }
     if (marker.status === 'pending') return undefined
     if (marker.status !== 'approved') return 'denied'
-    const key = `${marker.resolver ?? ''} ${marker.cmd ?? ''}`
+    const key = `${marker.sha} ${marker.run} ${marker.resolver ?? ''} ${marker.cmd ?? ''}`
     const known = verified.get(key)
     if (known) return known
-    const outcome = await checkApproval(marker.resolver, marker.cmd, signal)
+    const outcome = await checkApproval(marker, signal)
     if (outcome) verified.set(key, outcome)
     return outcome
   }
 
-  const checkApproval = async (resolver: string | undefined, cmd: string | undefined, signal: AbortSignal): Promise<ChannelOutcome | undefined> => {
+  /**
+   * Whether an 'approved' marker stands up: every check the approve workflow made is made again from what the
+   * agent cannot forge (the deciding comment as GitHub serves it, and the resolver's permission as GitHub reports
+   * it). Undefined only when the deciding comment cannot be read yet; anything else that fails is a deny.
+   */
+  const checkApproval = async (marker: ApprovalMarker, signal: AbortSignal): Promise<ChannelOutcome | undefined> => {
+    const {resolver, cmd} = marker
     const refuse = (why: string): ChannelOutcome => {
       c.log(`approval ${id}: marked approved, but ${why}; denying`)
       return 'denied'
     }
+    // the marker's head and run are ours: a marker moved to another head (say, the PR's new one) is not our approval
+    if (marker.sha.toLowerCase() !== sha.toLowerCase()) return refuse(`for another head (${marker.sha.slice(0, 12)})`)
+    if (marker.run !== c.runId) return refuse(`for another run (${marker.run})`)
     if (!resolver || !cmd || !/^\d+$/.test(cmd)) return refuse('without the approving comment')
     if (resolver.endsWith('[bot]')) return refuse(`by a bot (${resolver})`)
     if (c.requesters.some((r) => protocol.sameLogin(r, resolver))) return refuse(`by the requester (${resolver})`)
@@ -181,8 +195,21 @@ async function requestApproval(c: GitHubChannelConfig, call: ToolCall, decision:
     if (!comment.user || !protocol.sameLogin(comment.user.login, resolver) || comment.user.type === 'Bot') return refuse('the approving comment is by someone else')
     if (!comment.issue_url.endsWith(`/issues/${c.pr}`)) return refuse('the approving comment is on another issue')
     if (Date.parse(comment.created_at) < requestedAt) return refuse('the approving comment is older than the request')
+    // GitHub moves updated_at on every edit of the text; the approve workflow reads only new comments, so an edited
+    // one (for instance someone's "LGTM" rewritten with a token that may edit any comment) did not decide anything
+    if (comment.updated_at !== comment.created_at) return refuse('the approving comment was edited')
     const approves = (command.kind === 'approve' && protocol.sameId(command.id, id)) || (command.kind === 'approve-run' && command.run === c.runId)
     if (!approves) return refuse('the approving comment does not approve it')
+    // anyone can comment `/rampart approve`; the workflow refuses those without write access, but the marker
+    // could be pointed at such a comment all the same
+    let permission
+    try {
+      permission = (await gh.rest.repos.getCollaboratorPermissionLevel({...where, username: comment.user.login, request: {signal}})).data
+    } catch (error) {
+      return refuse(`the permission of ${resolver} cannot be read (${describe(error)})`)
+    }
+    const writes = WRITE_PERMISSIONS.includes(permission.permission) || (typeof permission.role_name === 'string' && WRITE_PERMISSIONS.includes(permission.role_name))
+    if (!writes) return refuse(`${resolver} does not have write access (${permission.role_name || permission.permission})`)
     c.log(`approval ${id}: approved by ${resolver}`)
     return 'approved'
   }

@@ -4,11 +4,11 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {runApprove} from '../../src/action/approve.js'
 import {githubChannelFromEnv, githubConfigFromEnv} from '../../src/action/channel.js'
 import {createGitHub} from '../../src/action/github.js'
-import {parseMarker, renderMarker} from '../../src/action/protocol.js'
+import {parseMarker, renderMarker, type ApprovalMarker} from '../../src/action/protocol.js'
 import type {Decision, ToolCall} from '../../src/core/engine/evaluate.js'
 import {decideHookAsync} from '../../src/core/hook/claude-code.js'
 import {sandbox, write} from '../helpers.js'
-import {actionEnv, auditEvents, fakeIO, GitHubStandIn, HEAD, type StandInComment} from './stand-in.js'
+import {actionEnv, auditEvents, fakeIO, GitHubStandIn, HEAD, OLD_HEAD, type StandInComment} from './stand-in.js'
 
 let gh: GitHubStandIn
 let s: ReturnType<typeof sandbox>
@@ -227,7 +227,7 @@ describe('the waiting hook', () => {
 
 describe('the waiting hook does not trust an edited marker alone', () => {
   // the job's token can edit the request comment, and the agent may be able to use that token
-  const forge = async (request: StandInComment, fields: {resolver?: string; cmd?: string}) => {
+  const forge = async (request: StandInComment, fields: Partial<ApprovalMarker>) => {
     const m = parseMarker(request.body)
     if (!m) throw new Error('no marker')
     const body = [renderMarker({...m, status: 'approved', ...fields}), ...request.body.split('\n').slice(1)].join('\n')
@@ -271,6 +271,138 @@ describe('the waiting hook does not trust an edited marker alone', () => {
     const request = await w.posted()
     await createGitHub({token: 'ghs_actions', baseUrl: gh.url, env: {}}).rest.issues.updateComment({owner: gh.owner, repo: gh.repo, comment_id: request.id, body: 'approved!'})
     expect(await w.outcome).toBe('denied')
+  })
+
+  const permissionLooks = (login: string) => gh.requestsTo('GET', new RegExp(`/collaborators/${login}/permission$`)).filter((r) => r.token === 'ghs_actions')
+
+  it('attack A: a read-only user\'s `/rampart approve` is refused by the workflow, and the hook keeps waiting until it expires', async () => {
+    gh.addUser('eve')
+    const w = ask({RAMPART_APPROVAL_TIMEOUT_MINUTES: '0.02'})
+    const request = await w.posted()
+    await answer('eve', `/rampart approve ${idOf(request)}`)
+    expect(parseMarker(gh.comment(request.id)?.body)?.status).toBe('pending')
+    expect(await w.outcome).toBe('denied')
+    expect(parseMarker(gh.comment(request.id)?.body)?.status).toBe('expired')
+  })
+
+  it('attack A: a marker pointed at a read-only (or triage) user\'s `/rampart approve` is a deny, by the permission GitHub reports', async () => {
+    gh.addUser('eve')
+    gh.setRole('tess', 'triage')
+    for (const login of ['eve', 'tess']) {
+      const w = ask()
+      const request = await w.posted()
+      const own = await answer(login, `/rampart approve ${idOf(request)}`)
+      // the approve workflow refused it: the request is still pending
+      expect(parseMarker(gh.comment(request.id)?.body)?.status).toBe('pending')
+      await forge(request, {resolver: login, cmd: String(own.id)})
+      expect(await w.outcome).toBe('denied')
+      expect(w.logs.join('\n')).toMatch(new RegExp(`${login} does not have write access`))
+      expect(w.logs.join('\n')).not.toMatch(/approved by/)
+      expect(permissionLooks(login).length).toBeGreaterThan(0)
+    }
+  })
+
+  it('attack B: a maintainer\'s comment edited into `/rampart approve` (with a token that may edit any comment) is a deny', async () => {
+    const w = ask()
+    const request = await w.posted()
+    const lgtm = gh.addComment(7, 'maja', 'LGTM')
+    const octokit = createGitHub({token: 'ghs_actions', baseUrl: gh.url, env: {}})
+    await octokit.rest.issues.updateComment({owner: gh.owner, repo: gh.repo, comment_id: lgtm.id, body: `/rampart approve ${idOf(request)}`})
+    expect(gh.comment(lgtm.id)?.updated_at).not.toBe(lgtm.created_at)
+    await forge(request, {resolver: 'maja', cmd: String(lgtm.id)})
+    expect(await w.outcome).toBe('denied')
+    expect(w.logs.join('\n')).toMatch(/the approving comment was edited/)
+  })
+
+  it('attack B: an edit that keeps the approval text is still an edit, and a deny', async () => {
+    const w = ask()
+    const request = await w.posted()
+    const approval = gh.addComment(7, 'maja', `/rampart approve ${idOf(request)}`)
+    const edited = gh.comment(approval.id) as StandInComment
+    edited.updated_at = new Date(Date.parse(edited.created_at) + 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z')
+    await forge(request, {resolver: 'maja', cmd: String(approval.id)})
+    expect(await w.outcome).toBe('denied')
+    expect(w.logs.join('\n')).toMatch(/was edited/)
+  })
+
+  it('a marker whose sha was changed is a deny, even with a genuine approving comment', async () => {
+    const w = ask()
+    const request = await w.posted()
+    const approval = gh.addComment(7, 'maja', `/rampart approve ${idOf(request)}`)
+    await forge(request, {resolver: 'maja', cmd: String(approval.id), sha: OLD_HEAD})
+    expect(await w.outcome).toBe('denied')
+    expect(w.logs.join('\n')).toMatch(/for another head/)
+  })
+
+  it('a stale request whose sha was moved to the new head, then approved by the workflow, is a deny', async () => {
+    // the request was made for OLD_HEAD; the PR has since moved on to HEAD, so the workflow would call it stale
+    const w = ask({RAMPART_GITHUB_SHA: OLD_HEAD})
+    const request = await w.posted()
+    await forge(request, {sha: HEAD, status: 'pending'})
+    await answer('maja', `/rampart approve ${idOf(request)}`)
+    expect(parseMarker(gh.comment(request.id)?.body)).toMatchObject({status: 'approved', sha: HEAD, resolver: 'maja'})
+    expect(await w.outcome).toBe('denied')
+    expect(w.logs.join('\n')).toMatch(/for another head/)
+  })
+
+  it('a marker moved to another run is a deny', async () => {
+    const w = ask()
+    const request = await w.posted()
+    const approval = gh.addComment(7, 'maja', '/rampart approve-run 999')
+    await forge(request, {resolver: 'maja', cmd: String(approval.id), run: '999'})
+    expect(await w.outcome).toBe('denied')
+    expect(w.logs.join('\n')).toMatch(/for another run/)
+  })
+
+  it('approve-run: the deciding comment must name this run, be unedited and be by a writer', async () => {
+    gh.addUser('eve')
+    const cases: Array<[string, string, RegExp]> = [
+      ['maja', '/rampart approve-run 999', /does not approve it/],
+      ['eve', '/rampart approve-run 555', /eve does not have write access/],
+      ['maja', '/rampart approve-run 555', /was edited/],
+    ]
+    for (const [login, text, why] of cases) {
+      const w = ask()
+      const request = await w.posted()
+      const decider = gh.addComment(7, login, text)
+      if (why.source.includes('edited')) (gh.comment(decider.id) as StandInComment).updated_at = '2099-01-01T00:00:00Z'
+      await forge(request, {resolver: login, cmd: String(decider.id)})
+      expect(await w.outcome).toBe('denied')
+      expect(w.logs.join('\n')).toMatch(why)
+    }
+  })
+
+  it('a genuine approval by someone with write, maintain or admin access is still approved, after the permission is checked', async () => {
+    gh.setRole('ada', 'admin')
+    for (const login of ['bob', 'maja', 'ada']) {
+      const w = ask()
+      const request = await w.posted()
+      await answer(login, `/rampart approve ${idOf(request)}`)
+      expect(await w.outcome).toBe('approved')
+      expect(w.logs.join('\n')).toMatch(new RegExp(`approved by ${login}`))
+      expect(permissionLooks(login).length).toBeGreaterThan(0)
+    }
+  })
+
+  it('a genuine approve-run by a writer is still approved', async () => {
+    const w = ask()
+    await w.posted()
+    await answer('bob', '/rampart approve-run 555')
+    expect(await w.outcome).toBe('approved')
+    expect(permissionLooks('bob').length).toBeGreaterThan(0)
+  })
+
+  it('when the resolver\'s permission cannot be read, a genuine approval is a deny', async () => {
+    for (const status of [403, 500]) {
+      const w = ask()
+      const request = await w.posted()
+      gh.inject({status, times: 100, when: ({path, token}) => path.endsWith('/collaborators/maja/permission') && token === 'ghs_actions'})
+      await answer('maja', `/rampart approve ${idOf(request)}`)
+      expect(parseMarker(gh.comment(request.id)?.body)?.status).toBe('approved')
+      expect(await w.outcome).toBe('denied')
+      expect(w.logs.join('\n')).toMatch(new RegExp(`the permission of maja cannot be read \\(${status} `))
+      gh.faults.length = 0
+    }
   })
 })
 
