@@ -5,12 +5,12 @@ import Fastify, {type FastifyInstance, type FastifyReply, type FastifyRequest} f
 
 import {ApprovalStore, QueueFullError, type Approval} from '../core/approvals/store.js'
 import {ensureSigningKey, ensureToken, safeEqual, signLink, verifyLink, type LinkAction} from '../core/approvals/secrets.js'
-import {decideByWebhook} from '../core/approvals/decision-webhook.js'
+import {decideByWebhooks} from '../core/approvals/decision-webhook.js'
 import {WebhookNotifier} from '../core/approvals/webhook.js'
 import {AuditLog, type AuditInput} from '../core/audit/log.js'
 import {callFromParams} from '../core/engine/call.js'
 import {evaluate, type Decision, type ToolCall} from '../core/engine/evaluate.js'
-import {decideHookAsync, type ChannelOutcome} from '../core/hook/claude-code.js'
+import {decideHookAsync, MAX_PAYLOAD_BYTES, type ChannelOutcome} from '../core/hook/claude-code.js'
 import {addOverride} from '../core/overrides/store.js'
 import {packageRoot} from '../core/package-root.js'
 import {detectSession} from '../core/session/detect.js'
@@ -65,6 +65,8 @@ export function buildServer(o: ServerOptions): RampartServer {
   const log = o.log ?? (() => undefined)
   const token = ensureToken(o.rampartHome)
   const key = o.sign || o.webhook ? ensureSigningKey(o.rampartHome) : undefined
+  // links that resolve without the token exist only with --sign; the key alone (webhook signatures) is not consent
+  const linkKey = o.sign ? key : undefined
   const host = new PolicyHost({cwd: o.cwd, env: o.env, load: o.load})
   void host.base // an invalid policy stops the start here, with its file:line:col
   const store = ApprovalStore.open(join(o.rampartHome, 'approvals.jsonl'), {
@@ -99,10 +101,11 @@ export function buildServer(o: ServerOptions): RampartServer {
     const path = req.url.split('?')[0] ?? ''
     if (path === '/healthz' || path === '/dashboard' || path.startsWith('/dashboard/') || path === '/approve' || path === '/deny') return
     const q = req.query as Record<string, unknown>
-    if (/^\/v1\/approvals\/[^/]+\/resolve$/.test(path) && typeof q.sig === 'string') return
+    if (linkKey && /^\/v1\/approvals\/[^/]+\/resolve$/.test(path) && typeof q.sig === 'string') return
     const header = req.headers.authorization ?? ''
     const m = /^Bearer\s+(\S+)$/i.exec(header)
     if (!m?.[1] || !safeEqual(m[1], token)) {
+      if (path === '/v1/hooks/claude-code') return reply.code(200).send(hookDeny('Rampart: the HTTP hook sent a missing or wrong token, so this call is denied — fix the Authorization header in the Claude Code settings (rampart setup claude-code --http)'))
       return reply.code(401).send({error: header ? 'wrong token — use the one in $RAMPART_HOME/token (rampart token)' : 'missing Authorization: Bearer <token> — see rampart token'})
     }
   })
@@ -153,8 +156,8 @@ export function buildServer(o: ServerOptions): RampartServer {
   function links(a: Approval): {approve_url: string; deny_url: string} {
     const base = server.baseUrl.replace(/\/$/, '')
     const exp = Math.floor(Date.parse(a.expires_at) / 1000)
-    const link = (action: LinkAction) => key
-      ? `${base}/${action}?id=${a.id}&exp=${exp}&sig=${signLink(key, action, a.id, exp)}`
+    const link = (action: LinkAction) => linkKey
+      ? `${base}/${action}?id=${a.id}&exp=${exp}&sig=${signLink(linkKey, action, a.id, exp)}`
       : `${base}/dashboard/#${a.id}`
     return {approve_url: link('approve'), deny_url: link('deny')}
   }
@@ -213,11 +216,17 @@ export function buildServer(o: ServerOptions): RampartServer {
 
   app.post<{Params: {tool: string}; Body: ToolBody}>('/v1/tool/:tool', {schema: {body: toolBody, params: toolParams}}, async (req, reply) => {
     const call = callFrom(req.params.tool, req.body)
+    if (call.tool === 'exec' && call.command === undefined) {
+      return reply.code(403).send({decision: 'deny', message: 'an exec call without a command string (params.command) cannot be checked; denied — send the command as one string'})
+    }
     let d: Decision
     try {
       d = decideReal(call, req.body.headless ?? false)
       // action: webhook — only the server can ask the rule's URL (everywhere else such a rule denies)
-      if (d.webhook) d = await decideByWebhook(call, d)
+      if (d.webhook) {
+        const policy = host.forCwd(call.cwd ?? o.cwd)
+        d = await decideByWebhooks(call, d, (skipRules) => evaluate(policy, call, {headless: req.body.headless ?? false, history: new FileCallHistory(o.rampartHome), once, skipRules}))
+      }
     } catch (error) {
       return reply.code(403).send({decision: 'deny', message: `cannot decide this call (${(error as Error).message}); failing closed`})
     }
@@ -292,30 +301,41 @@ export function buildServer(o: ServerOptions): RampartServer {
     let resolvedBy = b.resolved_by ?? 'api'
     if (req.query.sig !== undefined) {
       const exp = Number(req.query.exp)
-      if (!key || !Number.isInteger(exp)) return reply.code(401).send({error: 'signed links are not enabled on this server (rampart serve --sign) or the link is incomplete'})
-      const check = verifyLink(key, b.approved ? 'approve' : 'deny', id, exp, req.query.sig)
+      if (!linkKey || !Number.isInteger(exp)) return reply.code(401).send({error: 'signed links are not enabled on this server (rampart serve --sign) or the link is incomplete'})
+      const check = verifyLink(linkKey, b.approved ? 'approve' : 'deny', id, exp, req.query.sig)
       if (check === 'bad') return reply.code(401).send({error: 'the link signature does not match — use the link from the notification as it is'})
       if (b.persist) return reply.code(400).send({error: 'a signed link cannot persist an allow rule — use rampart approve --persist with the token'})
       if (check === 'expired') return reply.code(410).send({error: `approval ${id} has expired`})
-      resolvedBy = b.resolved_by ?? 'signed-link'
+      // whoever holds a link is not who they say they are: the audit trail records how it was resolved
+      resolvedBy = 'signed-link'
     }
     const current = store.get(id)
     if (!current) return reply.code(404).send({error: `no approval ${id} — list them with GET /v1/approvals`})
-    let persisted = false
-    if (b.approved && b.persist && current.status === 'pending') persisted = persistAllow(current)
-    const r = store.resolve(id, {approved: b.approved, resolved_by: resolvedBy, persisted})
+    const wantPersist = b.approved && b.persist === true && canPersist(current)
+    const r = store.resolve(id, {approved: b.approved, resolved_by: resolvedBy, persisted: wantPersist})
+    // persisted only once the approval itself stands (an approval that expired meanwhile leaves no rule behind)
+    const persisted = r.ok && wantPersist ? persistAllow(r.approval) : false
     if (!r.ok) return reply.code(r.reason === 'not-found' ? 404 : 410).send({error: r.reason === 'not-found' ? `no approval ${id}` : `approval ${id} was already resolved (${store.get(id)?.status ?? 'gone'}) — a link or request can be used once`})
     await store.flush()
     await announceResolution([r.approval as Resolved])
     return {id, status: r.approval.status, approved: b.approved, persisted}
   })
 
-  /** `persist: true`: an exact, glob-escaped allow for the approved call in $RAMPART_HOME/policies/auto-allowed.yaml. */
+  /**
+   * Whether an exact allow can be written for the call: commands are escaped (`\*`); a path with any glob
+   * character is refused, because path patterns read `\` as a separator and picomatch gives ( ) | ! + @ meaning —
+   * the rule would not be exact.
+   */
+  function canPersist(a: Approval): boolean {
+    if (a.command !== undefined) return true
+    return a.path !== undefined && (a.tool === 'write' || a.tool === 'edit' || a.tool === 'read') && !/[\\*?[\]{}()!+@|]/.test(a.path)
+  }
+
+  /** `persist: true`: an exact allow for the approved call in $RAMPART_HOME/policies/auto-allowed.yaml. */
   function persistAllow(a: Approval): boolean {
     const subject = a.command ?? a.path
-    if (subject === undefined) return false
-    const tool = a.command !== undefined ? 'exec' : a.tool === 'write' || a.tool === 'edit' || a.tool === 'read' ? a.tool : undefined
-    if (!tool) return false
+    if (subject === undefined || !canPersist(a)) return false
+    const tool = a.command !== undefined ? 'exec' : (a.tool as 'read' | 'write' | 'edit')
     try {
       addOverride(join(o.rampartHome, 'policies', 'auto-allowed.yaml'), {action: 'allow', pattern: subject.replace(/[\\*?[\]{}]/g, '\\$&'), tool, message: `Approved and persisted (approval ${a.id})`})
     } catch (error) {
@@ -361,20 +381,31 @@ export function buildServer(o: ServerOptions): RampartServer {
     events.add(reply.raw)
   })
 
-  // Claude Code's HTTP hook: the same JSON as `rampart hook claude-code`, with no process start per call.
-  app.post('/v1/hooks/claude-code', async (req) => {
-    const raw = typeof req.body === 'string' ? req.body : JSON.stringify(req.body ?? '')
-    return decideHookAsync(raw, {
-      env: o.env, policyFor: (cwd) => host.forCwd(cwd), headless: o.headless ?? false,
-      onDecision: (call, d) => {
-        remember({at: new Date().toISOString(), tool: call.tool, ...requestOf(call), agent: call.agent, session: call.session, action: d.action, message: d.message})
-        if (call.response === undefined) recordDecision(o.rampartHome, call, d)
-        if (d.action === 'deny') {
-          record({tool: call.tool, agent: call.agent ?? 'claude-code', session: call.session ?? '', request: requestOf(call), decision: {action: 'deny', matched_policies: d.matched_policies, message: d.message}})
-            .catch((error: Error) => log(`audit: ${error.message}`))
-        }
-      },
-      channel: {request: (call, d) => waitForApproval(call, d)},
+  // Claude Code's HTTP hook: the same JSON as `rampart hook claude-code`, with no process start per call. Claude
+  // Code lets a call run when the HTTP hook fails (any non-2xx), so this route answers every problem — a body too
+  // large, a wrong content type, bad JSON, a missing token, an internal error — with 200 and a deny.
+  void app.register(async (hooks) => {
+    hooks.removeAllContentTypeParsers()
+    hooks.addContentTypeParser('*', {parseAs: 'string', bodyLimit: MAX_PAYLOAD_BYTES}, (_req, body, done) => done(null, body))
+    hooks.setErrorHandler((error: Error & {statusCode?: number}, _req, reply) => {
+      if ((error.statusCode ?? 500) >= 500) log(`hook endpoint: ${error.stack ?? error.message}`)
+      const why = error.statusCode === 413 ? `the hook payload is over ${MAX_PAYLOAD_BYTES / 1024 / 1024} MiB` : error.message
+      void reply.code(200).send(hookDeny(`Rampart: ${why}; failing closed`))
+    })
+    hooks.post('/v1/hooks/claude-code', {bodyLimit: MAX_PAYLOAD_BYTES}, async (req) => {
+      const raw = typeof req.body === 'string' ? req.body : ''
+      return decideHookAsync(raw, {
+        env: o.env, policyFor: (cwd) => host.forCwd(cwd), headless: o.headless ?? false,
+        onDecision: (call, d) => {
+          remember({at: new Date().toISOString(), tool: call.tool, ...requestOf(call), agent: call.agent, session: call.session, action: d.action, message: d.message})
+          if (call.response === undefined) recordDecision(o.rampartHome, call, d)
+          const input: AuditInput = {tool: call.tool, agent: call.agent ?? 'claude-code', session: call.session ?? '', request: requestOf(call), decision: {action: d.action, matched_policies: d.matched_policies, message: d.message}}
+          // an audited ask must be on record before Claude Code asks the user: written now, a failure denies
+          if (d.action === 'ask' && d.audit) audit.append(input)
+          else if (d.action === 'deny') record(input).catch((error: Error) => log(`audit: ${error.message}`))
+        },
+        channel: {request: (call, d) => waitForApproval(call, d)},
+      })
     })
   })
 
@@ -394,12 +425,13 @@ export function buildServer(o: ServerOptions): RampartServer {
     return done?.status === 'approved' ? 'approved' : 'denied'
   }
 
-  app.addContentTypeParser('text/plain', {parseAs: 'string'}, (_req, body, done) => done(null, body))
 
   // Signed links open a confirmation page: a GET must not resolve anything (link scanners and previews follow it).
   const confirmPage = (action: LinkAction) => async (req: FastifyRequest<{Querystring: {id?: string; sig?: string; exp?: string}}>, reply: FastifyReply) => {
     const {id = '', sig = '', exp = ''} = req.query
-    const a = store.get(id)
+    // what the call is only shows to someone holding a valid link
+    const valid = linkKey !== undefined && Number.isInteger(Number(exp)) && verifyLink(linkKey, action, id, Number(exp), sig, 0) === 'ok'
+    const a = valid ? store.get(id) : undefined
     const what = a ? escapeHtml(a.command ?? a.path ?? a.url ?? a.tool) : 'unknown approval'
     // query values reach the script only as JSON data, never as code
     const target = scriptJson(`/v1/approvals/${encodeURIComponent(id)}/resolve?sig=${encodeURIComponent(sig)}&exp=${encodeURIComponent(exp)}`)
@@ -442,6 +474,10 @@ const FRAME_HEADERS = {'x-frame-options': 'DENY', 'content-security-policy': "fr
 /** A string as a JavaScript literal safe inside <script>: JSON, with < escaped so `</script>` cannot end it. */
 function scriptJson(value: string): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')
+}
+
+function hookDeny(reason: string) {
+  return {hookSpecificOutput: {hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: reason}}
 }
 
 function escapeHtml(text: string): string {

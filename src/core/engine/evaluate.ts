@@ -51,6 +51,11 @@ export interface EvaluateOptions {
   once?: OnceLedger
   /** Collect what evaluation did, step by step (rampart policy explain, rule coverage). */
   trace?: TraceEvent[]
+  /**
+   * Rules treated as not matching (rampart serve: a webhook rule whose URL answered allow, so that the rest of the
+   * policy still decides — the webhook can clear its own rule, never another one).
+   */
+  skipRules?: ReadonlySet<CompiledRule>
 }
 
 /** One step of an evaluation, in the order it happened (policies in priority order). */
@@ -88,6 +93,8 @@ export interface Decision {
   once_key?: string
   /** Set when the deciding rule is `action: webhook` (decided as deny outside `rampart serve`). */
   webhook?: {url: string; timeoutMs: number; failOpen: boolean}
+  /** That rule, so that rampart serve can take it out and let the rest of the policy decide. */
+  webhook_rule?: CompiledRule
   /** Why something did not count (project allows, overrides), for explain and test output. */
   notes: string[]
   eval_us: number
@@ -700,7 +707,7 @@ function decide(set: PolicySet, call: ToolCall, options: EvaluateOptions, starte
       }
       // when tracing, rules the index would skip are tried anyway: explain shows every rule, and a routed-away
       // rule that matches would be an engine bug, reported rather than hidden
-      const matched = ruleMatches(rule, subject, options, now)
+      const matched = options.skipRules?.has(rule) === true ? false : ruleMatches(rule, subject, options, now)
       if (skipped && matched) throw new Error(`routing skipped rule ${rule.index} of '${policy.name}', which matches this call`)
       trace?.push({kind: 'rule', policy, rule, outcome: matched ? 'matched' : 'no-match', routedAway})
       if (!matched) continue
@@ -772,7 +779,11 @@ function decide(set: PolicySet, call: ToolCall, options: EvaluateOptions, starte
     eval_us: 0,
   }
   if (winner?.rule.once && winner.rule.action === 'allow' && action === 'allow') decision.once_key = onceKey(winner.policy, winner.rule)
-  if (winner?.rule.webhook && winner.rule.declared === 'webhook') decision.webhook = winner.rule.webhook
+  if (winner?.rule.webhook && winner.rule.declared === 'webhook') {
+    decision.webhook = winner.rule.webhook
+    // not enumerable: decisions are printed as JSON, a compiled rule is not for printing
+    Object.defineProperty(decision, 'webhook_rule', {value: winner.rule, enumerable: false})
+  }
   decision.eval_us = Math.round((performance.now() - started) * 1000 * 100) / 100
   return decision
 }
