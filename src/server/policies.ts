@@ -12,7 +12,8 @@ export interface ReloadState {
 
 /**
  * The server's loaded policies: one layered set per project (calls carry their working folder), all compiled
- * eagerly. A reload is all-or-nothing: when any set fails to load, every set keeps its last good version.
+ * eagerly. Each set reloads on its own: a set that fails to load keeps its last good version, and the others —
+ * the user's global files included — still take the change (one broken repository must not freeze every other).
  */
 export class PolicyHost {
   private sets = new Map<string, PolicySet>()
@@ -46,17 +47,22 @@ export class PolicyHost {
   }
 
   reload(): {ok: true; policies: number; rules: number} | {ok: false; error: string} {
-    const next = new Map<string, PolicySet>()
-    try {
-      if (this.sets.size === 0) next.set(findProjectRoot(this.options.cwd) ?? '', this.load(this.options.cwd))
-      for (const key of this.sets.keys()) next.set(key, this.load(key || this.options.cwd))
-    } catch (error) {
-      this.lastReload = {at: new Date().toISOString(), ok: false, error: (error as Error).message}
-      return {ok: false, error: (error as Error).message}
+    const keys = this.sets.size === 0 ? [findProjectRoot(this.options.cwd) ?? ''] : [...this.sets.keys()]
+    const errors: string[] = []
+    for (const key of keys) {
+      try {
+        this.sets.set(key, this.load(key || this.options.cwd))
+      } catch (error) {
+        errors.push((error as Error).message)
+      }
     }
-    this.sets = next
-    this.lastReload = {at: new Date().toISOString(), ok: true}
     this.onChange?.()
+    if (errors.length > 0) {
+      const error = errors.length === 1 ? errors[0] as string : `${errors[0] as string} (and ${errors.length - 1} more project(s) failing to load)`
+      this.lastReload = {at: new Date().toISOString(), ok: false, error}
+      return {ok: false, error}
+    }
+    this.lastReload = {at: new Date().toISOString(), ok: true}
     return {ok: true, ...this.counts()}
   }
 

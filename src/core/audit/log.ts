@@ -167,7 +167,7 @@ export class AuditLog {
   private build(input: AuditInput, timestamp: string, at: Date): Omit<AuditEvent, 'prev_hash' | 'hash'> {
     const request: AuditRequest & Record<string, unknown> = {}
     // the known fields first so that every line reads the same way; anything else a caller passes is kept
-    for (const key of ['command', 'path', 'url'] as const) if (input.request[key] !== undefined) request[key] = redact(input.request[key])
+    for (const key of ['command', 'path', 'url'] as const) if (input.request[key] !== undefined) request[key] = clip(redact(input.request[key]))
     for (const [key, value] of Object.entries(input.request)) if (!(key in request) && value !== undefined) request[key] = redactValue(value)
     const d = input.decision
     const decision: AuditDecision = {
@@ -188,17 +188,28 @@ export class AuditLog {
 function lastHash(files: string[]): {hash: string; tornTail: boolean} {
   let tornTail = false
   for (let i = files.length - 1; i >= 0; i--) {
-    const {text, whole} = readTail(files[i] as string, TAIL_BYTES)
-    if (i === files.length - 1) tornTail = text.length > 0 && !text.endsWith('\n')
-    const lines = text.split('\n')
-    // a tail that starts mid-file starts with part of a line
-    const first = whole ? 0 : 1
-    for (let j = lines.length - 1; j >= first; j--) {
-      const hash = hashOf(lines[j] as string)
-      if (hash) return {hash, tornTail}
+    // the tail is usually enough; an event longer than it (or a long torn line) needs a longer look, up to the file
+    for (let bytes = TAIL_BYTES; ; bytes *= 8) {
+      const {text, whole} = readTail(files[i] as string, bytes)
+      if (i === files.length - 1) tornTail = text.length > 0 && !text.endsWith('\n')
+      const lines = text.split('\n')
+      // a tail that starts mid-file starts with part of a line
+      const first = whole ? 0 : 1
+      for (let j = lines.length - 1; j >= first; j--) {
+        const hash = hashOf(lines[j] as string)
+        if (hash) return {hash, tornTail}
+      }
+      if (whole) break
     }
   }
   return {hash: GENESIS_HASH, tornTail}
+}
+
+/** Longest request text kept in an event: an 8 KB+ command is denied anyway, and events stay small to chain. */
+const MAX_FIELD = 16 * 1024
+
+function clip(text: string): string {
+  return text.length <= MAX_FIELD ? text : `${text.slice(0, MAX_FIELD)}... [${text.length - MAX_FIELD} more characters not recorded]`
 }
 
 function hashOf(line: string): string | undefined {

@@ -93,6 +93,19 @@ describe('AuditLog', () => {
     expect(readAuditEvents(s.rampartHome, {limit: 100})).toHaveLength(100)
   })
 
+  it('an event longer than the tail it reads first does not break the chain; huge requests are clipped', () => {
+    const s = sandbox()
+    const log = new AuditLog(s.rampartHome, {now: clock('2026-03-03T10:00:00Z')})
+    log.append(input(1))
+    // the message is not clipped: the event line is ~100 KB, longer than the 64 KB tail
+    log.append(input(2, {decision: {action: 'deny', matched_policies: [], message: 'm'.repeat(100_000)}}))
+    const clipped = log.append(input(3, {request: {command: `echo ${'a'.repeat(70_000)}`}}))
+    expect(clipped.request.command?.length).toBeLessThan(17_000)
+    expect(clipped.request.command).toMatch(/more characters not recorded\]$/)
+    log.append(input(4))
+    expect(verifyAudit(s.rampartHome)).toEqual({ok: true, files: 1, events: 4})
+  })
+
   it('redacts secrets before hashing: they never reach the file', () => {
     const s = sandbox()
     const secrets = ['hunter2', 'AKIAIOSFODNN7EXAMPLE', 'ghp_abcdefghijklmnopqrstuvwxyz0123456789', 'sk-ant-api03-abcdefghijklmnopqrstuvwxyz', 'xoxb-1234567890-abcdefghij', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'topsecretbearer', 's3cr3tpw']
