@@ -10,8 +10,15 @@ if (!process.env.RAMPART_NO_FAST_PATH) {
   if (args[0] === 'test') {
     code = require('./load-lean.js')('lean').tryFastDryRun(args.slice(1))
   } else if (args[0] === 'hook' && args[1] === 'claude-code' && !args.includes('--help')) {
-    // runs on every tool call an agent makes: the leanest path there is
-    code = require('./load-lean.js')('lean-hook').runHook(args.slice(2))
+    // runs on every tool call an agent makes: the leanest path there is. Even a broken install must answer with a
+    // deny and exit 0 — a crash or a non-zero exit lets Claude Code run the call.
+    try {
+      code = require('./load-lean.js')('lean-hook').runHook(args.slice(2))
+    } catch (error) {
+      const reason = `Rampart: the hook cannot start (${String(error && error.message).split('\n')[0]}); failing closed — reinstall rampart (npm install)`
+      process.stdout.write(JSON.stringify({hookSpecificOutput: {hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: reason}}) + '\n')
+      code = 0
+    }
   } else if (args[0] === 'policy' && args[1] === 'lint') {
     // a one-shot run: V8's optimising compiler costs more than it saves before the process exits
     require('node:v8').setFlagsFromString('--max-opt=1')

@@ -4,7 +4,7 @@ import {isAbsolute, join, resolve} from 'node:path'
 import Fastify, {type FastifyInstance, type FastifyReply, type FastifyRequest} from 'fastify'
 
 import {ApprovalStore, QueueFullError, type Approval} from '../core/approvals/store.js'
-import {ensureSigningKey, ensureToken, safeEqual, signLink, verifyLink, type LinkAction} from '../core/approvals/secrets.js'
+import {clientToken, ensureSigningKey, ensureToken, safeEqual, signLink, verifyLink, type LinkAction} from '../core/approvals/secrets.js'
 import {decideByWebhooks} from '../core/approvals/decision-webhook.js'
 import {WebhookNotifier} from '../core/approvals/webhook.js'
 import {AuditLog, type AuditInput} from '../core/audit/log.js'
@@ -42,6 +42,7 @@ export interface ServerOptions {
 }
 
 const BODY_LIMIT = 1024 * 1024
+const MAX_EVENT_STREAMS = 64
 const VERSION = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as {version: string}).version
 
 /** A resolution as it is announced and audited. */
@@ -63,7 +64,17 @@ export interface RampartServer {
  */
 export function buildServer(o: ServerOptions): RampartServer {
   const log = o.log ?? (() => undefined)
-  const token = ensureToken(o.rampartHome)
+  // `rampart token --rotate` takes effect on a running server: the token file is looked at again (at most once a
+  // second) and a changed one replaces the token held in memory
+  let token = ensureToken(o.rampartHome)
+  let tokenCheckedAt = Date.now()
+  const currentToken = (): string => {
+    if (Date.now() - tokenCheckedAt < 1000) return token
+    tokenCheckedAt = Date.now()
+    const fresh = clientToken(o.rampartHome, {})
+    if (fresh && /^[0-9a-f]{64}$/.test(fresh)) token = fresh
+    return token
+  }
   const key = o.sign || o.webhook ? ensureSigningKey(o.rampartHome) : undefined
   // links that resolve without the token exist only with --sign; the key alone (webhook signatures) is not consent
   const linkKey = o.sign ? key : undefined
@@ -104,7 +115,7 @@ export function buildServer(o: ServerOptions): RampartServer {
     if (linkKey && /^\/v1\/approvals\/[^/]+\/resolve$/.test(path) && typeof q.sig === 'string') return
     const header = req.headers.authorization ?? ''
     const m = /^Bearer\s+(\S+)$/i.exec(header)
-    if (!m?.[1] || !safeEqual(m[1], token)) {
+    if (!m?.[1] || !safeEqual(m[1], currentToken())) {
       if (path === '/v1/hooks/claude-code') return reply.code(200).send(hookDeny('Rampart: the HTTP hook sent a missing or wrong token, so this call is denied — fix the Authorization header in the Claude Code settings (rampart setup claude-code --http)'))
       return reply.code(401).send({error: header ? 'wrong token — use the one in $RAMPART_HOME/token (rampart token)' : 'missing Authorization: Bearer <token> — see rampart token'})
     }
@@ -377,6 +388,8 @@ export function buildServer(o: ServerOptions): RampartServer {
   app.get('/healthz', async () => ({ok: true}))
 
   app.get('/v1/events', (req, reply) => {
+    // each stream holds a socket: a bound keeps a token holder from exhausting the server
+    if (events.size >= MAX_EVENT_STREAMS) return reply.code(503).send({error: `already ${MAX_EVENT_STREAMS} event streams open — close some dashboards`})
     reply.hijack()
     events.add(reply.raw)
   })

@@ -1,4 +1,5 @@
-import {chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {spawnSync} from 'node:child_process'
+import {chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
@@ -172,5 +173,19 @@ describe('rampart setup claude-code', () => {
     const r = rampart(['setup', 'claude-code'], s)
     expect(r.code).toBe(5)
     expect(readFileSync(file, 'utf8')).toBe('{ not json')
+  })
+})
+
+describe('a broken install', () => {
+  it('still answers with a deny and exit 0 (a crash would let Claude Code run the call)', () => {
+    const s = sandbox()
+    const bin = join(s.root, 'pkg', 'bin')
+    mkdirSync(bin, {recursive: true})
+    for (const f of ['run.js', 'load-lean.js', 'package.json']) copyFileSync(join(import.meta.dirname, '..', '..', 'bin', f), join(bin, f))
+    const r = spawnSync(process.execPath, [join(bin, 'run.js'), 'hook', 'claude-code'], {input: '{"tool_name":"Bash","tool_input":{"command":"ls"}}', encoding: 'utf8', env: {PATH: process.env.PATH ?? '', HOME: s.home, RAMPART_HOME: s.rampartHome}})
+    expect(r.status).toBe(0)
+    const answer = JSON.parse(r.stdout) as {hookSpecificOutput: {permissionDecision: string; permissionDecisionReason: string}}
+    expect(answer.hookSpecificOutput.permissionDecision).toBe('deny')
+    expect(answer.hookSpecificOutput.permissionDecisionReason).toMatch(/cannot start .*reinstall rampart/)
   })
 })

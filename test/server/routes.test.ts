@@ -223,6 +223,15 @@ describe('rampart serve: auth and bad input', () => {
     expect(s.token).toMatch(/^[0-9a-f]{64}$/)
   })
 
+  it('rampart token --rotate takes effect on a running server: the old token stops working', async () => {
+    const s = await serve()
+    const {rotateToken} = await import('../../src/core/approvals/secrets.js')
+    const fresh = rotateToken(s.home)
+    await new Promise((r) => setTimeout(r, 1100))
+    expect((await s.api('GET', '/v1/approvals')).status).toBe(401)
+    expect((await fetch(`${s.url}/v1/approvals`, {headers: {authorization: `Bearer ${fresh}`}})).status).toBe(200)
+  })
+
   it('malformed JSON, wrong types and a 2 MB body get a 4xx JSON error, and the server keeps serving', async () => {
     const s = await serve()
     const bad = await s.api('POST', '/v1/tool/exec', '{"params": ')
