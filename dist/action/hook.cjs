@@ -23682,9 +23682,9 @@ var require_parse = __commonJS({
                 const idx = prev.value.lastIndexOf("[");
                 const pre = prev.value.slice(0, idx);
                 const rest2 = prev.value.slice(idx + 2);
-                const posix3 = POSIX_REGEX_SOURCE[rest2];
-                if (posix3) {
-                  prev.value = pre + posix3;
+                const posix4 = POSIX_REGEX_SOURCE[rest2];
+                if (posix4) {
+                  prev.value = pre + posix4;
                   state.backtrack = true;
                   advance();
                   if (!bos.output && tokens.indexOf(prev) === 1) {
@@ -24201,7 +24201,7 @@ var require_picomatch = __commonJS({
         throw new TypeError("Expected pattern to be a non-empty string");
       }
       const opts2 = options || {};
-      const posix3 = opts2.windows;
+      const posix4 = opts2.windows;
       const regex = isState ? picomatch2.compileRe(glob, options) : picomatch2.makeRe(glob, options, false, true);
       const state = regex.state;
       delete regex.state;
@@ -24211,8 +24211,8 @@ var require_picomatch = __commonJS({
         isIgnored = picomatch2(opts2.ignore, ignoreOpts, returnState);
       }
       const matcher = (input, returnObject = false) => {
-        const { isMatch, match, output } = picomatch2.test(input, regex, options, { glob, posix: posix3 });
-        const result = { glob, state, regex, posix: posix3, input, output, match, isMatch };
+        const { isMatch, match, output } = picomatch2.test(input, regex, options, { glob, posix: posix4 });
+        const result = { glob, state, regex, posix: posix4, input, output, match, isMatch };
         if (typeof opts2.onResult === "function") {
           opts2.onResult(result);
         }
@@ -24237,7 +24237,7 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch2.test = (input, regex, options, { glob, posix: posix3 } = {}) => {
+    picomatch2.test = (input, regex, options, { glob, posix: posix4 } = {}) => {
       if (typeof input !== "string") {
         throw new TypeError("Expected input to be a string");
       }
@@ -24245,7 +24245,7 @@ var require_picomatch = __commonJS({
         return { isMatch: false, output: "" };
       }
       const opts2 = options || {};
-      const format = opts2.format || (posix3 ? utils.toPosixSlashes : null);
+      const format = opts2.format || (posix4 ? utils.toPosixSlashes : null);
       let match = input === glob;
       let output = match && format ? format(input) : input;
       if (match === false) {
@@ -24254,16 +24254,16 @@ var require_picomatch = __commonJS({
       }
       if (match === false || opts2.capture === true) {
         if (opts2.matchBase === true || opts2.basename === true) {
-          match = picomatch2.matchBase(input, regex, options, posix3);
+          match = picomatch2.matchBase(input, regex, options, posix4);
         } else {
           match = regex.exec(output);
         }
       }
       return { isMatch: Boolean(match), match, output };
     };
-    picomatch2.matchBase = (input, glob, options, posix3 = options && options.windows) => {
+    picomatch2.matchBase = (input, glob, options, posix4 = options && options.windows) => {
       const regex = glob instanceof RegExp ? glob : picomatch2.makeRe(glob, options);
-      return regex.test(utils.basename(input, { windows: posix3 }));
+      return regex.test(utils.basename(input, { windows: posix4 }));
     };
     picomatch2.isMatch = (str, patterns, options) => picomatch2(patterns, options)(str);
     picomatch2.parse = (pattern, options) => {
@@ -24618,14 +24618,14 @@ function compileCommandGlob(pattern) {
     const len = input.length;
     while (si < len) {
       if (ti < n) {
-        const kind = kindArr[ti];
-        if (kind === STAR) {
+        const kind2 = kindArr[ti];
+        if (kind2 === STAR) {
           starTi = ti++;
           starSi = si;
           continue;
         }
         const c = input.charCodeAt(si);
-        if (kind === LITERAL && codeArr[ti] === c || kind === ANY_ONE || kind === CLASS && classMatches(classes[ti], c)) {
+        if (kind2 === LITERAL && codeArr[ti] === c || kind2 === ANY_ONE || kind2 === CLASS && classMatches(classes[ti], c)) {
           ti++;
           si++;
           continue;
@@ -24657,14 +24657,14 @@ function pickNeedle(prefix, later, fold) {
     best = prefix.toLowerCase();
   return best.length >= NEEDLE ? best : "";
 }
-function foldedChar(kind, code, cls) {
-  if (kind === LITERAL) {
+function foldedChar(kind2, code, cls) {
+  if (kind2 === LITERAL) {
     if (code >= 128)
       return void 0;
     const ch = String.fromCharCode(code);
     return ch.toLowerCase() === ch.toUpperCase() ? /[ ./_-]/.test(ch) ? ch : void 0 : ch.toLowerCase();
   }
-  if (kind !== CLASS || !cls || cls.negated || cls.ranges.length > 0 || cls.singles.size !== 2)
+  if (kind2 !== CLASS || !cls || cls.negated || cls.ranges.length > 0 || cls.singles.size !== 2)
     return void 0;
   const [a, b] = [...cls.singles].map((c) => c < 128 ? String.fromCharCode(c) : void 0);
   return a && b && a !== b && a.toLowerCase() === b.toLowerCase() ? a.toLowerCase() : void 0;
@@ -24895,6 +24895,8 @@ function compileCommandGlobSet(patterns) {
   };
 }
 function normalisePathPattern(pattern, home) {
+  if (home.length > 1 && home.endsWith("/"))
+    home = home.replace(/\/+$/, "") || "/";
   let p = pattern.replace(/\\/g, "/");
   if (p === "~" || p.startsWith("~/"))
     p = home + p.slice(1);
@@ -25386,17 +25388,17 @@ var init_register = __esm({
 });
 
 // node_modules/before-after-hook/lib/add.js
-function addHook(state, kind, name, hook2) {
+function addHook(state, kind2, name, hook2) {
   const orig = hook2;
   if (!state.registry[name]) {
     state.registry[name] = [];
   }
-  if (kind === "before") {
+  if (kind2 === "before") {
     hook2 = (method, options) => {
       return Promise.resolve().then(orig.bind(null, options)).then(method.bind(null, options));
     };
   }
-  if (kind === "after") {
+  if (kind2 === "after") {
     hook2 = (method, options) => {
       let result;
       return Promise.resolve().then(method.bind(null, options)).then((result_) => {
@@ -25407,7 +25409,7 @@ function addHook(state, kind, name, hook2) {
       });
     };
   }
-  if (kind === "error") {
+  if (kind2 === "error") {
     hook2 = (method, options) => {
       return Promise.resolve().then(method.bind(null, options)).catch((error) => {
         return orig(error, options);
@@ -25450,9 +25452,9 @@ function bindApi(hook2, state, name) {
   );
   hook2.api = { remove: removeHookRef };
   hook2.remove = removeHookRef;
-  ["before", "error", "after", "wrap"].forEach((kind) => {
-    const args = name ? [state, kind, name] : [state, kind];
-    hook2[kind] = hook2.api[kind] = bindable(addHook, null).apply(null, args);
+  ["before", "error", "after", "wrap"].forEach((kind2) => {
+    const args = name ? [state, kind2, name] : [state, kind2];
+    hook2[kind2] = hook2.api[kind2] = bindable(addHook, null).apply(null, args);
   });
 }
 function Singular() {
@@ -29832,7 +29834,7 @@ function parseRequestedCall(body) {
   }
 }
 function inline(text, max = 500) {
-  return clip(text.replace(/\s+/g, " ").trim(), max).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/\|/g, "\\|");
+  return clip2(text.replace(/\s+/g, " ").trim(), max).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/\|/g, "\\|");
 }
 function fenced(text, info = "") {
   const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
@@ -29843,11 +29845,11 @@ ${fence}`;
 }
 function shownCall(call) {
   if (call.command !== void 0)
-    return { label: "run", text: redact(call.command), request: { command: clip(redact(call.command), SHOWN_MAX) } };
+    return { label: "run", text: redact(call.command), request: { command: clip2(redact(call.command), SHOWN_MAX) } };
   if (call.path !== void 0)
-    return { label: inline(call.tool, 50), text: redact(call.path), request: { path: clip(redact(call.path), SHOWN_MAX) } };
+    return { label: inline(call.tool, 50), text: redact(call.path), request: { path: clip2(redact(call.path), SHOWN_MAX) } };
   if (call.url !== void 0)
-    return { label: "fetch", text: redact(call.url), request: { url: clip(redact(call.url), SHOWN_MAX) } };
+    return { label: "fetch", text: redact(call.url), request: { url: clip2(redact(call.url), SHOWN_MAX) } };
   let params = "";
   try {
     params = JSON.stringify(call.params ?? {}, null, 2);
@@ -29873,7 +29875,7 @@ function renderRequest(r) {
     session: r.call.session ?? "",
     request: shown.request,
     ...policy !== void 0 ? { policy } : {},
-    message: clip(redact(r.decision.message), 1e3)
+    message: clip2(redact(r.decision.message), 1e3)
   };
   const who = r.requesters.length > 0 ? r.requesters.map((l) => `@${l}`).join(", ") : "unknown";
   const run = r.runUrl ? `[${r.run}](${r.runUrl})` : r.run;
@@ -29893,7 +29895,7 @@ function renderRequest(r) {
     "",
     `An agent in this pull request's workflow wants to ${shown.label}:`,
     "",
-    fenced(clip(shown.text, SHOWN_MAX), "text"),
+    fenced(clip2(shown.text, SHOWN_MAX), "text"),
     "",
     "| | |",
     "|---|---|",
@@ -29970,7 +29972,7 @@ function parseCommand(body) {
       return { kind: "approve", id };
     }
     const reason = rest.replace(/^\S+\s+\S+\s*/, "").trim();
-    return reason ? { kind: "deny", id, reason: clip(reason, REASON_MAX) } : { kind: "deny", id };
+    return reason ? { kind: "deny", id, reason: clip2(reason, REASON_MAX) } : { kind: "deny", id };
   }
   if (verb === "approve-run") {
     const run = words[1];
@@ -29984,7 +29986,7 @@ function parseCommand(body) {
   }
   return { kind: "malformed", problem: `${shown(words[0])} is not a Rampart command` };
 }
-var STATUSES, MARKER, CALL_LINE, STATE_OPEN, STATE_CLOSE, REPLY_OPEN, REPLY_CLOSE, ID, LOGIN, SHOWN_MAX, REASON_MAX, sameId, sameLogin, cleanLogin, clip, utc, USAGE;
+var STATUSES, MARKER, CALL_LINE, STATE_OPEN, STATE_CLOSE, REPLY_OPEN, REPLY_CLOSE, ID, LOGIN, SHOWN_MAX, REASON_MAX, sameId, sameLogin, cleanLogin, clip2, utc, USAGE;
 var init_protocol = __esm({
   "dist/action/protocol.js"() {
     "use strict";
@@ -30004,7 +30006,7 @@ var init_protocol = __esm({
     sameId = (a, b) => a.toUpperCase() === b.toUpperCase();
     sameLogin = (a, b) => a.toLowerCase() === b.toLowerCase();
     cleanLogin = (login) => login && LOGIN.test(login) ? login : void 0;
-    clip = (text, max) => text.length > max ? `${text.slice(0, max)}\u2026` : text;
+    clip2 = (text, max) => text.length > max ? `${text.slice(0, max)}\u2026` : text;
     utc = (d) => `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
     USAGE = [
       "Usage (first line of a new comment):",
@@ -30021,7 +30023,7 @@ var init_protocol = __esm({
 });
 
 // dist/cli/fast-hook.js
-var import_node_fs14 = require("node:fs");
+var import_node_fs15 = require("node:fs");
 
 // dist/core/audit/log.js
 var import_node_fs2 = require("node:fs");
@@ -30171,7 +30173,7 @@ var AuditLog = class {
     const request2 = {};
     for (const key of ["command", "path", "url"])
       if (input.request[key] !== void 0)
-        request2[key] = redact(input.request[key]);
+        request2[key] = clip(redact(input.request[key]));
     for (const [key, value] of Object.entries(input.request))
       if (!(key in request2) && value !== void 0)
         request2[key] = redactValue(value);
@@ -30189,18 +30191,26 @@ var AuditLog = class {
 function lastHash(files) {
   let tornTail = false;
   for (let i = files.length - 1; i >= 0; i--) {
-    const { text, whole } = readTail(files[i], TAIL_BYTES);
-    if (i === files.length - 1)
-      tornTail = text.length > 0 && !text.endsWith("\n");
-    const lines = text.split("\n");
-    const first = whole ? 0 : 1;
-    for (let j = lines.length - 1; j >= first; j--) {
-      const hash = hashOf(lines[j]);
-      if (hash)
-        return { hash, tornTail };
+    for (let bytes = TAIL_BYTES; ; bytes *= 8) {
+      const { text, whole } = readTail(files[i], bytes);
+      if (i === files.length - 1)
+        tornTail = text.length > 0 && !text.endsWith("\n");
+      const lines = text.split("\n");
+      const first = whole ? 0 : 1;
+      for (let j = lines.length - 1; j >= first; j--) {
+        const hash = hashOf(lines[j]);
+        if (hash)
+          return { hash, tornTail };
+      }
+      if (whole)
+        break;
     }
   }
   return { hash: GENESIS_HASH, tornTail };
+}
+var MAX_FIELD = 16 * 1024;
+function clip(text) {
+  return text.length <= MAX_FIELD ? text : `${text.slice(0, MAX_FIELD)}... [${text.length - MAX_FIELD} more characters not recorded]`;
 }
 function hashOf(line) {
   if (!line.startsWith("{"))
@@ -30266,8 +30276,10 @@ function syncDir(dir) {
 }
 
 // dist/core/hook/claude-code.js
+var import_node_fs10 = require("node:fs");
 var import_node_os2 = require("node:os");
 var import_node_path12 = require("node:path");
+var import_node_url2 = require("node:url");
 
 // dist/core/engine/evaluate.js
 var import_node_path8 = require("node:path");
@@ -30652,8 +30664,8 @@ function sanitize(s) {
   return out2 + s.slice(run);
 }
 function escapeEnd(s, i) {
-  const kind = s.charAt(i + 1);
-  if (kind === "[") {
+  const kind2 = s.charAt(i + 1);
+  if (kind2 === "[") {
     let j = i + 2;
     for (; ; ) {
       const c = s.charAt(j);
@@ -30667,7 +30679,7 @@ function escapeEnd(s, i) {
       return j + 1;
     return i + 1;
   }
-  if (kind === "]") {
+  if (kind2 === "]") {
     for (let j = i + 2; j < s.length; j++) {
       const code = s.charCodeAt(j);
       if (code === 7)
@@ -32749,8 +32761,8 @@ var PolicyPlan = class {
     this.policy = policy;
   }
   /** Its rules that no index routes and that a call of this kind (callKind) can match, in order. */
-  unrouted(kind) {
-    return this.byKind[kind] ??= this.policy.rules.filter((r) => routeOf(r) === null && (needsOf(r.when) & ~kind) === 0);
+  unrouted(kind2) {
+    return this.byKind[kind2] ??= this.policy.rules.filter((r) => routeOf(r) === null && (needsOf(r.when) & ~kind2) === 0);
   }
 };
 var HAS_COMMAND = 1;
@@ -33010,7 +33022,7 @@ function decide(set, call, options, started) {
     }
   }
   const tryAll = trace !== void 0 || call.command !== void 0 && keys === null;
-  const kind = callKind(call);
+  const kind2 = callKind(call);
   let stopped = false;
   for (const owner of plan.policies) {
     const policy = owner.policy;
@@ -33018,7 +33030,7 @@ function decide(set, call, options, started) {
       trace?.push({ kind: "not-reached", policy });
       continue;
     }
-    const rules = tryAll || owner.candidateOf === gen ? policy.rules : owner.unrouted(kind);
+    const rules = tryAll || owner.candidateOf === gen ? policy.rules : owner.unrouted(kind2);
     if (rules.length === 0 && !trace)
       continue;
     if (policy.match.agent && !policy.match.agent.test(agent)) {
@@ -33043,7 +33055,7 @@ function decide(set, call, options, started) {
         trace?.push({ kind: "rule", policy, rule, outcome: "spent", routedAway });
         continue;
       }
-      const matched = ruleMatches(rule, subject, options, now);
+      const matched = options.skipRules?.has(rule) === true ? false : ruleMatches(rule, subject, options, now);
       if (skipped && matched)
         throw new Error(`routing skipped rule ${rule.index} of '${policy.name}', which matches this call`);
       trace?.push({ kind: "rule", policy, rule, outcome: matched ? "matched" : "no-match", routedAway });
@@ -33114,8 +33126,10 @@ function decide(set, call, options, started) {
   };
   if (winner?.rule.once && winner.rule.action === "allow" && action === "allow")
     decision.once_key = onceKey(winner.policy, winner.rule);
-  if (winner?.rule.webhook && winner.rule.declared === "webhook")
+  if (winner?.rule.webhook && winner.rule.declared === "webhook") {
     decision.webhook = winner.rule.webhook;
+    Object.defineProperty(decision, "webhook_rule", { value: winner.rule, enumerable: false });
+  }
   decision.eval_us = Math.round((performance.now() - started) * 1e3 * 100) / 100;
   return decision;
 }
@@ -33133,6 +33147,8 @@ function defaultMessage(action, policy) {
 }
 
 // dist/core/hook/claude-code.js
+init_glob();
+init_lazy();
 init_load();
 
 // dist/core/session/detect.js
@@ -33356,9 +33372,260 @@ function mapTool(name, input, cwd) {
       return { tool: "fetch", params: input };
     default:
       if (name.startsWith("mcp__"))
-        return { tool: "mcp", params: { ...input, tool: name } };
+        return mapMcp(name, input, path);
       return { tool: name, params: input };
   }
+}
+function mapMcp(name, input, path) {
+  const str = (k) => typeof input[k] === "string" && input[k] !== "" ? input[k] : void 0;
+  const call = { tool: "mcp", params: { ...input, tool: name } };
+  const uri = str("uri");
+  const filePath = (path !== "" ? path : void 0) ?? (uri !== void 0 && /^file:/i.test(uri) ? fileUriPath(uri) : void 0);
+  if (filePath !== void 0)
+    call.path = filePath;
+  const command = str("command");
+  if (command !== void 0)
+    call.command = command;
+  const url = str("url") ?? (uri !== void 0 && /^https?:\/\//i.test(uri) ? uri : void 0);
+  if (url !== void 0 && hostOf(url) !== null)
+    call.url = url;
+  return call;
+}
+function fileUriPath(uri) {
+  try {
+    return (0, import_node_url2.fileURLToPath)(uri);
+  } catch {
+    try {
+      return decodeURIComponent(new URL(uri).pathname) || void 0;
+    } catch {
+      return void 0;
+    }
+  }
+}
+var SECRET_NAMES = [".ssh", ".aws", ".gnupg", ".docker", ".kube", ".config/gcloud", ".netrc", ".env", ".npmrc", ".pypirc", ".git-credentials"];
+var ANCHOR_ENTRIES = 50;
+var INSIDE_ENTRIES = 100;
+var WALK_DEPTH = 2;
+var MAX_CANDIDATES = 1e3;
+var GLOB_CHARS = /[*?[\]{}()!+@\\]/;
+var anchorCache = /* @__PURE__ */ new WeakMap();
+function searchAnchors(set) {
+  let anchors = anchorCache.get(set);
+  if (anchors)
+    return anchors;
+  const names = new Set(SECRET_NAMES);
+  const absolute = /* @__PURE__ */ new Set();
+  for (const policy of set.forTool("read")) {
+    for (const rule of policy.rules) {
+      if (rule.action !== "deny" && rule.action !== "ask")
+        continue;
+      const w = rule.when;
+      if (w.command || w.contains || w.envAssignments || w.url || w.domain || w.response || w.params)
+        continue;
+      for (const source of w.path?.sources ?? []) {
+        const pattern = import_node_path12.posix.normalize(normalisePathPattern(source, set.home));
+        const segments = pattern.split("/");
+        if (pattern.startsWith("/")) {
+          const literal = leadingLiteral(segments.slice(1));
+          if (literal.length >= 2)
+            absolute.add("/" + literal.join("/"));
+        } else if (rule.action === "deny") {
+          const literal = leadingLiteral(pattern.startsWith("**/") ? segments.slice(1) : segments);
+          if (literal.length > 0 && !literal.includes(".."))
+            names.add(literal.join("/"));
+        }
+      }
+    }
+  }
+  anchors = { names: [...names], absolute: [...absolute] };
+  anchorCache.set(set, anchors);
+  return anchors;
+}
+function leadingLiteral(segments) {
+  const out2 = [];
+  for (const s of segments) {
+    if (s === "" || GLOB_CHARS.test(s))
+      break;
+    out2.push(s);
+  }
+  return out2;
+}
+var under = (path, dir) => path.startsWith(dir.endsWith("/") ? dir : dir + "/");
+function kind(path) {
+  try {
+    const st = (0, import_node_fs10.statSync)(path, { throwIfNoEntry: false });
+    return st === void 0 ? void 0 : st.isDirectory() ? "dir" : "other";
+  } catch {
+    return void 0;
+  }
+}
+function searchCandidates(tool, input, dir, set) {
+  const home = set.home.replace(/(?<=.)\/+$/, "");
+  const expand2 = (p) => p === "~" || p.startsWith("~/") ? home + p.slice(1) : p;
+  const raw = tool === "Grep" ? input.glob : input.pattern;
+  const globs = typeof raw === "string" ? splitGlobs(raw) : [];
+  const out2 = /* @__PURE__ */ new Set();
+  const roots = [{ root: dir, filter: globFilter(globs) }];
+  for (const glob of globs) {
+    if (glob.startsWith("!"))
+      continue;
+    const g = expand2(glob.replace(/^(\.\/)+/, ""));
+    for (const filled of fillGlob(g))
+      out2.add((0, import_node_path12.resolve)(dir, filled));
+    const segments = g.split("/");
+    const literal = leadingLiteral(g.startsWith("/") ? segments.slice(1) : segments);
+    if (literal.length === segments.length - (g.startsWith("/") ? 1 : 0))
+      continue;
+    const start = (0, import_node_path12.resolve)(dir, (g.startsWith("/") ? "/" : "") + literal.join("/"));
+    if (start !== dir && !under(start, dir))
+      roots.push({ root: start, filter: void 0 });
+  }
+  const anchors = searchAnchors(set);
+  for (const { root: root2, filter } of roots) {
+    if (out2.size >= MAX_CANDIDATES)
+      break;
+    const add = (path, isDir) => {
+      if (out2.size >= MAX_CANDIDATES)
+        return;
+      if (filter === void 0 || !isDir && filter(path, (0, import_node_path12.relative)(root2, path)))
+        out2.add(path);
+    };
+    const walk2 = (start, budget) => {
+      const queue = [[start, 0]];
+      let seen = 0;
+      while (queue.length > 0 && seen < budget) {
+        const [folder, depth] = queue.shift();
+        let entries;
+        try {
+          entries = (0, import_node_fs10.readdirSync)(folder, { withFileTypes: true });
+        } catch {
+          continue;
+        }
+        for (const e of entries) {
+          if (++seen > budget)
+            break;
+          const path = (0, import_node_path12.join)(folder, e.name);
+          add(path, e.isDirectory());
+          if (e.isDirectory() && depth < WALK_DEPTH)
+            queue.push([path, depth + 1]);
+        }
+      }
+    };
+    const visit = (path) => {
+      const k = kind(path);
+      if (k === void 0)
+        return;
+      add(path, k === "dir");
+      if (k === "dir")
+        walk2(path, ANCHOR_ENTRIES);
+    };
+    const bases = under(home, root2) ? [root2, home] : [root2];
+    for (const base of bases)
+      for (const name of anchors.names)
+        visit((0, import_node_path12.join)(base, name));
+    for (const path of anchors.absolute)
+      if (under(path, root2))
+        visit(path);
+    let real = root2;
+    try {
+      real = import_node_fs10.realpathSync.native(root2);
+    } catch {
+    }
+    const inside = [root2, real].some((d) => anchors.names.some((n) => `${d}/`.includes(`/${n}/`)) || anchors.absolute.some((a) => d === a || under(d, a)));
+    if (inside)
+      walk2(root2, INSIDE_ENTRIES);
+  }
+  out2.delete(dir);
+  return [...out2];
+}
+function splitGlobs(text) {
+  const out2 = [];
+  let depth = 0;
+  let current = "";
+  for (const ch of text) {
+    if (ch === "{")
+      depth++;
+    else if (ch === "}")
+      depth = Math.max(0, depth - 1);
+    if (/\s/.test(ch) || ch === "," && depth === 0) {
+      if (current !== "")
+        out2.push(current);
+      current = "";
+    } else
+      current += ch;
+  }
+  if (current !== "")
+    out2.push(current);
+  return out2;
+}
+function globFilter(globs) {
+  const positive3 = globs.filter((g) => !g.startsWith("!"));
+  if (positive3.length === 0)
+    return void 0;
+  let res;
+  try {
+    res = positive3.map((g) => picomatch().makeRe(g.replace(/^(\.\/)+/, ""), { dot: true, nocase: true }));
+  } catch {
+    return void 0;
+  }
+  return (abs, rel) => {
+    const tails = [abs];
+    const parts = rel.split("/");
+    for (let i = 0; i < parts.length; i++)
+      tails.push(parts.slice(i).join("/"));
+    return tails.some((t) => res.some((re) => re.test(t)));
+  };
+}
+var FILLS = [["x/", "x"], ["", ""]];
+function fillGlob(glob) {
+  let variants = [glob];
+  for (let i = 0; i < 4; i++) {
+    const next = [];
+    for (const v of variants) {
+      const m = /\{([^{}]*)\}/.exec(v);
+      if (!m)
+        next.push(v);
+      else
+        for (const alt of m[1].split(","))
+          next.push(v.slice(0, m.index) + alt + v.slice(m.index + m[0].length));
+    }
+    variants = next.slice(0, 16);
+  }
+  const out2 = /* @__PURE__ */ new Set();
+  for (const v of variants) {
+    for (const [deep, star] of FILLS) {
+      const filled = v.replace(/\*\*\//g, deep).replace(/\*\*/g, "x").replace(/\[([!^]?)([^\]])[^\]]*\]/g, (_m, not, first) => not ? "x" : first).replace(/\*/g, star).replace(/\?/g, "x");
+      if (filled !== "" && !filled.endsWith("/"))
+        out2.add(filled);
+    }
+  }
+  return [...out2];
+}
+var RANK2 = { allow: 0, watch: 1, ask: 2, deny: 3 };
+function evaluateReach(policy, call, paths, options) {
+  let decision = evaluate(policy, call, options);
+  const onceKeys = decision.once_key ? [decision.once_key] : [];
+  let total = decision.eval_us;
+  let reached;
+  for (const path of paths) {
+    if (decision.action === "deny")
+      break;
+    const d = evaluate(policy, { ...call, path, response: void 0 }, options);
+    total += d.eval_us;
+    if (d.once_key && !onceKeys.includes(d.once_key))
+      onceKeys.push(d.once_key);
+    if (RANK2[d.action] > RANK2[decision.action]) {
+      decision = d;
+      reached = path;
+    }
+  }
+  if (reached !== void 0) {
+    decision.message = `${decision.message} \u2014 the search of ${call.path} reaches ${reached}`;
+    decision.notes.push(`decided on ${reached}, which the search of ${call.path} reaches`);
+    decision.suggestions = [`# search a narrower folder, or narrow the search with a glob that leaves out ${reached}`];
+  }
+  decision.eval_us = Math.round(total * 100) / 100;
+  return { decision, onceKeys };
 }
 var deny = (event, reason) => event === "PostToolUse" ? { decision: "block", reason: `Rampart: ${reason}`, hookSpecificOutput: { hookEventName: "PostToolUse", additionalContext: `Rampart: ${reason}` } } : { hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: "deny", permissionDecisionReason: `Rampart: ${reason}` } };
 function decideHookEither(raw, options = {}, canWait = true) {
@@ -33435,11 +33702,13 @@ function decide2(raw, options) {
         return deny(event, `cannot record the call in ${home}/state (${error.code ?? error.message}); failing closed \u2014 make RAMPART_HOME writable`);
       }
     }
-    const d = evaluate(policy, call, { headless, history, once });
-    if (d.once_key && event === "PreToolUse") {
+    const reach = (name === "Grep" || name === "Glob") && call.path ? searchCandidates(name, input, call.path, policy) : [];
+    const { decision: d, onceKeys } = evaluateReach(policy, call, reach, { headless, history, once });
+    if (onceKeys.length > 0 && event === "PreToolUse" && (d.action === "allow" || d.action === "watch")) {
       try {
-        if (!once.consume(d.once_key))
-          return deny(event, "this single-use allow was already used by another call");
+        for (const key of onceKeys)
+          if (!once.consume(key))
+            return deny(event, "this single-use allow was already used by another call");
       } catch (error) {
         return deny(event, `cannot record the single-use allow (${error.message}); failing closed`);
       }
@@ -33475,11 +33744,11 @@ function answer({ event, decision: d, call, headless }, outcome) {
 }
 
 // dist/core/hook/server-channel.js
-var import_node_fs11 = require("node:fs");
+var import_node_fs12 = require("node:fs");
 var import_node_path14 = require("node:path");
 
 // dist/core/approvals/secrets.js
-var import_node_fs10 = require("node:fs");
+var import_node_fs11 = require("node:fs");
 var import_node_path13 = require("node:path");
 function tokenFile(rampartHome2) {
   return (0, import_node_path13.join)(rampartHome2, "token");
@@ -33489,9 +33758,9 @@ function clientToken(rampartHome2, env = process.env) {
 }
 function readSecret(file) {
   try {
-    const text = (0, import_node_fs10.readFileSync)(file, "utf8").trim();
-    if (((0, import_node_fs10.statSync)(file).mode & 63) !== 0)
-      (0, import_node_fs10.chmodSync)(file, 384);
+    const text = (0, import_node_fs11.readFileSync)(file, "utf8").trim();
+    if (((0, import_node_fs11.statSync)(file).mode & 63) !== 0)
+      (0, import_node_fs11.chmodSync)(file, 384);
     return text || void 0;
   } catch {
     return void 0;
@@ -33513,7 +33782,7 @@ function serverChannel(rampartHome2, env) {
   let url = env.RAMPART_API;
   if (!url) {
     try {
-      url = JSON.parse((0, import_node_fs11.readFileSync)((0, import_node_path14.join)(rampartHome2, "serve.json"), "utf8")).url;
+      url = JSON.parse((0, import_node_fs12.readFileSync)((0, import_node_path14.join)(rampartHome2, "serve.json"), "utf8")).url;
     } catch {
       return void 0;
     }
@@ -33575,7 +33844,7 @@ function serverChannel(rampartHome2, env) {
 init_load();
 
 // dist/core/state/decision-log.js
-var import_node_fs12 = require("node:fs");
+var import_node_fs13 = require("node:fs");
 var import_node_path15 = require("node:path");
 init_redact();
 function decisionLogFile(rampartHome2) {
@@ -33603,15 +33872,15 @@ function recordDecision(rampartHome2, call, d, now = /* @__PURE__ */ new Date())
   const file = decisionLogFile(rampartHome2);
   let fd = fds2.get(file);
   if (fd === void 0) {
-    (0, import_node_fs12.mkdirSync)((0, import_node_path15.join)(file, ".."), { recursive: true });
-    fd = (0, import_node_fs12.openSync)(file, "a", 384);
+    (0, import_node_fs13.mkdirSync)((0, import_node_path15.join)(file, ".."), { recursive: true });
+    fd = (0, import_node_fs13.openSync)(file, "a", 384);
     fds2.set(file, fd);
   }
-  (0, import_node_fs12.writeSync)(fd, JSON.stringify(entry) + "\n");
+  (0, import_node_fs13.writeSync)(fd, JSON.stringify(entry) + "\n");
 }
 
 // dist/cli/write.js
-var import_node_fs13 = require("node:fs");
+var import_node_fs14 = require("node:fs");
 function out(text) {
   writeFd(1, text);
 }
@@ -33620,7 +33889,7 @@ function writeFd(fd, text) {
   let off = 0;
   try {
     while (off < buf.length)
-      off += (0, import_node_fs13.writeSync)(fd, buf, off);
+      off += (0, import_node_fs14.writeSync)(fd, buf, off);
   } catch (error) {
     if (error.code !== "EAGAIN")
       throw error;
@@ -33669,9 +33938,9 @@ function githubChannel(env) {
   return {
     async request(call, d) {
       const { pathToFileURL } = await import("node:url");
-      const { join: join13 } = await import("node:path");
+      const { join: join14 } = await import("node:path");
       const { packageRoot: packageRoot2 } = await Promise.resolve().then(() => (init_package_root(), package_root_exports));
-      const mod = await import(pathToFileURL(join13(packageRoot2(), "dist", "action", "channel.js")).href);
+      const mod = await import(pathToFileURL(join14(packageRoot2(), "dist", "action", "channel.js")).href);
       return (mod.githubChannelFromEnv(env) ?? serverChannel(rampartHome(env), env))?.request(call, d) ?? "unavailable";
     }
   };
@@ -33720,7 +33989,7 @@ function recordHookDecision(home, call, d) {
 }
 function readStdin() {
   try {
-    const buf = (0, import_node_fs14.readFileSync)(0);
+    const buf = (0, import_node_fs15.readFileSync)(0);
     return buf.length > MAX_PAYLOAD_BYTES ? "x".repeat(MAX_PAYLOAD_BYTES + 1) : buf.toString("utf8");
   } catch {
     return "";
@@ -33728,11 +33997,12 @@ function readStdin() {
 }
 
 // dist/action/channel.js
-var import_node_fs15 = require("node:fs");
+var import_node_fs16 = require("node:fs");
 var DEFAULT_APPROVAL_TIMEOUT_MINUTES = 30;
 var DEFAULT_POLL_MS = 2e3;
 var POLL_GROWTH_LIMIT = 7.5;
 var CLOSING_MS = 5e3;
+var WRITE_PERMISSIONS = ["admin", "maintain", "write"];
 var LOGIN2 = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:\[bot\])?$/;
 var SHA = /^[0-9a-f]{7,64}$/i;
 var positive2 = (text) => {
@@ -33743,7 +34013,7 @@ function readEvent(file) {
   if (!file)
     return void 0;
   try {
-    const parsed = JSON.parse((0, import_node_fs15.readFileSync)(file, "utf8"));
+    const parsed = JSON.parse((0, import_node_fs16.readFileSync)(file, "utf8"));
     return parsed && typeof parsed === "object" ? parsed : void 0;
   } catch {
     return void 0;
@@ -33841,20 +34111,25 @@ async function requestApproval(c, call, decision) {
       return void 0;
     if (marker.status !== "approved")
       return "denied";
-    const key = `${marker.resolver ?? ""} ${marker.cmd ?? ""}`;
+    const key = `${marker.sha} ${marker.run} ${marker.resolver ?? ""} ${marker.cmd ?? ""}`;
     const known = verified.get(key);
     if (known)
       return known;
-    const outcome = await checkApproval(marker.resolver, marker.cmd, signal);
+    const outcome = await checkApproval(marker, signal);
     if (outcome)
       verified.set(key, outcome);
     return outcome;
   };
-  const checkApproval = async (resolver, cmd, signal) => {
+  const checkApproval = async (marker, signal) => {
+    const { resolver, cmd } = marker;
     const refuse = (why) => {
       c.log(`approval ${id}: marked approved, but ${why}; denying`);
       return "denied";
     };
+    if (marker.sha.toLowerCase() !== sha.toLowerCase())
+      return refuse(`for another head (${marker.sha.slice(0, 12)})`);
+    if (marker.run !== c.runId)
+      return refuse(`for another run (${marker.run})`);
     if (!resolver || !cmd || !/^\d+$/.test(cmd))
       return refuse("without the approving comment");
     if (resolver.endsWith("[bot]"))
@@ -33877,9 +34152,20 @@ async function requestApproval(c, call, decision) {
       return refuse("the approving comment is on another issue");
     if (Date.parse(comment.created_at) < requestedAt)
       return refuse("the approving comment is older than the request");
+    if (comment.updated_at !== comment.created_at)
+      return refuse("the approving comment was edited");
     const approves = command.kind === "approve" && protocol.sameId(command.id, id) || command.kind === "approve-run" && command.run === c.runId;
     if (!approves)
       return refuse("the approving comment does not approve it");
+    let permission;
+    try {
+      permission = (await gh.rest.repos.getCollaboratorPermissionLevel({ ...where, username: comment.user.login, request: { signal } })).data;
+    } catch (error) {
+      return refuse(`the permission of ${resolver} cannot be read (${describe2(error)})`);
+    }
+    const writes = WRITE_PERMISSIONS.includes(permission.permission) || typeof permission.role_name === "string" && WRITE_PERMISSIONS.includes(permission.role_name);
+    if (!writes)
+      return refuse(`${resolver} does not have write access (${permission.role_name || permission.permission})`);
     c.log(`approval ${id}: approved by ${resolver}`);
     return "approved";
   };

@@ -45473,6 +45473,8 @@ function compileCommandGlobSet(patterns) {
   };
 }
 function normalisePathPattern(pattern, home) {
+  if (home.length > 1 && home.endsWith("/"))
+    home = home.replace(/\/+$/, "") || "/";
   let p2 = pattern.replace(/\\/g, "/");
   if (p2 === "~" || p2.startsWith("~/"))
     p2 = home + p2.slice(1);
@@ -47226,7 +47228,7 @@ var AuditLog = class {
     const request2 = {};
     for (const key of ["command", "path", "url"])
       if (input.request[key] !== void 0)
-        request2[key] = redact(input.request[key]);
+        request2[key] = clip(redact(input.request[key]));
     for (const [key, value] of Object.entries(input.request))
       if (!(key in request2) && value !== void 0)
         request2[key] = redactValue(value);
@@ -47244,18 +47246,26 @@ var AuditLog = class {
 function lastHash(files) {
   let tornTail = false;
   for (let i2 = files.length - 1; i2 >= 0; i2--) {
-    const { text, whole } = readTail(files[i2], TAIL_BYTES);
-    if (i2 === files.length - 1)
-      tornTail = text.length > 0 && !text.endsWith("\n");
-    const lines = text.split("\n");
-    const first2 = whole ? 0 : 1;
-    for (let j2 = lines.length - 1; j2 >= first2; j2--) {
-      const hash = hashOf(lines[j2]);
-      if (hash)
-        return { hash, tornTail };
+    for (let bytes = TAIL_BYTES; ; bytes *= 8) {
+      const { text, whole } = readTail(files[i2], bytes);
+      if (i2 === files.length - 1)
+        tornTail = text.length > 0 && !text.endsWith("\n");
+      const lines = text.split("\n");
+      const first2 = whole ? 0 : 1;
+      for (let j2 = lines.length - 1; j2 >= first2; j2--) {
+        const hash = hashOf(lines[j2]);
+        if (hash)
+          return { hash, tornTail };
+      }
+      if (whole)
+        break;
     }
   }
   return { hash: GENESIS_HASH, tornTail };
+}
+var MAX_FIELD = 16 * 1024;
+function clip(text) {
+  return text.length <= MAX_FIELD ? text : `${text.slice(0, MAX_FIELD)}... [${text.length - MAX_FIELD} more characters not recorded]`;
 }
 function hashOf(line) {
   if (!line.startsWith("{"))
@@ -51550,9 +51560,9 @@ function parseRequestedCall(body) {
     return void 0;
   }
 }
-var clip = (text, max) => text.length > max ? `${text.slice(0, max)}\u2026` : text;
+var clip2 = (text, max) => text.length > max ? `${text.slice(0, max)}\u2026` : text;
 function inline(text, max = 500) {
-  return clip(text.replace(/\s+/g, " ").trim(), max).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/\|/g, "\\|");
+  return clip2(text.replace(/\s+/g, " ").trim(), max).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/\|/g, "\\|");
 }
 var utc = (d) => `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 function stateBlock(status, text) {
@@ -51630,7 +51640,7 @@ function parseCommand(body) {
       return { kind: "approve", id };
     }
     const reason = rest.replace(/^\S+\s+\S+\s*/, "").trim();
-    return reason ? { kind: "deny", id, reason: clip(reason, REASON_MAX) } : { kind: "deny", id };
+    return reason ? { kind: "deny", id, reason: clip2(reason, REASON_MAX) } : { kind: "deny", id };
   }
   if (verb === "approve-run") {
     const run = words2[1];
@@ -55200,7 +55210,7 @@ function decide(set, call, options, started) {
         trace?.push({ kind: "rule", policy, rule: rule2, outcome: "spent", routedAway });
         continue;
       }
-      const matched = ruleMatches(rule2, subject, options, now);
+      const matched = options.skipRules?.has(rule2) === true ? false : ruleMatches(rule2, subject, options, now);
       if (skipped && matched)
         throw new Error(`routing skipped rule ${rule2.index} of '${policy.name}', which matches this call`);
       trace?.push({ kind: "rule", policy, rule: rule2, outcome: matched ? "matched" : "no-match", routedAway });
@@ -55271,8 +55281,10 @@ function decide(set, call, options, started) {
   };
   if (winner?.rule.once && winner.rule.action === "allow" && action === "allow")
     decision.once_key = onceKey(winner.policy, winner.rule);
-  if (winner?.rule.webhook && winner.rule.declared === "webhook")
+  if (winner?.rule.webhook && winner.rule.declared === "webhook") {
     decision.webhook = winner.rule.webhook;
+    Object.defineProperty(decision, "webhook_rule", { value: winner.rule, enumerable: false });
+  }
   decision.eval_us = Math.round((performance.now() - started) * 1e3 * 100) / 100;
   return decision;
 }

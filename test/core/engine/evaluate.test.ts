@@ -579,3 +579,18 @@ policies:
     expect(evaluate(set, {tool: 'write', path: join(s.cwd, 'new.txt')}).action).toBe('allow')
   })
 })
+
+describe('a HOME with a trailing slash', () => {
+  it('still lets ~ rules match', () => {
+    const s = sandbox()
+    const set = policyFrom(`default_action: allow
+policies:
+  - name: vault
+    rules:
+      - action: deny
+        when: {path_matches: ["~/vault/**"]}
+`, {env: {...s.env, HOME: `${s.home}/`}})
+    expect(evaluate(set, {tool: 'read', path: join(s.home, 'vault', 'key.txt')}).action).toBe('deny')
+    expect(evaluate(set, {tool: 'read', path: '~/vault/key.txt'}).action).toBe('deny')
+  })
+})
