@@ -33627,6 +33627,30 @@ function evaluateReach(policy, call, paths, options) {
   decision.eval_us = Math.round(total * 100) / 100;
   return { decision, onceKeys };
 }
+var MCP_WRITES = /write|edit|create|delete|remove|move|rename|update|put|upload|save|append|patch|mkdir/i;
+function alsoAsBuiltins(policy, call, name, d, options) {
+  const variants = [];
+  const base = { ...call, params: call.params ?? {} };
+  if (call.path !== void 0) {
+    variants.push({ ...base, tool: "read", command: void 0, url: void 0 });
+    if (MCP_WRITES.test(name))
+      variants.push({ ...base, tool: "write", command: void 0, url: void 0 });
+  }
+  if (call.command !== void 0)
+    variants.push({ ...base, tool: "exec", path: void 0, url: void 0 });
+  if (call.url !== void 0)
+    variants.push({ ...base, tool: "fetch", path: void 0, command: void 0 });
+  let decision = d;
+  for (const v of variants) {
+    for (const k of ["command", "path", "url"])
+      if (v[k] === void 0)
+        delete v[k];
+    const other = evaluate(policy, v, options);
+    if (RANK2[other.action] > RANK2[decision.action])
+      decision = { ...other, message: `${other.message} \u2014 ${name} is judged as a ${v.tool} call too` };
+  }
+  return decision;
+}
 var deny = (event, reason) => event === "PostToolUse" ? { decision: "block", reason: `Rampart: ${reason}`, hookSpecificOutput: { hookEventName: "PostToolUse", additionalContext: `Rampart: ${reason}` } } : { hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: "deny", permissionDecisionReason: `Rampart: ${reason}` } };
 function decideHookEither(raw, options = {}, canWait = true) {
   const r = decide2(raw, options);
@@ -33703,7 +33727,9 @@ function decide2(raw, options) {
       }
     }
     const reach = (name === "Grep" || name === "Glob") && call.path ? searchCandidates(name, input, call.path, policy) : [];
-    const { decision: d, onceKeys } = evaluateReach(policy, call, reach, { headless, history, once });
+    let { decision: d, onceKeys } = evaluateReach(policy, call, reach, { headless, history, once });
+    if (call.tool === "mcp")
+      d = alsoAsBuiltins(policy, call, name, d, { headless });
     if (onceKeys.length > 0 && event === "PreToolUse" && (d.action === "allow" || d.action === "watch")) {
       try {
         for (const key of onceKeys)

@@ -371,6 +371,32 @@ function evaluateReach(policy: PolicySet, call: ToolCall, paths: string[], optio
   return {decision, onceKeys}
 }
 
+/** MCP tool names that change what they touch: their path is also judged as a write. */
+const MCP_WRITES = /write|edit|create|delete|remove|move|rename|update|put|upload|save|append|patch|mkdir/i
+
+/**
+ * An MCP tool that names a path, a command or a URL can do what Read/Write, Bash or WebFetch do, so it is also
+ * judged as those (a policy written for `read` must not be sidestepped by a filesystem MCP server); the most
+ * restrictive decision wins. Only ever tightens.
+ */
+function alsoAsBuiltins(policy: PolicySet, call: ToolCall, name: string, d: Decision, options: EvaluateOptions): Decision {
+  const variants: ToolCall[] = []
+  const base = {...call, params: call.params ?? {}}
+  if (call.path !== undefined) {
+    variants.push({...base, tool: 'read', command: undefined, url: undefined} as ToolCall)
+    if (MCP_WRITES.test(name)) variants.push({...base, tool: 'write', command: undefined, url: undefined} as ToolCall)
+  }
+  if (call.command !== undefined) variants.push({...base, tool: 'exec', path: undefined, url: undefined} as ToolCall)
+  if (call.url !== undefined) variants.push({...base, tool: 'fetch', path: undefined, command: undefined} as ToolCall)
+  let decision = d
+  for (const v of variants) {
+    for (const k of ['command', 'path', 'url'] as const) if (v[k] === undefined) delete v[k]
+    const other = evaluate(policy, v, options)
+    if (RANK[other.action] > RANK[decision.action]) decision = {...other, message: `${other.message} — ${name} is judged as a ${v.tool} call too`}
+  }
+  return decision
+}
+
 const deny = (event: string, reason: string): HookAnswer => event === 'PostToolUse'
   ? {decision: 'block', reason: `Rampart: ${reason}`, hookSpecificOutput: {hookEventName: 'PostToolUse', additionalContext: `Rampart: ${reason}`}}
   : {hookSpecificOutput: {hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: `Rampart: ${reason}`}}
@@ -461,7 +487,8 @@ function decide(raw: string, options: HookOptions): HookAnswer | Decided {
       }
     }
     const reach = (name === 'Grep' || name === 'Glob') && call.path ? searchCandidates(name, input as Record<string, unknown>, call.path, policy) : []
-    const {decision: d, onceKeys} = evaluateReach(policy, call, reach, {headless, history, once})
+    let {decision: d, onceKeys} = evaluateReach(policy, call, reach, {headless, history, once})
+    if (call.tool === 'mcp') d = alsoAsBuiltins(policy, call, name, d, {headless})
     if (onceKeys.length > 0 && event === 'PreToolUse' && (d.action === 'allow' || d.action === 'watch')) {
       try {
         for (const key of onceKeys) if (!once.consume(key)) return deny(event, 'this single-use allow was already used by another call')

@@ -221,4 +221,14 @@ describe('MCP tool calls carry their path, command and URL', () => {
     expect(decision(s, 'mcp__web__fetch', {url: 'https://webhook.site/abc'})).toBe('deny')
     expect(decision(s, 'mcp__fs__read_file', {path: 'README.md'})).toBe('allow')
   })
+
+  it('an MCP tool with a path, a command or a URL is also judged as read/write, exec or fetch (the built-in profile applies)', () => {
+    const s = machine()
+    // no policy mentions mcp: the standard profile's read, exec and fetch rules still apply
+    expect(decision(s, 'mcp__fs__read_file', {path: '~/.ssh/id_ed25519'})).toBe('deny')
+    expect(decision(s, 'mcp__shell__run', {command: 'rm -rf /'})).toBe('deny')
+    expect(decision(s, 'mcp__fs__read_file', {path: 'src/index.ts'})).toBe('allow')
+    expect(decision(s, 'mcp__shell__run', {command: 'git status'})).toBe('allow')
+    expect(decision(s, 'mcp__db__query', {sql: 'select 1'})).toBe('allow')
+  })
 })
