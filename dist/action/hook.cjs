@@ -33727,9 +33727,9 @@ function decide2(raw, options) {
       }
     }
     const reach = (name === "Grep" || name === "Glob") && call.path ? searchCandidates(name, input, call.path, policy) : [];
-    let { decision: d, onceKeys } = evaluateReach(policy, call, reach, { headless, history, once });
-    if (call.tool === "mcp")
-      d = alsoAsBuiltins(policy, call, name, d, { headless });
+    const reached = evaluateReach(policy, call, reach, { headless, history, once });
+    const onceKeys = reached.onceKeys;
+    const d = call.tool === "mcp" ? alsoAsBuiltins(policy, call, name, reached.decision, { headless }) : reached.decision;
     if (onceKeys.length > 0 && event === "PreToolUse" && (d.action === "allow" || d.action === "watch")) {
       try {
         for (const key of onceKeys)
