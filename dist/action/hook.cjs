@@ -33952,7 +33952,21 @@ function runHook(args, stdin = readStdin, extraChannel) {
     answer2 = internalError(error);
   }
   if (answer2 instanceof Promise) {
-    answer2.catch(internalError).then((a) => out(JSON.stringify(a) + "\n"), () => void 0);
+    let answered = false;
+    const watchdog = setTimeout(() => {
+      if (answered)
+        return;
+      answered = true;
+      out(JSON.stringify({ hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: "deny", permissionDecisionReason: "Rampart: the approval did not arrive before the hook had to answer; denied \u2014 approve sooner, or raise the hook timeout (RAMPART_HOOK_TIMEOUT and the timeout in the Claude Code settings)" } }) + "\n");
+      process.exit(0);
+    }, hookDeadlineMs(process.env));
+    answer2.catch(internalError).then((a) => {
+      if (answered)
+        return;
+      answered = true;
+      clearTimeout(watchdog);
+      out(JSON.stringify(a) + "\n");
+    }, () => void 0);
   } else {
     out(JSON.stringify(answer2) + "\n");
   }
@@ -33992,6 +34006,11 @@ function parseHookArgs(args) {
     out2[name] = value;
   }
   return out2;
+}
+function hookDeadlineMs(env) {
+  const seconds = Number(env.RAMPART_HOOK_TIMEOUT);
+  const timeout = Number.isFinite(seconds) && seconds > 0 ? seconds * 1e3 : 6e4;
+  return Math.max(1e3, timeout - 3e3);
 }
 var internalError = (error) => ({ hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: "deny", permissionDecisionReason: `Rampart: internal error (${error.message}); failing closed` } });
 function recordHookDecision(home, call, d) {

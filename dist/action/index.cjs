@@ -63005,6 +63005,7 @@ async function runSetup(io) {
   const repo = (env.GITHUB_REPOSITORY ?? "").split("/").pop() ?? "";
   const branch = env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || "detached";
   exportVariable2("RAMPART_HEADLESS", "1");
+  exportVariable2("RAMPART_HOOK_TIMEOUT", String(timeout));
   if (repo)
     exportVariable2("RAMPART_SESSION", `${repo}/${branch}`);
   if (env.GITHUB_RUN_ID)

@@ -52,6 +52,8 @@ export async function runSetup(io: ActionIO): Promise<void> {
   const repo = (env.GITHUB_REPOSITORY ?? '').split('/').pop() ?? ''
   const branch = env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || 'detached'
   exportVariable('RAMPART_HEADLESS', '1')
+  // the hook answers before Claude Code gives up on it (it would run the call): it needs the timeout written above
+  exportVariable('RAMPART_HOOK_TIMEOUT', String(timeout))
   if (repo) exportVariable('RAMPART_SESSION', `${repo}/${branch}`)
   if (env.GITHUB_RUN_ID) exportVariable('RAMPART_RUN_ID', env.GITHUB_RUN_ID)
   exportVariable('RAMPART_APPROVAL_TIMEOUT_MINUTES', minutes)

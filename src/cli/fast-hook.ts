@@ -42,8 +42,21 @@ export function runHook(args: string[], stdin: () => string = readStdin, extraCh
     answer = internalError(error)
   }
   if (answer instanceof Promise) {
-    // a headless ask waiting for a person: the process stays up until the answer is written
-    answer.catch(internalError).then((a) => out(JSON.stringify(a) + '\n'), () => undefined)
+    // a headless ask waiting for a person: the process stays up until the answer is written — but never past
+    // Claude Code's own hook timeout, after which it would run the call: a deny goes out first
+    let answered = false
+    const watchdog = setTimeout(() => {
+      if (answered) return
+      answered = true
+      out(JSON.stringify({hookSpecificOutput: {hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: 'Rampart: the approval did not arrive before the hook had to answer; denied — approve sooner, or raise the hook timeout (RAMPART_HOOK_TIMEOUT and the timeout in the Claude Code settings)'}}) + '\n')
+      process.exit(0)
+    }, hookDeadlineMs(process.env))
+    answer.catch(internalError).then((a) => {
+      if (answered) return
+      answered = true
+      clearTimeout(watchdog)
+      out(JSON.stringify(a) + '\n')
+    }, () => undefined)
   } else {
     out(JSON.stringify(answer) + '\n')
   }
@@ -89,6 +102,16 @@ export function parseHookArgs(args: readonly string[]): {config?: string; profil
     out[name as 'config' | 'profile'] = value
   }
   return out
+}
+
+/**
+ * How long the hook may take: Claude Code's hook timeout (RAMPART_HOOK_TIMEOUT seconds, which mode: setup exports
+ * with the timeout it writes; else Claude Code's default of 60 s) less a margin to print the answer.
+ */
+export function hookDeadlineMs(env: NodeJS.ProcessEnv): number {
+  const seconds = Number(env.RAMPART_HOOK_TIMEOUT)
+  const timeout = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 60_000
+  return Math.max(1000, timeout - 3000)
 }
 
 const internalError = (error: unknown): HookAnswer =>

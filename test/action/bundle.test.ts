@@ -176,7 +176,7 @@ describe('mode: setup, then the installed hook', () => {
     const event = write(join(s.root, 'event.json'), JSON.stringify({pull_request: {number: 12, head: {sha: 'f00d'}}}))
     const r = await runAction(INDEX, {HOME: s.home, GITHUB_EVENT_PATH: event, GITHUB_REPOSITORY: 'octo-org/widgets', GITHUB_HEAD_REF: 'feature', GITHUB_RUN_ID: '4242', INPUT_MODE: 'setup', INPUT_TOKEN: 'ghs_actions', INPUT_AGENT: 'claude-code', 'INPUT_APPROVAL-TIMEOUT-MINUTES': '30'}, s.root)
     expect(r.code, r.stdout).toBe(0)
-    expect(r.exported).toMatchObject({RAMPART_HEADLESS: '1', RAMPART_SESSION: 'widgets/feature', RAMPART_RUN_ID: '4242', RAMPART_GITHUB_PR: '12', RAMPART_GITHUB_SHA: 'f00d', RAMPART_APPROVAL_TIMEOUT_MINUTES: '30'})
+    expect(r.exported).toMatchObject({RAMPART_HEADLESS: '1', RAMPART_SESSION: 'widgets/feature', RAMPART_RUN_ID: '4242', RAMPART_GITHUB_PR: '12', RAMPART_GITHUB_SHA: 'f00d', RAMPART_APPROVAL_TIMEOUT_MINUTES: '30', RAMPART_HOOK_TIMEOUT: String(30 * 60 + 120)})
     expect(r.stdout).toContain('::add-mask::ghs_actions')
     const settings = JSON.parse(readFileSync(join(s.home, '.claude', 'settings.json'), 'utf8')) as {hooks: {PreToolUse: Array<{hooks: Array<{command: string}>}>}}
     const command = settings.hooks.PreToolUse[0]?.hooks[0]?.command ?? ''

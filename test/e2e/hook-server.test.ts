@@ -47,6 +47,16 @@ describe('the hook with a running rampart serve as the headless approval channel
     expect(JSON.parse(d.stdout).hookSpecificOutput.permissionDecisionReason).toContain('approval denied')
   }, 60_000)
 
+  it('the hook answers (deny) before Claude Code\'s own hook timeout, however long the approval wait is set', async () => {
+    const server = await serve({policy: POLICY})
+    const env = {...server.env, RAMPART_HEADLESS: '1', RAMPART_APPROVAL_WAIT: '10m', RAMPART_HOOK_TIMEOUT: '4'}
+    const started = Date.now()
+    const r = await rampartAsync(['hook', 'claude-code', '--config', server.policyFile], {cwd: server.cwd, env, input: payload('kubectl apply -f prod.yaml', server.cwd)})
+    expect(Date.now() - started).toBeLessThan(4000)
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout).hookSpecificOutput).toMatchObject({permissionDecision: 'deny', permissionDecisionReason: expect.stringMatching(/did not arrive before the hook had to answer/)})
+  }, 30_000)
+
   it('a server that stopped answering is no channel: the ask is denied at once, saying why', async () => {
     const s = sandbox()
     const policy = write(join(s.root, 'policy.yaml'), POLICY)
