@@ -1,8 +1,7 @@
-import type {Action} from '../policy/types.js'
+import {RANK} from '../engine/evaluate.js'
 import type {CallSource, ChangeKind, DecisionChange, Outcome, RuleRef} from './types.js'
 
-/** How restrictive an action is; a move to a lower rank is a loosening. */
-export const RANK: Record<Action, number> = {allow: 0, watch: 1, ask: 2, deny: 3}
+export {RANK}
 
 const SOURCE_ORDER: Record<CallSource, number> = {test: 0, corpus: 1, recorded: 2}
 const KIND_ORDER: Record<ChangeKind, number> = {loosening: 0, tightening: 1, rule: 2}

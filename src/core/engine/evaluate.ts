@@ -100,7 +100,8 @@ export interface Decision {
   eval_us: number
 }
 
-const RANK: Record<Action, number> = {allow: 0, watch: 1, ask: 2, deny: 3}
+/** How restrictive an action is: the most restrictive of several decisions wins; a move to a lower rank loosens. */
+export const RANK: Record<Action, number> = {allow: 0, watch: 1, ask: 2, deny: 3}
 
 export function onceKey(policy: CompiledPolicy, rule: CompiledRule): string {
   return `${policy.file}#${policy.name}#${rule.index}`

@@ -3,7 +3,7 @@ import {homedir} from 'node:os'
 import {isAbsolute, join, posix, relative, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {evaluate, hostOf, type Decision, type EvaluateOptions, type ToolCall} from '../engine/evaluate.js'
+import {evaluate, hostOf, RANK, type Decision, type EvaluateOptions, type ToolCall} from '../engine/evaluate.js'
 import {normalisePathPattern} from '../engine/glob.js'
 import {picomatch} from '../lazy.js'
 import {loadPolicy, rampartHome, type LoadOptions, type PolicySet} from '../policy/load.js'
@@ -338,7 +338,6 @@ export function fillGlob(glob: string): string[] {
   return [...out]
 }
 
-const RANK: Record<Decision['action'], number> = {allow: 0, watch: 1, ask: 2, deny: 3}
 
 /**
  * Decide a call on its own path and on each of `paths` (a directory search's reach): the most restrictive decision

@@ -2,7 +2,7 @@ import {existsSync, readdirSync} from 'node:fs'
 import {dirname, join, resolve} from 'node:path'
 
 import {callFromParams} from '../engine/call.js'
-import {evaluate, type Decision, type ToolCall, type TraceEvent} from '../engine/evaluate.js'
+import {evaluate, RANK, type Decision, type ToolCall, type TraceEvent} from '../engine/evaluate.js'
 import {compileCommandGlob} from '../engine/glob.js'
 import {PolicyError, RampartError, type SourcePos} from '../errors.js'
 import type {CompiledPolicy} from '../policy/compile.js'
@@ -259,7 +259,6 @@ function recordCoverage(coverage: Map<string, RuleCoverage>, trace: TraceEvent[]
   if (decider) coverage.get(ruleKey(decider.policy, decider.rule))?.positive.push(pc.tc.name)
 }
 
-const STRENGTH: Record<Action, number> = {allow: 0, watch: 1, ask: 2, deny: 3}
 
 /**
  * Bypass mutations (cli.md): every deny/ask exec case that passes as written is re-run in each disguise of its
@@ -276,7 +275,7 @@ function mutateCases(cases: PreparedCase[], results: CaseResult[]): MutationRepo
     for (const d of disguises(command)) {
       out.disguises++
       const got = decideCase(pc, undefined, {...pc.call, command: d.command, params: {...pc.call.params, command: d.command}}).action
-      if (STRENGTH[got] < STRENGTH[original]) {
+      if (RANK[got] < RANK[original]) {
         out.bypasses.push({name: pc.tc.name, file: pc.file, line: pc.pos.line, technique: d.technique, command: d.command, expected: original, got})
       }
     }
