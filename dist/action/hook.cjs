@@ -30028,6 +30028,13 @@ var import_node_fs15 = require("node:fs");
 // dist/core/audit/log.js
 var import_node_fs2 = require("node:fs");
 var import_node_path2 = require("node:path");
+
+// dist/core/engine/call.js
+function subjectOf(call) {
+  return { ...call.command !== void 0 ? { command: call.command } : {}, ...call.path !== void 0 ? { path: call.path } : {}, ...call.url !== void 0 ? { url: call.url } : {} };
+}
+
+// dist/core/audit/log.js
 init_errors();
 
 // dist/core/state/lock.js
@@ -30105,6 +30112,9 @@ function eventHash(event) {
   delete rest.hash;
   const prev = typeof rest.prev_hash === "string" ? rest.prev_hash : "";
   return "sha256:" + lazyCrypto().createHash("sha256").update(prev + canonicalJson(rest)).digest("hex");
+}
+function decisionEvent(call, d) {
+  return { tool: call.tool, agent: call.agent ?? "", session: call.session ?? "", request: subjectOf(call), decision: { action: d.action, matched_policies: d.matched_policies, message: d.message } };
 }
 var AuditLog = class {
   dir;
@@ -33601,7 +33611,6 @@ function fillGlob(glob) {
   }
   return [...out2];
 }
-var RANK2 = { allow: 0, watch: 1, ask: 2, deny: 3 };
 function evaluateReach(policy, call, paths, options) {
   let decision = evaluate(policy, call, options);
   const onceKeys = decision.once_key ? [decision.once_key] : [];
@@ -33614,7 +33623,7 @@ function evaluateReach(policy, call, paths, options) {
     total += d.eval_us;
     if (d.once_key && !onceKeys.includes(d.once_key))
       onceKeys.push(d.once_key);
-    if (RANK2[d.action] > RANK2[decision.action]) {
+    if (RANK[d.action] > RANK[decision.action]) {
       decision = d;
       reached = path;
     }
@@ -33646,7 +33655,7 @@ function alsoAsBuiltins(policy, call, name, d, options) {
       if (v[k] === void 0)
         delete v[k];
     const other = evaluate(policy, v, options);
-    if (RANK2[other.action] > RANK2[decision.action])
+    if (RANK[other.action] > RANK[decision.action])
       decision = { ...other, message: `${other.message} \u2014 ${name} is judged as a ${v.tool} call too` };
   }
   return decision;
@@ -33936,7 +33945,7 @@ function runHook(args, stdin = readStdin, extraChannel) {
     try {
       values = parseHookArgs(args);
     } catch (error) {
-      answer2 = { hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: "deny", permissionDecisionReason: `Rampart: the hook command line is wrong (${error.message}); failing closed \u2014 fix the hook in the agent's settings` } };
+      answer2 = deny("PreToolUse", `the hook command line is wrong (${error.message}); failing closed \u2014 fix the hook in the agent's settings`);
       out(JSON.stringify(answer2) + "\n");
       return 0;
     }
@@ -33957,7 +33966,7 @@ function runHook(args, stdin = readStdin, extraChannel) {
       if (answered)
         return;
       answered = true;
-      out(JSON.stringify({ hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: "deny", permissionDecisionReason: "Rampart: the approval did not arrive before the hook had to answer; denied \u2014 approve sooner, or raise the hook timeout (RAMPART_HOOK_TIMEOUT and the timeout in the Claude Code settings)" } }) + "\n");
+      out(JSON.stringify(deny("PreToolUse", "the approval did not arrive before the hook had to answer; denied \u2014 approve sooner, or raise the hook timeout (RAMPART_HOOK_TIMEOUT and the timeout in the Claude Code settings)")) + "\n");
       process.exit(0);
     }, hookDeadlineMs(process.env));
     answer2.catch(internalError).then((a) => {
@@ -34012,20 +34021,14 @@ function hookDeadlineMs(env) {
   const timeout = Number.isFinite(seconds) && seconds > 0 ? seconds * 1e3 : 6e4;
   return Math.max(1e3, timeout - 3e3);
 }
-var internalError = (error) => ({ hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: "deny", permissionDecisionReason: `Rampart: internal error (${error.message}); failing closed` } });
+var internalError = (error) => deny("PreToolUse", `internal error (${error.message}); failing closed`);
 function recordHookDecision(home, call, d) {
   if (call.response === void 0)
     recordDecision(home, call, d);
   if (d.action !== "deny" && !(d.action === "ask" && d.audit))
     return;
   try {
-    new AuditLog(home).append({
-      tool: call.tool,
-      agent: call.agent ?? "claude-code",
-      session: call.session ?? "",
-      request: { ...call.command !== void 0 ? { command: call.command } : {}, ...call.path !== void 0 ? { path: call.path } : {}, ...call.url !== void 0 ? { url: call.url } : {} },
-      decision: { action: d.action, matched_policies: d.matched_policies, message: d.message }
-    });
+    new AuditLog(home).append(decisionEvent(call, d));
   } catch (error) {
     if (d.action === "deny")
       return;

@@ -47008,6 +47008,34 @@ var import_node_fs6 = require("node:fs");
 // dist/core/audit/log.js
 var import_node_fs2 = require("node:fs");
 var import_node_path2 = require("node:path");
+
+// dist/core/engine/call.js
+var COMMAND_KEYS = ["command", "cmd", "input"];
+var PATH_KEYS = ["file_path", "path", "file", "filepath", "target", "notebook_path"];
+var URL_KEYS = ["url", "uri", "href"];
+function pick(params, keys) {
+  for (const k2 of keys) {
+    const v = params[k2];
+    if (typeof v === "string")
+      return v;
+  }
+  return void 0;
+}
+function callFromParams(tool, params, extra = {}) {
+  const call = { tool, params, ...extra };
+  const command = tool === "exec" ? pick(params, COMMAND_KEYS) : typeof params.command === "string" ? params.command : void 0;
+  const path6 = pick(params, PATH_KEYS);
+  const url = pick(params, URL_KEYS);
+  if (command !== void 0)
+    call.command = command;
+  if (path6 !== void 0)
+    call.path = path6;
+  if (url !== void 0)
+    call.url = url;
+  return call;
+}
+
+// dist/core/audit/log.js
 init_errors();
 
 // dist/core/state/lock.js
@@ -55306,32 +55334,6 @@ init_errors();
 init_package_root();
 init_load();
 
-// dist/core/engine/call.js
-var COMMAND_KEYS = ["command", "cmd", "input"];
-var PATH_KEYS = ["file_path", "path", "file", "filepath", "target", "notebook_path"];
-var URL_KEYS = ["url", "uri", "href"];
-function pick(params, keys) {
-  for (const k2 of keys) {
-    const v = params[k2];
-    if (typeof v === "string")
-      return v;
-  }
-  return void 0;
-}
-function callFromParams(tool, params, extra = {}) {
-  const call = { tool, params, ...extra };
-  const command = tool === "exec" ? pick(params, COMMAND_KEYS) : typeof params.command === "string" ? params.command : void 0;
-  const path6 = pick(params, PATH_KEYS);
-  const url = pick(params, URL_KEYS);
-  if (command !== void 0)
-    call.command = command;
-  if (path6 !== void 0)
-    call.path = path6;
-  if (url !== void 0)
-    call.url = url;
-  return call;
-}
-
 // dist/core/diff/calls.js
 var SOURCE_ORDER = { test: 0, corpus: 1, recorded: 2 };
 var CallSet = class {
@@ -55555,11 +55557,10 @@ function loadCorporaInBackground(files) {
 }
 
 // dist/core/diff/classify.js
-var RANK2 = { allow: 0, watch: 1, ask: 2, deny: 3 };
 var SOURCE_ORDER2 = { test: 0, corpus: 1, recorded: 2 };
 var KIND_ORDER = { loosening: 0, tightening: 1, rule: 2 };
 function classify(before, after, sameDecider) {
-  const delta = RANK2[after.action] - RANK2[before.action];
+  const delta = RANK[after.action] - RANK[before.action];
   if (delta < 0)
     return "loosening";
   if (delta > 0)
@@ -55567,7 +55568,7 @@ function classify(before, after, sameDecider) {
   return sameDecider ? void 0 : "rule";
 }
 function orderChanges(changes) {
-  const span = (c3) => Math.abs(RANK2[c3.after.action] - RANK2[c3.before.action]);
+  const span = (c3) => Math.abs(RANK[c3.after.action] - RANK[c3.before.action]);
   return changes.map((c3, i2) => ({ c: c3, i: i2 })).sort((x2, y2) => KIND_ORDER[x2.c.kind] - KIND_ORDER[y2.c.kind] || span(y2.c) - span(x2.c) || SOURCE_ORDER2[x2.c.source] - SOURCE_ORDER2[y2.c.source] || x2.i - y2.i).map(({ c: c3 }) => c3);
 }
 
@@ -61800,7 +61801,6 @@ function recordCoverage(coverage, trace, result, pc) {
   if (decider)
     coverage.get(ruleKey2(decider.policy, decider.rule))?.positive.push(pc.tc.name);
 }
-var STRENGTH = { allow: 0, watch: 1, ask: 2, deny: 3 };
 function mutateCases(cases, results) {
   const out = { cases: 0, disguises: 0, bypasses: [] };
   cases.forEach((pc, i2) => {
@@ -61813,7 +61813,7 @@ function mutateCases(cases, results) {
     for (const d of disguises(command)) {
       out.disguises++;
       const got = decideCase(pc, void 0, { ...pc.call, command: d.command, params: { ...pc.call.params, command: d.command } }).action;
-      if (STRENGTH[got] < STRENGTH[original]) {
+      if (RANK[got] < RANK[original]) {
         out.bypasses.push({ name: pc.tc.name, file: pc.file, line: pc.pos.line, technique: d.technique, command: d.command, expected: original, got });
       }
     }

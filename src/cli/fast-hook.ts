@@ -1,8 +1,8 @@
 import {readFileSync} from 'node:fs'
 
-import {AuditLog} from '../core/audit/log.js'
+import {AuditLog, decisionEvent} from '../core/audit/log.js'
 import type {Decision, ToolCall} from '../core/engine/evaluate.js'
-import {decideHookEither, MAX_PAYLOAD_BYTES, type ApprovalChannel, type HookAnswer} from '../core/hook/claude-code.js'
+import {decideHookEither, deny, MAX_PAYLOAD_BYTES, type ApprovalChannel, type HookAnswer} from '../core/hook/claude-code.js'
 import {serverChannel} from '../core/hook/server-channel.js'
 import {rampartHome} from '../core/policy/load.js'
 import {recordDecision} from '../core/state/decision-log.js'
@@ -26,7 +26,7 @@ export function runHook(args: string[], stdin: () => string = readStdin, extraCh
     try {
       values = parseHookArgs(args)
     } catch (error) {
-      answer = {hookSpecificOutput: {hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: `Rampart: the hook command line is wrong (${(error as Error).message}); failing closed — fix the hook in the agent's settings`}}
+      answer = deny('PreToolUse', `the hook command line is wrong (${(error as Error).message}); failing closed — fix the hook in the agent's settings`)
       out(JSON.stringify(answer) + '\n')
       return 0
     }
@@ -48,7 +48,7 @@ export function runHook(args: string[], stdin: () => string = readStdin, extraCh
     const watchdog = setTimeout(() => {
       if (answered) return
       answered = true
-      out(JSON.stringify({hookSpecificOutput: {hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: 'Rampart: the approval did not arrive before the hook had to answer; denied — approve sooner, or raise the hook timeout (RAMPART_HOOK_TIMEOUT and the timeout in the Claude Code settings)'}}) + '\n')
+      out(JSON.stringify(deny('PreToolUse', 'the approval did not arrive before the hook had to answer; denied — approve sooner, or raise the hook timeout (RAMPART_HOOK_TIMEOUT and the timeout in the Claude Code settings)')) + '\n')
       process.exit(0)
     }, hookDeadlineMs(process.env))
     answer.catch(internalError).then((a) => {
@@ -114,8 +114,7 @@ export function hookDeadlineMs(env: NodeJS.ProcessEnv): number {
   return Math.max(1000, timeout - 3000)
 }
 
-const internalError = (error: unknown): HookAnswer =>
-  ({hookSpecificOutput: {hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: `Rampart: internal error (${(error as Error).message}); failing closed`}})
+const internalError = (error: unknown): HookAnswer => deny('PreToolUse', `internal error (${(error as Error).message}); failing closed`)
 
 /**
  * Every real decision goes to the recorded-calls log (for the behavioural diff); denies and asks with
@@ -126,11 +125,7 @@ function recordHookDecision(home: string, call: ToolCall, d: Decision): void {
   if (call.response === undefined) recordDecision(home, call, d)
   if (d.action !== 'deny' && !(d.action === 'ask' && d.audit)) return
   try {
-    new AuditLog(home).append({
-      tool: call.tool, agent: call.agent ?? 'claude-code', session: call.session ?? '',
-      request: {...(call.command !== undefined ? {command: call.command} : {}), ...(call.path !== undefined ? {path: call.path} : {}), ...(call.url !== undefined ? {url: call.url} : {})},
-      decision: {action: d.action, matched_policies: d.matched_policies, message: d.message},
-    })
+    new AuditLog(home).append(decisionEvent(call, d))
   } catch (error) {
     if (d.action === 'deny') return // denied anyway; the deny itself must still reach the agent
     throw error

@@ -7,10 +7,10 @@ import {ApprovalStore, QueueFullError, type Approval} from '../core/approvals/st
 import {clientToken, ensureSigningKey, ensureToken, safeEqual, signLink, verifyLink, type LinkAction} from '../core/approvals/secrets.js'
 import {decideByWebhooks} from '../core/approvals/decision-webhook.js'
 import {WebhookNotifier} from '../core/approvals/webhook.js'
-import {AuditLog, type AuditInput} from '../core/audit/log.js'
-import {callFromParams} from '../core/engine/call.js'
+import {AuditLog, decisionEvent, type AuditInput} from '../core/audit/log.js'
+import {callFromParams, subjectOf} from '../core/engine/call.js'
 import {evaluate, type Decision, type ToolCall} from '../core/engine/evaluate.js'
-import {decideHookAsync, MAX_PAYLOAD_BYTES, type ChannelOutcome} from '../core/hook/claude-code.js'
+import {decideHookAsync, deny, MAX_PAYLOAD_BYTES, type ChannelOutcome} from '../core/hook/claude-code.js'
 import {addOverride} from '../core/overrides/store.js'
 import {packageRoot} from '../core/package-root.js'
 import {detectSession} from '../core/session/detect.js'
@@ -116,15 +116,18 @@ export function buildServer(o: ServerOptions): RampartServer {
     const header = req.headers.authorization ?? ''
     const m = /^Bearer\s+(\S+)$/i.exec(header)
     if (!m?.[1] || !safeEqual(m[1], currentToken())) {
-      if (path === '/v1/hooks/claude-code') return reply.code(200).send(hookDeny('Rampart: the HTTP hook sent a missing or wrong token, so this call is denied — fix the Authorization header in the Claude Code settings (rampart setup claude-code --http)'))
+      if (path === '/v1/hooks/claude-code') return reply.code(200).send(deny('PreToolUse', 'the HTTP hook sent a missing or wrong token, so this call is denied — fix the Authorization header in the Claude Code settings (rampart setup claude-code --http)'))
       return reply.code(401).send({error: header ? 'wrong token — use the one in $RAMPART_HOME/token (rampart token)' : 'missing Authorization: Bearer <token> — see rampart token'})
     }
   })
 
-  const remember = (entry: Record<string, unknown>) => {
+  /** A real decision: in the recent list and the event stream, and in the recorded calls (not a PostToolUse re-check). */
+  const remember = (call: ToolCall, d: Decision) => {
+    const entry = {at: new Date().toISOString(), tool: call.tool, ...subjectOf(call), agent: call.agent, session: call.session, action: d.action, message: d.message}
     recent.unshift(entry)
     if (recent.length > 50) recent.pop()
     events.publish('decision', entry)
+    if (call.response === undefined) recordDecision(o.rampartHome, call, d)
   }
 
   // group commit for the audit trail: the events of one tick share a lock and an fsync
@@ -146,11 +149,9 @@ export function buildServer(o: ServerOptions): RampartServer {
     auditBatch.push({input, done: (error) => (error ? rejectRecord(error) : resolveRecord())})
   })
 
-  const requestOf = (a: {command?: string | undefined; path?: string | undefined; url?: string | undefined}): {command?: string; path?: string; url?: string} => ({...(a.command !== undefined ? {command: a.command} : {}), ...(a.path !== undefined ? {path: a.path} : {}), ...(a.url !== undefined ? {url: a.url} : {})})
-
   /** Audit, announce and wake waiters; resolves once the audit events are written (failures are logged). */
   function announceResolution(list: Resolved[]): Promise<void> {
-    const written = list.map((a) => record({tool: a.tool, agent: a.agent, session: a.session, request: requestOf(a), decision: {action: 'ask', resolved: a.status, resolved_by: a.resolved_by ?? 'api', matched_policies: a.policy ? [a.policy] : [], message: a.message}})
+    const written = list.map((a) => record({tool: a.tool, agent: a.agent, session: a.session, request: subjectOf(a), decision: {action: 'ask', resolved: a.status, resolved_by: a.resolved_by ?? 'api', matched_policies: a.policy ? [a.policy] : [], message: a.message}})
       .catch((error: Error) => log(`audit: ${error.message}`)))
     for (const a of list) {
       events.publish('approval.resolved', a)
@@ -179,7 +180,7 @@ export function buildServer(o: ServerOptions): RampartServer {
     if (made.autoApproved) return made
     events.publish('approval.created', made.approval)
     notifier?.notify({
-      timestamp: made.approval.created_at, decision: 'ask', tool: made.approval.tool, ...requestOf(made.approval), policy: made.approval.policy ?? '',
+      timestamp: made.approval.created_at, decision: 'ask', tool: made.approval.tool, ...subjectOf(made.approval), policy: made.approval.policy ?? '',
       message: made.approval.message, agent: made.approval.agent, session: made.approval.session, approval_id: made.approval.id, ...links(made.approval),
     }).catch(() => undefined)
     return made
@@ -242,11 +243,10 @@ export function buildServer(o: ServerOptions): RampartServer {
       return reply.code(403).send({decision: 'deny', message: `cannot decide this call (${(error as Error).message}); failing closed`})
     }
     const answer = describe(d)
-    remember({at: new Date().toISOString(), tool: call.tool, ...requestOf(call), agent: call.agent, session: call.session, action: d.action, message: d.message})
-    recordDecision(o.rampartHome, call, d)
+    remember(call, d)
     if (d.action === 'deny') {
       try {
-        await record({tool: call.tool, agent: call.agent ?? 'unknown', session: call.session ?? '', request: requestOf(call), decision: {action: 'deny', matched_policies: d.matched_policies, message: d.message}})
+        await record(decisionEvent(call, d))
       } catch (error) {
         return reply.code(503).send({error: `${(error as Error).message}; the call is denied until the audit trail can be written`})
       }
@@ -258,7 +258,7 @@ export function buildServer(o: ServerOptions): RampartServer {
     }
     try {
       const {approval} = await createApproval({
-        tool: call.tool, agent: call.agent ?? 'unknown', session: call.session ?? '', message: d.message, ...requestOf(call),
+        tool: call.tool, agent: call.agent ?? 'unknown', session: call.session ?? '', message: d.message, ...subjectOf(call),
         ...(d.decided_by ? {policy: d.decided_by.policy} : {}), ...(req.body.run_id ? {run_id: req.body.run_id} : {}),
       })
       if (approval.status === 'approved') return reply.code(200).send({...answer, decision: 'allow', message: `auto-approved: run ${req.body.run_id ?? ''} was bulk-approved`})
@@ -293,7 +293,7 @@ export function buildServer(o: ServerOptions): RampartServer {
   }}}, async (req, reply) => {
     const b = req.body
     try {
-      const {approval, autoApproved} = await createApproval({tool: b.tool, agent: b.agent, message: b.message, session: b.session ?? '', ...requestOf(b), ...(b.run_id ? {run_id: b.run_id} : {})})
+      const {approval, autoApproved} = await createApproval({tool: b.tool, agent: b.agent, message: b.message, session: b.session ?? '', ...subjectOf(b), ...(b.run_id ? {run_id: b.run_id} : {})})
       if (autoApproved) return reply.code(200).send({id: approval.id, status: approval.status, expires_at: approval.expires_at, message: `auto-approved: run ${b.run_id ?? ''} was bulk-approved`})
       return reply.code(201).send({id: approval.id, status: approval.status, expires_at: approval.expires_at})
     } catch (error) {
@@ -403,16 +403,15 @@ export function buildServer(o: ServerOptions): RampartServer {
     hooks.setErrorHandler((error: Error & {statusCode?: number}, _req, reply) => {
       if ((error.statusCode ?? 500) >= 500) log(`hook endpoint: ${error.stack ?? error.message}`)
       const why = error.statusCode === 413 ? `the hook payload is over ${MAX_PAYLOAD_BYTES / 1024 / 1024} MiB` : error.message
-      void reply.code(200).send(hookDeny(`Rampart: ${why}; failing closed`))
+      void reply.code(200).send(deny('PreToolUse', `${why}; failing closed`))
     })
     hooks.post('/v1/hooks/claude-code', {bodyLimit: MAX_PAYLOAD_BYTES}, async (req) => {
       const raw = typeof req.body === 'string' ? req.body : ''
       return decideHookAsync(raw, {
         env: o.env, policyFor: (cwd) => host.forCwd(cwd), headless: o.headless ?? false,
         onDecision: (call, d) => {
-          remember({at: new Date().toISOString(), tool: call.tool, ...requestOf(call), agent: call.agent, session: call.session, action: d.action, message: d.message})
-          if (call.response === undefined) recordDecision(o.rampartHome, call, d)
-          const input: AuditInput = {tool: call.tool, agent: call.agent ?? 'claude-code', session: call.session ?? '', request: requestOf(call), decision: {action: d.action, matched_policies: d.matched_policies, message: d.message}}
+          remember(call, d)
+          const input = decisionEvent(call, d)
           // an audited ask must be on record before Claude Code asks the user: written now, a failure denies
           if (d.action === 'ask' && d.audit) audit.append(input)
           else if (d.action === 'deny') record(input).catch((error: Error) => log(`audit: ${error.message}`))
@@ -424,7 +423,7 @@ export function buildServer(o: ServerOptions): RampartServer {
 
   /** A headless hook ask: queue it and hold the request until someone resolves it or the wait ends (then deny). */
   async function waitForApproval(call: ToolCall, d: Decision): Promise<ChannelOutcome> {
-    const {approval} = await createApproval({tool: call.tool, agent: call.agent ?? 'claude-code', session: call.session ?? '', message: d.message, ...requestOf(call), ...(d.decided_by ? {policy: d.decided_by.policy} : {})})
+    const {approval} = await createApproval({tool: call.tool, agent: call.agent ?? 'claude-code', session: call.session ?? '', message: d.message, ...subjectOf(call), ...(d.decided_by ? {policy: d.decided_by.policy} : {})})
     if (approval.status !== 'pending') return approval.status === 'approved' ? 'approved' : 'denied'
     const done = await new Promise<Approval | undefined>((resolveWait) => {
       const timer = setTimeout(() => resolveWait(undefined), Math.min(o.hookWaitMs ?? 55_000, Date.parse(approval.expires_at) - Date.now()))
@@ -487,10 +486,6 @@ const FRAME_HEADERS = {'x-frame-options': 'DENY', 'content-security-policy': "fr
 /** A string as a JavaScript literal safe inside <script>: JSON, with < escaped so `</script>` cannot end it. */
 function scriptJson(value: string): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')
-}
-
-function hookDeny(reason: string) {
-  return {hookSpecificOutput: {hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: reason}}
 }
 
 function escapeHtml(text: string): string {

@@ -1,3 +1,4 @@
+import {subjectOf} from '../engine/call.js'
 import type {CompiledRule} from '../policy/compile.js'
 import type {Decision, ToolCall} from '../engine/evaluate.js'
 
@@ -34,8 +35,7 @@ type Verdict = {kind: 'allow' | 'fail-open' | 'deny'; message: string}
 
 async function ask(call: ToolCall, d: Decision, fetchImpl: typeof fetch): Promise<Verdict> {
   const hook = d.webhook as NonNullable<Decision['webhook']>
-  const subject = {...(call.command !== undefined ? {command: call.command} : {}), ...(call.path !== undefined ? {path: call.path} : {}), ...(call.url !== undefined ? {url: call.url} : {})}
-  const body = JSON.stringify({tool: call.tool, ...subject, agent: call.agent ?? '', session: call.session ?? '', policy: d.decided_by?.policy ?? '', message: d.message})
+  const body = JSON.stringify({tool: call.tool, ...subjectOf(call), agent: call.agent ?? '', session: call.session ?? '', policy: d.decided_by?.policy ?? '', message: d.message})
   let problem: string
   try {
     const res = await fetchImpl(hook.url, {method: 'POST', headers: {'content-type': 'application/json', 'user-agent': 'rampart-webhook-rule'}, body, signal: AbortSignal.timeout(hook.timeoutMs)})

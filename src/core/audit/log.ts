@@ -2,6 +2,8 @@ import {closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readS
 import {createRequire} from 'node:module'
 import {join} from 'node:path'
 
+import {subjectOf} from '../engine/call.js'
+import type {Decision, ToolCall} from '../engine/evaluate.js'
 import {ExitCode, RampartError} from '../errors.js'
 import {withFileLock} from '../state/lock.js'
 import {redact, redactValue} from './redact.js'
@@ -89,6 +91,11 @@ export function eventHash(event: Omit<AuditEvent, 'hash'> | Record<string, unkno
   delete rest.hash
   const prev = typeof rest.prev_hash === 'string' ? rest.prev_hash : ''
   return 'sha256:' + lazyCrypto().createHash('sha256').update(prev + canonicalJson(rest)).digest('hex')
+}
+
+/** The audit event of a real decision (a deny, an audited ask): the hook, the HTTP hook and the server record the same. */
+export function decisionEvent(call: ToolCall, d: Decision): AuditInput {
+  return {tool: call.tool, agent: call.agent ?? '', session: call.session ?? '', request: subjectOf(call), decision: {action: d.action, matched_policies: d.matched_policies, message: d.message}}
 }
 
 /**

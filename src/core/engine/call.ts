@@ -35,3 +35,8 @@ export function callFromTarget(tool: string, target: string, extra: Partial<Tool
     default: return {tool, path: target, params: {path: target}, ...extra}
   }
 }
+
+/** What a call is about, as records show it: its command, path and URL, only those it has. */
+export function subjectOf(call: {command?: string | undefined; path?: string | undefined; url?: string | undefined}): {command?: string; path?: string; url?: string} {
+  return {...(call.command !== undefined ? {command: call.command} : {}), ...(call.path !== undefined ? {path: call.path} : {}), ...(call.url !== undefined ? {url: call.url} : {})}
+}

@@ -396,7 +396,8 @@ function alsoAsBuiltins(policy: PolicySet, call: ToolCall, name: string, d: Deci
   return decision
 }
 
-const deny = (event: string, reason: string): HookAnswer => event === 'PostToolUse'
+/** The deny answer for an event (a PostToolUse deny blocks the output): every hook entry answers problems with it. */
+export const deny = (event: string, reason: string): HookAnswer => event === 'PostToolUse'
   ? {decision: 'block', reason: `Rampart: ${reason}`, hookSpecificOutput: {hookEventName: 'PostToolUse', additionalContext: `Rampart: ${reason}`}}
   : {hookSpecificOutput: {hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: `Rampart: ${reason}`}}
 
