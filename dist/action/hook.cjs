@@ -556,14 +556,14 @@ var require_graceful_fs = __commonJS({
         return close;
       })(fs.close);
       fs.closeSync = (function(fs$closeSync) {
-        function closeSync4(fd) {
+        function closeSync3(fd) {
           fs$closeSync.apply(fs, arguments);
           resetQueue();
         }
-        Object.defineProperty(closeSync4, previousSymbol, {
+        Object.defineProperty(closeSync3, previousSymbol, {
           value: fs$closeSync
         });
-        return closeSync4;
+        return closeSync3;
       })(fs.closeSync);
       if (/\bgfs4\b/i.test(process.env.NODE_DEBUG || "")) {
         process.on("exit", function() {
@@ -2600,13 +2600,13 @@ __export(package_root_exports, {
 function packageRoot() {
   if (root)
     return root;
-  let dir = (0, import_node_path3.dirname)((0, import_node_url.fileURLToPath)(__rampartModuleUrl));
+  let dir = (0, import_node_path4.dirname)((0, import_node_url.fileURLToPath)(__rampartModuleUrl));
   for (let i = 0; i < 8; i++) {
-    if ((0, import_node_fs3.existsSync)((0, import_node_path3.join)(dir, "schemas", "policy.schema.json"))) {
+    if ((0, import_node_fs4.existsSync)((0, import_node_path4.join)(dir, "schemas", "policy.schema.json"))) {
       root = dir;
       return dir;
     }
-    const parent = (0, import_node_path3.dirname)(dir);
+    const parent = (0, import_node_path4.dirname)(dir);
     if (parent === dir)
       break;
     dir = parent;
@@ -2621,12 +2621,12 @@ function fingerprint(text) {
   }
   return `${text.length}:${(h >>> 0).toString(16)}`;
 }
-var import_node_fs3, import_node_path3, import_node_url, root;
+var import_node_fs4, import_node_path4, import_node_url, root;
 var init_package_root = __esm({
   "dist/core/package-root.js"() {
     "use strict";
-    import_node_fs3 = require("node:fs");
-    import_node_path3 = require("node:path");
+    import_node_fs4 = require("node:fs");
+    import_node_path4 = require("node:path");
     import_node_url = require("node:url");
   }
 });
@@ -2709,19 +2709,19 @@ __export(parse_exports, {
 function readPolicyFile(file) {
   let size;
   try {
-    size = (0, import_node_fs4.statSync)(file).size;
+    size = (0, import_node_fs5.statSync)(file).size;
   } catch (error) {
     throw new PolicyError({ file, line: 1, col: 1 }, `cannot read the policy file (${error.code ?? "error"})`, "check the path, or pass a different file with --config");
   }
   if (size > MAX_POLICY_BYTES) {
     throw new PolicyError({ file, line: 1, col: 1 }, `the file is ${(size / 1024 / 1024).toFixed(1)} MiB, over the 1 MiB limit for policy files`, "split it into several files in $RAMPART_HOME/policies or remove generated content");
   }
-  return parsePolicyText((0, import_node_fs4.readFileSync)(file, "utf8"), file);
+  return parsePolicyText((0, import_node_fs5.readFileSync)(file, "utf8"), file);
 }
 function readTestFile(file) {
   let text;
   try {
-    text = (0, import_node_fs4.readFileSync)(file, "utf8");
+    text = (0, import_node_fs5.readFileSync)(file, "utf8");
   } catch (error) {
     throw new PolicyError({ file, line: 1, col: 1 }, `cannot read the test file (${error.code ?? "error"})`, "check the path");
   }
@@ -2831,7 +2831,7 @@ function locateIn(doc, path, key, at) {
 function loadSchema(name = "policy.schema.json") {
   let s = schemaCache.get(name);
   if (!s) {
-    s = JSON.parse((0, import_node_fs4.readFileSync)((0, import_node_path4.join)(packageRoot(), "schemas", name), "utf8"));
+    s = JSON.parse((0, import_node_fs5.readFileSync)((0, import_node_path5.join)(packageRoot(), "schemas", name), "utf8"));
     schemaCache.set(name, s);
   }
   return s;
@@ -3035,12 +3035,12 @@ function fromSnapshot(snapshot, file, readText) {
     }
   };
 }
-var import_node_fs4, import_node_path4, MAX_POLICY_BYTES, ACTION_HINTS, schemaCache;
+var import_node_fs5, import_node_path5, MAX_POLICY_BYTES, ACTION_HINTS, schemaCache;
 var init_parse = __esm({
   "dist/core/policy/parse.js"() {
     "use strict";
-    import_node_fs4 = require("node:fs");
-    import_node_path4 = require("node:path");
+    import_node_fs5 = require("node:fs");
+    import_node_path5 = require("node:path");
     init_errors();
     init_lazy();
     init_package_root();
@@ -3086,12 +3086,12 @@ __export(load_exports, {
 function readProfile(file) {
   const name = file.slice(file.lastIndexOf("/") + 1).replace(/\.ya?ml$/, "");
   try {
-    const snapshot = JSON.parse((0, import_node_fs5.readFileSync)((0, import_node_path5.join)(SNAPSHOT_DIR, `${name}.json`), "utf8"));
-    const st = (0, import_node_fs5.statSync)(file);
+    const snapshot = JSON.parse((0, import_node_fs6.readFileSync)((0, import_node_path6.join)(SNAPSHOT_DIR, `${name}.json`), "utf8"));
+    const st = (0, import_node_fs6.statSync)(file);
     if (st.size === snapshot.size && st.mtimeMs === snapshot.mtimeMs) {
-      return { parsed: fromSnapshot(snapshot, file, () => (0, import_node_fs5.readFileSync)(file, "utf8")), trusted: true };
+      return { parsed: fromSnapshot(snapshot, file, () => (0, import_node_fs6.readFileSync)(file, "utf8")), trusted: true };
     }
-    const text = (0, import_node_fs5.readFileSync)(file, "utf8");
+    const text = (0, import_node_fs6.readFileSync)(file, "utf8");
     if (snapshot.fingerprint === fingerprint(text))
       return { parsed: fromSnapshot(snapshot, file, () => text), trusted: true };
     return { parsed: parsePolicyText(text, file), trusted: false };
@@ -3100,17 +3100,17 @@ function readProfile(file) {
   }
 }
 function rampartHome(env = process.env) {
-  return env.RAMPART_HOME ? (0, import_node_path5.resolve)(env.RAMPART_HOME) : (0, import_node_path5.join)(userHome(env), ".rampart");
+  return env.RAMPART_HOME ? (0, import_node_path6.resolve)(env.RAMPART_HOME) : (0, import_node_path6.join)(userHome(env), ".rampart");
 }
 function userHome(env = process.env) {
   return env.HOME || env.USERPROFILE || (0, import_node_os.homedir)();
 }
 function findProjectRoot(cwd) {
-  let dir = (0, import_node_path5.resolve)(cwd);
+  let dir = (0, import_node_path6.resolve)(cwd);
   for (; ; ) {
-    if ((0, import_node_fs5.existsSync)((0, import_node_path5.join)(dir, ".git")))
+    if ((0, import_node_fs6.existsSync)((0, import_node_path6.join)(dir, ".git")))
       return dir;
-    const parent = (0, import_node_path5.dirname)(dir);
+    const parent = (0, import_node_path6.dirname)(dir);
     if (parent === dir)
       return void 0;
     dir = parent;
@@ -3118,20 +3118,20 @@ function findProjectRoot(cwd) {
 }
 function listProfiles() {
   try {
-    return (0, import_node_fs5.readdirSync)(PROFILES_DIR).filter((f) => f.endsWith(".yaml") && !f.includes(".test.")).map((f) => f.slice(0, -5)).sort();
+    return (0, import_node_fs6.readdirSync)(PROFILES_DIR).filter((f) => f.endsWith(".yaml") && !f.includes(".test.")).map((f) => f.slice(0, -5)).sort();
   } catch {
     return [];
   }
 }
 function profilePath(name) {
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(name) || !(0, import_node_fs5.existsSync)((0, import_node_path5.join)(PROFILES_DIR, `${name}.yaml`))) {
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(name) || !(0, import_node_fs6.existsSync)((0, import_node_path6.join)(PROFILES_DIR, `${name}.yaml`))) {
     throw new UsageError(`unknown profile '${name}' \u2014 use one of: ${listProfiles().join(", ")}`);
   }
-  return (0, import_node_path5.join)(PROFILES_DIR, `${name}.yaml`);
+  return (0, import_node_path6.join)(PROFILES_DIR, `${name}.yaml`);
 }
 function loadPolicy(options = {}) {
   const env = options.env ?? process.env;
-  const cwd = (0, import_node_path5.resolve)(options.cwd ?? process.cwd());
+  const cwd = (0, import_node_path6.resolve)(options.cwd ?? process.cwd());
   const home = userHome(env);
   const rHome = rampartHome(env);
   const warnings = [];
@@ -3145,22 +3145,22 @@ function loadPolicy(options = {}) {
     return c;
   };
   if (options.config) {
-    const file = (0, import_node_path5.resolve)(cwd, options.config);
-    if (!(0, import_node_fs5.existsSync)(file))
+    const file = (0, import_node_path6.resolve)(cwd, options.config);
+    if (!(0, import_node_fs6.existsSync)(file))
       throw new UsageError(`--config ${options.config}: no such file \u2014 pass the path of a policy YAML file`);
     add(file, "config");
   } else {
     add(profilePath(options.profile ?? DEFAULT_PROFILE), "builtin");
   }
-  const globalDir = (0, import_node_path5.join)(rHome, "policies");
+  const globalDir = (0, import_node_path6.join)(rHome, "policies");
   for (const name of options.noGlobal ? [] : listYaml(globalDir)) {
-    add((0, import_node_path5.join)(globalDir, name), OVERRIDE_FILES.has(name) ? "override" : "global");
+    add((0, import_node_path6.join)(globalDir, name), OVERRIDE_FILES.has(name) ? "override" : "global");
   }
   const noProject = options.noProject === true || isTruthy(env.RAMPART_NO_PROJECT_POLICY);
   const projectRoot = findProjectRoot(cwd);
   if (!noProject && projectRoot) {
-    const file = (0, import_node_path5.join)(projectRoot, ".rampart", "policy.yaml");
-    if ((0, import_node_fs5.existsSync)(file))
+    const file = (0, import_node_path6.join)(projectRoot, ".rampart", "policy.yaml");
+    if ((0, import_node_fs6.existsSync)(file))
       add(file, "project");
   }
   const byName = /* @__PURE__ */ new Map();
@@ -3228,9 +3228,9 @@ function loadPolicy(options = {}) {
 }
 function listYaml(dir) {
   try {
-    if (!(0, import_node_fs5.statSync)(dir).isDirectory())
+    if (!(0, import_node_fs6.statSync)(dir).isDirectory())
       return [];
-    return (0, import_node_fs5.readdirSync)(dir).filter((f) => f.endsWith(".yaml") || f.endsWith(".yml")).sort();
+    return (0, import_node_fs6.readdirSync)(dir).filter((f) => f.endsWith(".yaml") || f.endsWith(".yml")).sort();
   } catch {
     return [];
   }
@@ -3254,19 +3254,19 @@ function compileEagerly(policy) {
       r.test("");
   }
 }
-var import_node_fs5, import_node_os, import_node_path5, PROFILES_DIR, SNAPSHOT_DIR, DEFAULT_PROFILE, OVERRIDE_FILES, caseInsensitivePaths;
+var import_node_fs6, import_node_os, import_node_path6, PROFILES_DIR, SNAPSHOT_DIR, DEFAULT_PROFILE, OVERRIDE_FILES, caseInsensitivePaths;
 var init_load = __esm({
   "dist/core/policy/load.js"() {
     "use strict";
-    import_node_fs5 = require("node:fs");
+    import_node_fs6 = require("node:fs");
     import_node_os = require("node:os");
-    import_node_path5 = require("node:path");
+    import_node_path6 = require("node:path");
     init_errors();
     init_package_root();
     init_compile();
     init_parse();
-    PROFILES_DIR = (0, import_node_path5.join)(packageRoot(), "policies");
-    SNAPSHOT_DIR = (0, import_node_path5.join)(packageRoot(), "dist", "profiles");
+    PROFILES_DIR = (0, import_node_path6.join)(packageRoot(), "policies");
+    SNAPSHOT_DIR = (0, import_node_path6.join)(packageRoot(), "dist", "profiles");
     DEFAULT_PROFILE = "standard";
     OVERRIDE_FILES = /* @__PURE__ */ new Set(["user-overrides.yaml", "auto-allowed.yaml"]);
     caseInsensitivePaths = process.platform === "darwin" || process.platform === "win32";
@@ -24345,7 +24345,7 @@ function loadGenerated(name) {
   try {
     return globRequire_policy(`./policy/${name}`);
   } catch {
-    return require((0, import_node_path6.join)(packageRoot(), "dist", "core", "policy", name));
+    return require((0, import_node_path7.join)(packageRoot(), "dist", "core", "policy", name));
   }
 }
 function yaml() {
@@ -24360,11 +24360,11 @@ function picomatch() {
   picomatchModule ??= require_picomatch2();
   return picomatchModule;
 }
-var import_node_path6, validatorsModule, validatorsAllModule, yamlModule, re2Module, picomatchModule;
+var import_node_path7, validatorsModule, validatorsAllModule, yamlModule, re2Module, picomatchModule;
 var init_lazy = __esm({
   "dist/core/lazy.js"() {
     "use strict";
-    import_node_path6 = require("node:path");
+    import_node_path7 = require("node:path");
     init_package_root();
     init_();
   }
@@ -30023,11 +30023,11 @@ var init_protocol = __esm({
 });
 
 // dist/cli/fast-hook.js
-var import_node_fs15 = require("node:fs");
+var import_node_fs14 = require("node:fs");
 
 // dist/core/audit/log.js
-var import_node_fs2 = require("node:fs");
-var import_node_path2 = require("node:path");
+var import_node_fs3 = require("node:fs");
+var import_node_path3 = require("node:path");
 
 // dist/core/engine/call.js
 function subjectOf(call) {
@@ -30037,14 +30037,53 @@ function subjectOf(call) {
 // dist/core/audit/log.js
 init_errors();
 
-// dist/core/state/lock.js
+// dist/core/state/files.js
 var import_node_fs = require("node:fs");
 var import_node_path = require("node:path");
+var appendFds = /* @__PURE__ */ new Map();
+function appendLine(file, text) {
+  let fd = appendFds.get(file);
+  if (fd === void 0) {
+    (0, import_node_fs.mkdirSync)((0, import_node_path.dirname)(file), { recursive: true });
+    fd = (0, import_node_fs.openSync)(file, "a", 384);
+    appendFds.set(file, fd);
+  }
+  (0, import_node_fs.writeSync)(fd, text);
+}
+function readTail(file, bytes) {
+  let fd;
+  try {
+    fd = (0, import_node_fs.openSync)(file, "r");
+  } catch (error) {
+    if (error.code === "ENOENT")
+      return { text: "", whole: true };
+    throw error;
+  }
+  try {
+    const size = (0, import_node_fs.fstatSync)(fd).size;
+    const start = Math.max(0, size - bytes);
+    const buf = Buffer.alloc(size - start);
+    let got = 0;
+    while (got < buf.length) {
+      const n = (0, import_node_fs.readSync)(fd, buf, got, buf.length - got, start + got);
+      if (n === 0)
+        break;
+      got += n;
+    }
+    return { text: buf.subarray(0, got).toString("utf8"), whole: start === 0 };
+  } finally {
+    (0, import_node_fs.closeSync)(fd);
+  }
+}
+
+// dist/core/state/lock.js
+var import_node_fs2 = require("node:fs");
+var import_node_path2 = require("node:path");
 function withFileLock(file, fn) {
-  (0, import_node_fs.mkdirSync)((0, import_node_path.dirname)(file), { recursive: true });
-  if (!(0, import_node_fs.existsSync)(file)) {
+  (0, import_node_fs2.mkdirSync)((0, import_node_path2.dirname)(file), { recursive: true });
+  if (!(0, import_node_fs2.existsSync)(file)) {
     try {
-      (0, import_node_fs.writeFileSync)(file, "", { flag: "wx", mode: 384 });
+      (0, import_node_fs2.writeFileSync)(file, "", { flag: "wx", mode: 384 });
     } catch {
     }
   }
@@ -30079,19 +30118,19 @@ var GENESIS_HASH = "sha256:" + "0".repeat(64);
 var DAY_FILE = /^\d{4}-\d{2}-\d{2}\.jsonl$/;
 var TAIL_BYTES = 64 * 1024;
 function auditDir(rampartHome2) {
-  return (0, import_node_path2.join)(rampartHome2, "audit");
+  return (0, import_node_path3.join)(rampartHome2, "audit");
 }
 function auditFiles(rampartHome2) {
   const dir = auditDir(rampartHome2);
   let names;
   try {
-    names = (0, import_node_fs2.readdirSync)(dir);
+    names = (0, import_node_fs3.readdirSync)(dir);
   } catch (error) {
     if (error.code === "ENOENT")
       return [];
     throw error;
   }
-  return names.filter((n) => DAY_FILE.test(n)).sort().map((n) => (0, import_node_path2.join)(dir, n));
+  return names.filter((n) => DAY_FILE.test(n)).sort().map((n) => (0, import_node_path3.join)(dir, n));
 }
 function canonicalJson(value) {
   if (value === null || typeof value !== "object")
@@ -30143,12 +30182,12 @@ var AuditLog = class {
       const at = new Date(timestamp);
       if (Number.isNaN(at.getTime()))
         throw new RampartError(`audit event timestamp "${timestamp}" is not a date \u2014 pass an ISO 8601 time`, ExitCode.internal);
-      return { body: this.build(input, timestamp, at), file: (0, import_node_path2.join)(this.dir, `${at.toISOString().slice(0, 10)}.jsonl`) };
+      return { body: this.build(input, timestamp, at), file: (0, import_node_path3.join)(this.dir, `${at.toISOString().slice(0, 10)}.jsonl`) };
     });
     let file = bodies[0]?.file ?? this.dir;
     try {
-      (0, import_node_fs2.mkdirSync)(this.dir, { recursive: true, mode: 448 });
-      return withFileLock((0, import_node_path2.join)(this.dir, ".chain"), () => {
+      (0, import_node_fs3.mkdirSync)(this.dir, { recursive: true, mode: 448 });
+      return withFileLock((0, import_node_path3.join)(this.dir, ".chain"), () => {
         const files = auditFiles(this.home);
         let newest = files.at(-1);
         let { hash: prevHash, tornTail } = lastHash(files);
@@ -30175,7 +30214,7 @@ var AuditLog = class {
     } catch (error) {
       const code = error.code;
       if (code === "ELOCKED")
-        throw new RampartError(`cannot lock the audit trail ${(0, import_node_path2.join)(this.dir, ".chain")} (held by another process for too long) \u2014 retry, or remove ${(0, import_node_path2.join)(this.dir, ".chain.lock")} if no rampart process is running`, ExitCode.internal);
+        throw new RampartError(`cannot lock the audit trail ${(0, import_node_path3.join)(this.dir, ".chain")} (held by another process for too long) \u2014 retry, or remove ${(0, import_node_path3.join)(this.dir, ".chain.lock")} if no rampart process is running`, ExitCode.internal);
       throw new RampartError(`cannot write the audit trail ${file} (${code ?? error.message}) \u2014 make RAMPART_HOME writable`, ExitCode.internal);
     }
   }
@@ -30232,72 +30271,47 @@ function hashOf(line) {
     return void 0;
   }
 }
-function readTail(file, bytes) {
-  let fd;
-  try {
-    fd = (0, import_node_fs2.openSync)(file, "r");
-  } catch (error) {
-    if (error.code === "ENOENT")
-      return { text: "", whole: true };
-    throw error;
-  }
-  try {
-    const size = (0, import_node_fs2.fstatSync)(fd).size;
-    const start = Math.max(0, size - bytes);
-    const buf = Buffer.alloc(size - start);
-    let got = 0;
-    while (got < buf.length) {
-      const n = (0, import_node_fs2.readSync)(fd, buf, got, buf.length - got, start + got);
-      if (n === 0)
-        break;
-      got += n;
-    }
-    return { text: buf.subarray(0, got).toString("utf8"), whole: start === 0 };
-  } finally {
-    (0, import_node_fs2.closeSync)(fd);
-  }
-}
 function writeDurably(file, text) {
   const buf = Buffer.from(text, "utf8");
-  const fd = (0, import_node_fs2.openSync)(file, "a", 384);
+  const fd = (0, import_node_fs3.openSync)(file, "a", 384);
   let created = false;
   try {
-    created = (0, import_node_fs2.fstatSync)(fd).size === 0;
+    created = (0, import_node_fs3.fstatSync)(fd).size === 0;
     let off = 0;
     while (off < buf.length)
-      off += (0, import_node_fs2.writeSync)(fd, buf, off, buf.length - off);
-    (0, import_node_fs2.fsyncSync)(fd);
+      off += (0, import_node_fs3.writeSync)(fd, buf, off, buf.length - off);
+    (0, import_node_fs3.fsyncSync)(fd);
   } finally {
-    (0, import_node_fs2.closeSync)(fd);
+    (0, import_node_fs3.closeSync)(fd);
   }
   if (created)
-    syncDir((0, import_node_path2.join)(file, ".."));
+    syncDir((0, import_node_path3.join)(file, ".."));
 }
 function syncDir(dir) {
   let fd;
   try {
-    fd = (0, import_node_fs2.openSync)(dir, "r");
-    (0, import_node_fs2.fsyncSync)(fd);
+    fd = (0, import_node_fs3.openSync)(dir, "r");
+    (0, import_node_fs3.fsyncSync)(fd);
   } catch {
   } finally {
     if (fd !== void 0)
-      (0, import_node_fs2.closeSync)(fd);
+      (0, import_node_fs3.closeSync)(fd);
   }
 }
 
 // dist/core/hook/claude-code.js
 var import_node_fs10 = require("node:fs");
 var import_node_os2 = require("node:os");
-var import_node_path12 = require("node:path");
+var import_node_path13 = require("node:path");
 var import_node_url2 = require("node:url");
 
 // dist/core/engine/evaluate.js
-var import_node_path8 = require("node:path");
+var import_node_path9 = require("node:path");
 init_compile();
 
 // dist/core/engine/paths.js
-var import_node_fs6 = require("node:fs");
-var import_node_path7 = require("node:path");
+var import_node_fs7 = require("node:fs");
+var import_node_path8 = require("node:path");
 var UNCLEAN = /\/\.{0,2}(?:\/|$)/;
 function normalisePath(input, cwd, home) {
   let p = input.includes("\\") ? input.replace(/\\/g, "/") : input;
@@ -30308,14 +30322,14 @@ function normalisePath(input, cwd, home) {
   else if (p.startsWith("${HOME}"))
     p = home + p.slice(7);
   if (p.charCodeAt(1) === 58 && /^[a-zA-Z]:\//.test(p))
-    return import_node_path7.win32.normalize(p).replace(/\\/g, "/");
+    return import_node_path8.win32.normalize(p).replace(/\\/g, "/");
   const base = cwd.includes("\\") ? cwd.replace(/\\/g, "/") : cwd;
   const joined = p.startsWith("/") ? p : `${base}/${p}`;
   if (joined.startsWith("/") && p !== "" && base !== "" && !UNCLEAN.test(joined))
     return joined;
   if (!p.startsWith("/"))
-    p = import_node_path7.posix.join(base, p);
-  const cleaned = import_node_path7.posix.normalize(p);
+    p = import_node_path8.posix.join(base, p);
+  const cleaned = import_node_path8.posix.normalize(p);
   return cleaned.length > 1 && cleaned.endsWith("/") ? cleaned.slice(0, -1) : cleaned;
 }
 function resolveSymlinks(normalised) {
@@ -30328,10 +30342,10 @@ function resolveFrom(normalised, hops) {
   const rest = [];
   if (!present(head)) {
     for (let i = 0; i < 256; i++) {
-      const parent = import_node_path7.posix.dirname(head);
+      const parent = import_node_path8.posix.dirname(head);
       if (parent === head)
         return void 0;
-      rest.unshift(import_node_path7.posix.basename(head));
+      rest.unshift(import_node_path8.posix.basename(head));
       head = parent;
       if (present(head))
         break;
@@ -30345,7 +30359,7 @@ function resolveFrom(normalised, hops) {
     return void 0;
   if (hops >= 40)
     return LOOP;
-  const through = rest.length === 0 ? target : import_node_path7.posix.join(target, ...rest);
+  const through = rest.length === 0 ? target : import_node_path8.posix.join(target, ...rest);
   const resolved = resolveFrom(through, hops + 1);
   if (resolved === LOOP)
     return LOOP;
@@ -30354,26 +30368,26 @@ function resolveFrom(normalised, hops) {
 }
 function linkTarget(link) {
   try {
-    const to = (0, import_node_fs6.readlinkSync)(link).replace(/\\/g, "/");
-    return import_node_path7.posix.normalize(to.startsWith("/") ? to : import_node_path7.posix.join(import_node_path7.posix.dirname(link), to));
+    const to = (0, import_node_fs7.readlinkSync)(link).replace(/\\/g, "/");
+    return import_node_path8.posix.normalize(to.startsWith("/") ? to : import_node_path8.posix.join(import_node_path8.posix.dirname(link), to));
   } catch {
     return void 0;
   }
 }
 function realpathOf(path) {
   try {
-    return import_node_fs6.realpathSync.native(path);
+    return import_node_fs7.realpathSync.native(path);
   } catch {
     return void 0;
   }
 }
 function present(path) {
-  return (0, import_node_fs6.existsSync)(path) || (0, import_node_fs6.lstatSync)(path, { throwIfNoEntry: false }) !== void 0;
+  return (0, import_node_fs7.existsSync)(path) || (0, import_node_fs7.lstatSync)(path, { throwIfNoEntry: false }) !== void 0;
 }
 function joinResolved(real, rest, normalised) {
   if (real.includes("\\"))
     real = real.replace(/\\/g, "/");
-  const full = rest.length === 0 && !UNCLEAN.test(real) ? real : import_node_path7.posix.join(real, ...rest);
+  const full = rest.length === 0 && !UNCLEAN.test(real) ? real : import_node_path8.posix.join(real, ...rest);
   return full === normalised ? void 0 : full;
 }
 
@@ -32663,7 +32677,7 @@ function resolveDotSegments(form) {
     if (!word.includes("/.") || !(word.startsWith("/") || word.startsWith("~/") || word.startsWith("$HOME/")))
       return word;
     const head = word.startsWith("/") ? "" : word.slice(0, word.indexOf("/"));
-    const normal = import_node_path8.posix.normalize(word.slice(head.length) || "/");
+    const normal = import_node_path9.posix.normalize(word.slice(head.length) || "/");
     const trimmed = normal.length > 1 && normal.endsWith("/") ? normal.slice(0, -1) : normal;
     return head + (head && trimmed === "/" ? "" : trimmed);
   }).join(" ");
@@ -33162,8 +33176,8 @@ init_lazy();
 init_load();
 
 // dist/core/session/detect.js
-var import_node_fs7 = require("node:fs");
-var import_node_path9 = require("node:path");
+var import_node_fs8 = require("node:fs");
+var import_node_path10 = require("node:path");
 init_load();
 var SESSION_GIT_ARGS = ["rev-parse", "--path-format=absolute", "--git-common-dir", "--git-dir"];
 var CI_BRANCH_VARS = ["GITHUB_HEAD_REF", "GITHUB_REF_NAME", "CI_COMMIT_REF_NAME", "BUILDKITE_BRANCH"];
@@ -33171,7 +33185,7 @@ var gitOutput = /* @__PURE__ */ new Map();
 function detectSession(cwd, env = process.env) {
   if (env.RAMPART_SESSION)
     return fromEnv(env.RAMPART_SESSION);
-  const key = (0, import_node_path9.resolve)(cwd);
+  const key = (0, import_node_path10.resolve)(cwd);
   let out2 = gitOutput.get(key);
   if (out2 === void 0) {
     out2 = "";
@@ -33199,7 +33213,7 @@ function fromEnv(id) {
 }
 function looksLikeBareRepo(dir) {
   try {
-    return (0, import_node_fs7.readFileSync)((0, import_node_path9.join)(dir, "HEAD"), "utf8").startsWith("ref: ") && (0, import_node_fs7.readFileSync)((0, import_node_path9.join)(dir, "config"), "utf8").includes("bare = true");
+    return (0, import_node_fs8.readFileSync)((0, import_node_path10.join)(dir, "HEAD"), "utf8").startsWith("ref: ") && (0, import_node_fs8.readFileSync)((0, import_node_path10.join)(dir, "config"), "utf8").includes("bare = true");
   } catch {
     return false;
   }
@@ -33208,7 +33222,7 @@ function sessionFromGit(out2, env) {
   const [commonDir = "", gitDir = commonDir] = (out2 ?? "").trim().split("\n");
   if (!commonDir)
     return { id: "", source: "none" };
-  let repo = (0, import_node_path9.basename)(commonDir) === ".git" ? (0, import_node_path9.basename)((0, import_node_path9.dirname)(commonDir)) : (0, import_node_path9.basename)(commonDir).replace(/\.git$/, "");
+  let repo = (0, import_node_path10.basename)(commonDir) === ".git" ? (0, import_node_path10.basename)((0, import_node_path10.dirname)(commonDir)) : (0, import_node_path10.basename)(commonDir).replace(/\.git$/, "");
   let repoFrom = `git (${commonDir})`;
   if (env.GITHUB_ACTIONS && env.GITHUB_REPOSITORY) {
     repo = env.GITHUB_REPOSITORY.split("/").pop() ?? repo;
@@ -33216,7 +33230,7 @@ function sessionFromGit(out2, env) {
   }
   let head = "";
   try {
-    head = (0, import_node_fs7.readFileSync)((0, import_node_path9.join)(gitDir, "HEAD"), "utf8").trim();
+    head = (0, import_node_fs8.readFileSync)((0, import_node_path10.join)(gitDir, "HEAD"), "utf8").trim();
   } catch {
   }
   let branch;
@@ -33252,27 +33266,16 @@ function truthy(value) {
 }
 
 // dist/core/state/call-history.js
-var import_node_fs8 = require("node:fs");
-var import_node_path10 = require("node:path");
+var import_node_path11 = require("node:path");
 var TAIL_BYTES2 = 2 * 1024 * 1024;
-var fds = /* @__PURE__ */ new Map();
-function appendFd(file) {
-  let fd = fds.get(file);
-  if (fd === void 0) {
-    (0, import_node_fs8.mkdirSync)((0, import_node_path10.join)(file, ".."), { recursive: true });
-    fd = (0, import_node_fs8.openSync)(file, "a", 384);
-    fds.set(file, fd);
-  }
-  return fd;
-}
 var FileCallHistory = class {
   file;
   counts;
   constructor(rampartHome2) {
-    this.file = (0, import_node_path10.join)(rampartHome2, "state", "calls.log");
+    this.file = (0, import_node_path11.join)(rampartHome2, "state", "calls.log");
   }
   record(tool, now = Date.now()) {
-    (0, import_node_fs8.writeSync)(appendFd(this.file), `${now} ${tool.replace(/\s/g, "_")}
+    appendLine(this.file, `${now} ${tool.replace(/\s/g, "_")}
 `);
   }
   /** Calls of `tool` since `sinceMs`, this process's own record excluded (the engine counts the current call). */
@@ -33283,36 +33286,28 @@ var FileCallHistory = class {
   }
   read() {
     const out2 = /* @__PURE__ */ new Map();
-    let fd;
+    let tail;
     try {
-      fd = (0, import_node_fs8.openSync)(this.file, "r");
+      tail = readTail(this.file, TAIL_BYTES2);
     } catch {
       return out2;
     }
-    try {
-      const size = (0, import_node_fs8.fstatSync)(fd).size;
-      const start = Math.max(0, size - TAIL_BYTES2);
-      const buf = Buffer.alloc(size - start);
-      (0, import_node_fs8.readSync)(fd, buf, 0, buf.length, start);
-      const lines = buf.toString("utf8").split("\n");
-      if (start > 0)
-        lines.shift();
-      for (const line of lines) {
-        const sp = line.indexOf(" ");
-        if (sp < 0)
-          continue;
-        const t = Number(line.slice(0, sp));
-        const tool = line.slice(sp + 1);
-        if (!Number.isFinite(t))
-          continue;
-        const list = out2.get(tool);
-        if (list)
-          list.push(t);
-        else
-          out2.set(tool, [t]);
-      }
-    } finally {
-      (0, import_node_fs8.closeSync)(fd);
+    const lines = tail.text.split("\n");
+    if (!tail.whole)
+      lines.shift();
+    for (const line of lines) {
+      const sp = line.indexOf(" ");
+      if (sp < 0)
+        continue;
+      const t = Number(line.slice(0, sp));
+      const tool = line.slice(sp + 1);
+      if (!Number.isFinite(t))
+        continue;
+      const list = out2.get(tool);
+      if (list)
+        list.push(t);
+      else
+        out2.set(tool, [t]);
     }
     return out2;
   }
@@ -33320,13 +33315,13 @@ var FileCallHistory = class {
 
 // dist/core/state/once-ledger.js
 var import_node_fs9 = require("node:fs");
-var import_node_path11 = require("node:path");
+var import_node_path12 = require("node:path");
 var FileOnceLedger = class {
   file;
   cache;
   constructor(rampartHome2) {
-    const dir = (0, import_node_path11.join)(rampartHome2, "state");
-    this.file = (0, import_node_path11.join)(dir, "once.json");
+    const dir = (0, import_node_path12.join)(rampartHome2, "state");
+    this.file = (0, import_node_path12.join)(dir, "once.json");
   }
   isConsumed(key) {
     this.cache ??= this.read();
@@ -33433,7 +33428,7 @@ function searchAnchors(set) {
       if (w.command || w.contains || w.envAssignments || w.url || w.domain || w.response || w.params)
         continue;
       for (const source of w.path?.sources ?? []) {
-        const pattern = import_node_path12.posix.normalize(normalisePathPattern(source, set.home));
+        const pattern = import_node_path13.posix.normalize(normalisePathPattern(source, set.home));
         const segments = pattern.split("/");
         if (pattern.startsWith("/")) {
           const literal = leadingLiteral(segments.slice(1));
@@ -33481,12 +33476,12 @@ function searchCandidates(tool, input, dir, set) {
       continue;
     const g = expand2(glob.replace(/^(\.\/)+/, ""));
     for (const filled of fillGlob(g))
-      out2.add((0, import_node_path12.resolve)(dir, filled));
+      out2.add((0, import_node_path13.resolve)(dir, filled));
     const segments = g.split("/");
     const literal = leadingLiteral(g.startsWith("/") ? segments.slice(1) : segments);
     if (literal.length === segments.length - (g.startsWith("/") ? 1 : 0))
       continue;
-    const start = (0, import_node_path12.resolve)(dir, (g.startsWith("/") ? "/" : "") + literal.join("/"));
+    const start = (0, import_node_path13.resolve)(dir, (g.startsWith("/") ? "/" : "") + literal.join("/"));
     if (start !== dir && !under(start, dir))
       roots.push({ root: start, filter: void 0 });
   }
@@ -33497,7 +33492,7 @@ function searchCandidates(tool, input, dir, set) {
     const add = (path, isDir) => {
       if (out2.size >= MAX_CANDIDATES)
         return;
-      if (filter === void 0 || !isDir && filter(path, (0, import_node_path12.relative)(root2, path)))
+      if (filter === void 0 || !isDir && filter(path, (0, import_node_path13.relative)(root2, path)))
         out2.add(path);
     };
     const walk2 = (start, budget) => {
@@ -33514,7 +33509,7 @@ function searchCandidates(tool, input, dir, set) {
         for (const e of entries) {
           if (++seen > budget)
             break;
-          const path = (0, import_node_path12.join)(folder, e.name);
+          const path = (0, import_node_path13.join)(folder, e.name);
           add(path, e.isDirectory());
           if (e.isDirectory() && depth < WALK_DEPTH)
             queue.push([path, depth + 1]);
@@ -33532,7 +33527,7 @@ function searchCandidates(tool, input, dir, set) {
     const bases = under(home, root2) ? [root2, home] : [root2];
     for (const base of bases)
       for (const name of anchors.names)
-        visit((0, import_node_path12.join)(base, name));
+        visit((0, import_node_path13.join)(base, name));
     for (const path of anchors.absolute)
       if (under(path, root2))
         visit(path);
@@ -33707,10 +33702,10 @@ function decide2(raw, options) {
     if (!input || typeof input !== "object" || Array.isArray(input))
       return deny(event, `the ${name} call has no tool_input; failing closed`);
     const env = options.env ?? process.env;
-    const cwd = typeof p.cwd === "string" && (0, import_node_path12.isAbsolute)(p.cwd) ? p.cwd : process.cwd();
+    const cwd = typeof p.cwd === "string" && (0, import_node_path13.isAbsolute)(p.cwd) ? p.cwd : process.cwd();
     const call = mapTool(name, input, cwd);
     if (call.path !== void 0 && call.path !== "")
-      call.path = (0, import_node_path12.resolve)(cwd, call.path.replace(/^~(?=$|\/)/, env.HOME || (0, import_node_os2.homedir)()));
+      call.path = (0, import_node_path13.resolve)(cwd, call.path.replace(/^~(?=$|\/)/, env.HOME || (0, import_node_os2.homedir)()));
     call.cwd = cwd;
     call.agent = "claude-code";
     call.session = detectSession(cwd, env).id;
@@ -33780,13 +33775,13 @@ function answer({ event, decision: d, call, headless }, outcome) {
 
 // dist/core/hook/server-channel.js
 var import_node_fs12 = require("node:fs");
-var import_node_path14 = require("node:path");
+var import_node_path15 = require("node:path");
 
 // dist/core/approvals/secrets.js
 var import_node_fs11 = require("node:fs");
-var import_node_path13 = require("node:path");
+var import_node_path14 = require("node:path");
 function tokenFile(rampartHome2) {
-  return (0, import_node_path13.join)(rampartHome2, "token");
+  return (0, import_node_path14.join)(rampartHome2, "token");
 }
 function clientToken(rampartHome2, env = process.env) {
   return env.RAMPART_TOKEN?.trim() || readSecret(tokenFile(rampartHome2));
@@ -33817,7 +33812,7 @@ function serverChannel(rampartHome2, env) {
   let url = env.RAMPART_API;
   if (!url) {
     try {
-      url = JSON.parse((0, import_node_fs12.readFileSync)((0, import_node_path14.join)(rampartHome2, "serve.json"), "utf8")).url;
+      url = JSON.parse((0, import_node_fs12.readFileSync)((0, import_node_path15.join)(rampartHome2, "serve.json"), "utf8")).url;
     } catch {
       return void 0;
     }
@@ -33879,13 +33874,11 @@ function serverChannel(rampartHome2, env) {
 init_load();
 
 // dist/core/state/decision-log.js
-var import_node_fs13 = require("node:fs");
-var import_node_path15 = require("node:path");
+var import_node_path16 = require("node:path");
 init_redact();
 function decisionLogFile(rampartHome2) {
-  return (0, import_node_path15.join)(rampartHome2, "state", "decisions.jsonl");
+  return (0, import_node_path16.join)(rampartHome2, "state", "decisions.jsonl");
 }
-var fds2 = /* @__PURE__ */ new Map();
 function recordDecision(rampartHome2, call, d, now = /* @__PURE__ */ new Date()) {
   const params = {};
   if (call.command !== void 0)
@@ -33904,18 +33897,11 @@ function recordDecision(rampartHome2, call, d, now = /* @__PURE__ */ new Date())
     decision: d.action,
     policy: d.decided_by?.policy ?? null
   };
-  const file = decisionLogFile(rampartHome2);
-  let fd = fds2.get(file);
-  if (fd === void 0) {
-    (0, import_node_fs13.mkdirSync)((0, import_node_path15.join)(file, ".."), { recursive: true });
-    fd = (0, import_node_fs13.openSync)(file, "a", 384);
-    fds2.set(file, fd);
-  }
-  (0, import_node_fs13.writeSync)(fd, JSON.stringify(entry) + "\n");
+  appendLine(decisionLogFile(rampartHome2), JSON.stringify(entry) + "\n");
 }
 
 // dist/cli/write.js
-var import_node_fs14 = require("node:fs");
+var import_node_fs13 = require("node:fs");
 function out(text) {
   writeFd(1, text);
 }
@@ -33924,7 +33910,7 @@ function writeFd(fd, text) {
   let off = 0;
   try {
     while (off < buf.length)
-      off += (0, import_node_fs14.writeSync)(fd, buf, off);
+      off += (0, import_node_fs13.writeSync)(fd, buf, off);
   } catch (error) {
     if (error.code !== "EAGAIN")
       throw error;
@@ -34037,7 +34023,7 @@ function recordHookDecision(home, call, d) {
 }
 function readStdin() {
   try {
-    const buf = (0, import_node_fs15.readFileSync)(0);
+    const buf = (0, import_node_fs14.readFileSync)(0);
     return buf.length > MAX_PAYLOAD_BYTES ? "x".repeat(MAX_PAYLOAD_BYTES + 1) : buf.toString("utf8");
   } catch {
     return "";
@@ -34045,7 +34031,7 @@ function readStdin() {
 }
 
 // dist/action/channel.js
-var import_node_fs16 = require("node:fs");
+var import_node_fs15 = require("node:fs");
 var DEFAULT_APPROVAL_TIMEOUT_MINUTES = 30;
 var DEFAULT_POLL_MS = 2e3;
 var POLL_GROWTH_LIMIT = 7.5;
@@ -34061,7 +34047,7 @@ function readEvent(file) {
   if (!file)
     return void 0;
   try {
-    const parsed = JSON.parse((0, import_node_fs16.readFileSync)(file, "utf8"));
+    const parsed = JSON.parse((0, import_node_fs15.readFileSync)(file, "utf8"));
     return parsed && typeof parsed === "object" ? parsed : void 0;
   } catch {
     return void 0;

@@ -22016,14 +22016,14 @@ var require_graceful_fs = __commonJS({
         return close;
       })(fs3.close);
       fs3.closeSync = (function(fs$closeSync) {
-        function closeSync2(fd) {
+        function closeSync3(fd) {
           fs$closeSync.apply(fs3, arguments);
           resetQueue();
         }
-        Object.defineProperty(closeSync2, previousSymbol, {
+        Object.defineProperty(closeSync3, previousSymbol, {
           value: fs$closeSync
         });
-        return closeSync2;
+        return closeSync3;
       })(fs3.closeSync);
       if (/\bgfs4\b/i.test(process.env.NODE_DEBUG || "")) {
         process.on("exit", function() {
@@ -23383,7 +23383,7 @@ function packageRoot() {
     return root;
   let dir = (0, import_node_path3.dirname)((0, import_node_url.fileURLToPath)(__rampartModuleUrl));
   for (let i2 = 0; i2 < 8; i2++) {
-    if ((0, import_node_fs3.existsSync)((0, import_node_path3.join)(dir, "schemas", "policy.schema.json"))) {
+    if ((0, import_node_fs4.existsSync)((0, import_node_path3.join)(dir, "schemas", "policy.schema.json"))) {
       root = dir;
       return dir;
     }
@@ -23402,11 +23402,11 @@ function fingerprint(text) {
   }
   return `${text.length}:${(h2 >>> 0).toString(16)}`;
 }
-var import_node_fs3, import_node_path3, import_node_url, root;
+var import_node_fs4, import_node_path3, import_node_url, root;
 var init_package_root = __esm({
   "dist/core/package-root.js"() {
     "use strict";
-    import_node_fs3 = require("node:fs");
+    import_node_fs4 = require("node:fs");
     import_node_path3 = require("node:path");
     import_node_url = require("node:url");
   }
@@ -23498,19 +23498,19 @@ __export(parse_exports, {
 function readPolicyFile(file) {
   let size;
   try {
-    size = (0, import_node_fs4.statSync)(file).size;
+    size = (0, import_node_fs5.statSync)(file).size;
   } catch (error2) {
     throw new PolicyError({ file, line: 1, col: 1 }, `cannot read the policy file (${error2.code ?? "error"})`, "check the path, or pass a different file with --config");
   }
   if (size > MAX_POLICY_BYTES) {
     throw new PolicyError({ file, line: 1, col: 1 }, `the file is ${(size / 1024 / 1024).toFixed(1)} MiB, over the 1 MiB limit for policy files`, "split it into several files in $RAMPART_HOME/policies or remove generated content");
   }
-  return parsePolicyText((0, import_node_fs4.readFileSync)(file, "utf8"), file);
+  return parsePolicyText((0, import_node_fs5.readFileSync)(file, "utf8"), file);
 }
 function readTestFile(file) {
   let text;
   try {
-    text = (0, import_node_fs4.readFileSync)(file, "utf8");
+    text = (0, import_node_fs5.readFileSync)(file, "utf8");
   } catch (error2) {
     throw new PolicyError({ file, line: 1, col: 1 }, `cannot read the test file (${error2.code ?? "error"})`, "check the path");
   }
@@ -23620,7 +23620,7 @@ function locateIn(doc, path6, key, at2) {
 function loadSchema(name = "policy.schema.json") {
   let s = schemaCache.get(name);
   if (!s) {
-    s = JSON.parse((0, import_node_fs4.readFileSync)((0, import_node_path4.join)(packageRoot(), "schemas", name), "utf8"));
+    s = JSON.parse((0, import_node_fs5.readFileSync)((0, import_node_path4.join)(packageRoot(), "schemas", name), "utf8"));
     schemaCache.set(name, s);
   }
   return s;
@@ -23824,11 +23824,11 @@ function fromSnapshot(snapshot, file, readText) {
     }
   };
 }
-var import_node_fs4, import_node_path4, MAX_POLICY_BYTES, ACTION_HINTS, schemaCache;
+var import_node_fs5, import_node_path4, MAX_POLICY_BYTES, ACTION_HINTS, schemaCache;
 var init_parse = __esm({
   "dist/core/policy/parse.js"() {
     "use strict";
-    import_node_fs4 = require("node:fs");
+    import_node_fs5 = require("node:fs");
     import_node_path4 = require("node:path");
     init_errors();
     init_lazy();
@@ -45939,12 +45939,12 @@ __export(load_exports, {
 function readProfile(file) {
   const name = file.slice(file.lastIndexOf("/") + 1).replace(/\.ya?ml$/, "");
   try {
-    const snapshot = JSON.parse((0, import_node_fs5.readFileSync)((0, import_node_path6.join)(SNAPSHOT_DIR, `${name}.json`), "utf8"));
-    const st = (0, import_node_fs5.statSync)(file);
+    const snapshot = JSON.parse((0, import_node_fs6.readFileSync)((0, import_node_path6.join)(SNAPSHOT_DIR, `${name}.json`), "utf8"));
+    const st = (0, import_node_fs6.statSync)(file);
     if (st.size === snapshot.size && st.mtimeMs === snapshot.mtimeMs) {
-      return { parsed: fromSnapshot(snapshot, file, () => (0, import_node_fs5.readFileSync)(file, "utf8")), trusted: true };
+      return { parsed: fromSnapshot(snapshot, file, () => (0, import_node_fs6.readFileSync)(file, "utf8")), trusted: true };
     }
-    const text = (0, import_node_fs5.readFileSync)(file, "utf8");
+    const text = (0, import_node_fs6.readFileSync)(file, "utf8");
     if (snapshot.fingerprint === fingerprint(text))
       return { parsed: fromSnapshot(snapshot, file, () => text), trusted: true };
     return { parsed: parsePolicyText(text, file), trusted: false };
@@ -45961,7 +45961,7 @@ function userHome(env = process.env) {
 function findProjectRoot(cwd) {
   let dir = (0, import_node_path6.resolve)(cwd);
   for (; ; ) {
-    if ((0, import_node_fs5.existsSync)((0, import_node_path6.join)(dir, ".git")))
+    if ((0, import_node_fs6.existsSync)((0, import_node_path6.join)(dir, ".git")))
       return dir;
     const parent = (0, import_node_path6.dirname)(dir);
     if (parent === dir)
@@ -45971,13 +45971,13 @@ function findProjectRoot(cwd) {
 }
 function listProfiles() {
   try {
-    return (0, import_node_fs5.readdirSync)(PROFILES_DIR).filter((f) => f.endsWith(".yaml") && !f.includes(".test.")).map((f) => f.slice(0, -5)).sort();
+    return (0, import_node_fs6.readdirSync)(PROFILES_DIR).filter((f) => f.endsWith(".yaml") && !f.includes(".test.")).map((f) => f.slice(0, -5)).sort();
   } catch {
     return [];
   }
 }
 function profilePath(name) {
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(name) || !(0, import_node_fs5.existsSync)((0, import_node_path6.join)(PROFILES_DIR, `${name}.yaml`))) {
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(name) || !(0, import_node_fs6.existsSync)((0, import_node_path6.join)(PROFILES_DIR, `${name}.yaml`))) {
     throw new UsageError(`unknown profile '${name}' \u2014 use one of: ${listProfiles().join(", ")}`);
   }
   return (0, import_node_path6.join)(PROFILES_DIR, `${name}.yaml`);
@@ -45999,7 +45999,7 @@ function loadPolicy(options = {}) {
   };
   if (options.config) {
     const file = (0, import_node_path6.resolve)(cwd, options.config);
-    if (!(0, import_node_fs5.existsSync)(file))
+    if (!(0, import_node_fs6.existsSync)(file))
       throw new UsageError(`--config ${options.config}: no such file \u2014 pass the path of a policy YAML file`);
     add2(file, "config");
   } else {
@@ -46013,7 +46013,7 @@ function loadPolicy(options = {}) {
   const projectRoot = findProjectRoot(cwd);
   if (!noProject && projectRoot) {
     const file = (0, import_node_path6.join)(projectRoot, ".rampart", "policy.yaml");
-    if ((0, import_node_fs5.existsSync)(file))
+    if ((0, import_node_fs6.existsSync)(file))
       add2(file, "project");
   }
   const byName = /* @__PURE__ */ new Map();
@@ -46081,9 +46081,9 @@ function loadPolicy(options = {}) {
 }
 function listYaml(dir) {
   try {
-    if (!(0, import_node_fs5.statSync)(dir).isDirectory())
+    if (!(0, import_node_fs6.statSync)(dir).isDirectory())
       return [];
-    return (0, import_node_fs5.readdirSync)(dir).filter((f) => f.endsWith(".yaml") || f.endsWith(".yml")).sort();
+    return (0, import_node_fs6.readdirSync)(dir).filter((f) => f.endsWith(".yaml") || f.endsWith(".yml")).sort();
   } catch {
     return [];
   }
@@ -46107,11 +46107,11 @@ function compileEagerly(policy) {
       r2.test("");
   }
 }
-var import_node_fs5, import_node_os, import_node_path6, PROFILES_DIR, SNAPSHOT_DIR, DEFAULT_PROFILE, OVERRIDE_FILES, caseInsensitivePaths;
+var import_node_fs6, import_node_os, import_node_path6, PROFILES_DIR, SNAPSHOT_DIR, DEFAULT_PROFILE, OVERRIDE_FILES, caseInsensitivePaths;
 var init_load = __esm({
   "dist/core/policy/load.js"() {
     "use strict";
-    import_node_fs5 = require("node:fs");
+    import_node_fs6 = require("node:fs");
     import_node_os = require("node:os");
     import_node_path6 = require("node:path");
     init_errors();
@@ -47003,10 +47003,10 @@ var require_dist3 = __commonJS({
 init_core();
 
 // dist/action/approve.js
-var import_node_fs6 = require("node:fs");
+var import_node_fs7 = require("node:fs");
 
 // dist/core/audit/log.js
-var import_node_fs2 = require("node:fs");
+var import_node_fs3 = require("node:fs");
 var import_node_path2 = require("node:path");
 
 // dist/core/engine/call.js
@@ -47038,14 +47038,42 @@ function callFromParams(tool, params, extra = {}) {
 // dist/core/audit/log.js
 init_errors();
 
-// dist/core/state/lock.js
+// dist/core/state/files.js
 var import_node_fs = require("node:fs");
+function readTail(file, bytes) {
+  let fd;
+  try {
+    fd = (0, import_node_fs.openSync)(file, "r");
+  } catch (error2) {
+    if (error2.code === "ENOENT")
+      return { text: "", whole: true };
+    throw error2;
+  }
+  try {
+    const size = (0, import_node_fs.fstatSync)(fd).size;
+    const start = Math.max(0, size - bytes);
+    const buf = Buffer.alloc(size - start);
+    let got = 0;
+    while (got < buf.length) {
+      const n = (0, import_node_fs.readSync)(fd, buf, got, buf.length - got, start + got);
+      if (n === 0)
+        break;
+      got += n;
+    }
+    return { text: buf.subarray(0, got).toString("utf8"), whole: start === 0 };
+  } finally {
+    (0, import_node_fs.closeSync)(fd);
+  }
+}
+
+// dist/core/state/lock.js
+var import_node_fs2 = require("node:fs");
 var import_node_path = require("node:path");
 function withFileLock(file, fn) {
-  (0, import_node_fs.mkdirSync)((0, import_node_path.dirname)(file), { recursive: true });
-  if (!(0, import_node_fs.existsSync)(file)) {
+  (0, import_node_fs2.mkdirSync)((0, import_node_path.dirname)(file), { recursive: true });
+  if (!(0, import_node_fs2.existsSync)(file)) {
     try {
-      (0, import_node_fs.writeFileSync)(file, "", { flag: "wx", mode: 384 });
+      (0, import_node_fs2.writeFileSync)(file, "", { flag: "wx", mode: 384 });
     } catch {
     }
   }
@@ -47161,7 +47189,7 @@ function auditFiles(rampartHome2) {
   const dir = auditDir(rampartHome2);
   let names;
   try {
-    names = (0, import_node_fs2.readdirSync)(dir);
+    names = (0, import_node_fs3.readdirSync)(dir);
   } catch (error2) {
     if (error2.code === "ENOENT")
       return [];
@@ -47220,7 +47248,7 @@ var AuditLog = class {
     });
     let file = bodies[0]?.file ?? this.dir;
     try {
-      (0, import_node_fs2.mkdirSync)(this.dir, { recursive: true, mode: 448 });
+      (0, import_node_fs3.mkdirSync)(this.dir, { recursive: true, mode: 448 });
       return withFileLock((0, import_node_path2.join)(this.dir, ".chain"), () => {
         const files = auditFiles(this.home);
         let newest = files.at(-1);
@@ -47305,43 +47333,18 @@ function hashOf(line) {
     return void 0;
   }
 }
-function readTail(file, bytes) {
-  let fd;
-  try {
-    fd = (0, import_node_fs2.openSync)(file, "r");
-  } catch (error2) {
-    if (error2.code === "ENOENT")
-      return { text: "", whole: true };
-    throw error2;
-  }
-  try {
-    const size = (0, import_node_fs2.fstatSync)(fd).size;
-    const start = Math.max(0, size - bytes);
-    const buf = Buffer.alloc(size - start);
-    let got = 0;
-    while (got < buf.length) {
-      const n = (0, import_node_fs2.readSync)(fd, buf, got, buf.length - got, start + got);
-      if (n === 0)
-        break;
-      got += n;
-    }
-    return { text: buf.subarray(0, got).toString("utf8"), whole: start === 0 };
-  } finally {
-    (0, import_node_fs2.closeSync)(fd);
-  }
-}
 function writeDurably(file, text) {
   const buf = Buffer.from(text, "utf8");
-  const fd = (0, import_node_fs2.openSync)(file, "a", 384);
+  const fd = (0, import_node_fs3.openSync)(file, "a", 384);
   let created = false;
   try {
-    created = (0, import_node_fs2.fstatSync)(fd).size === 0;
+    created = (0, import_node_fs3.fstatSync)(fd).size === 0;
     let off = 0;
     while (off < buf.length)
-      off += (0, import_node_fs2.writeSync)(fd, buf, off, buf.length - off);
-    (0, import_node_fs2.fsyncSync)(fd);
+      off += (0, import_node_fs3.writeSync)(fd, buf, off, buf.length - off);
+    (0, import_node_fs3.fsyncSync)(fd);
   } finally {
-    (0, import_node_fs2.closeSync)(fd);
+    (0, import_node_fs3.closeSync)(fd);
   }
   if (created)
     syncDir((0, import_node_path2.join)(file, ".."));
@@ -47349,12 +47352,12 @@ function writeDurably(file, text) {
 function syncDir(dir) {
   let fd;
   try {
-    fd = (0, import_node_fs2.openSync)(dir, "r");
-    (0, import_node_fs2.fsyncSync)(fd);
+    fd = (0, import_node_fs3.openSync)(dir, "r");
+    (0, import_node_fs3.fsyncSync)(fd);
   } catch {
   } finally {
     if (fd !== void 0)
-      (0, import_node_fs2.closeSync)(fd);
+      (0, import_node_fs3.closeSync)(fd);
   }
 }
 
@@ -51712,7 +51715,7 @@ async function approve(io) {
     throw new Error("GITHUB_EVENT_PATH is not set: mode: approve runs in a workflow triggered by issue_comment");
   let event;
   try {
-    event = JSON.parse((0, import_node_fs6.readFileSync)(env.GITHUB_EVENT_PATH, "utf8"));
+    event = JSON.parse((0, import_node_fs7.readFileSync)(env.GITHUB_EVENT_PATH, "utf8"));
   } catch (error2) {
     throw new Error(`cannot read the event payload ${env.GITHUB_EVENT_PATH} (${error2.message})`);
   }
@@ -51925,11 +51928,11 @@ ${text}
 }
 
 // dist/action/check.js
-var import_node_fs16 = require("node:fs");
+var import_node_fs17 = require("node:fs");
 var import_node_path16 = require("node:path");
 
 // dist/core/diff/diff.js
-var import_node_fs13 = require("node:fs");
+var import_node_fs14 = require("node:fs");
 var import_node_os2 = require("node:os");
 var import_node_path13 = require("node:path");
 
@@ -52469,7 +52472,7 @@ var import_node_path8 = require("node:path");
 init_compile();
 
 // dist/core/engine/paths.js
-var import_node_fs7 = require("node:fs");
+var import_node_fs8 = require("node:fs");
 var import_node_path7 = require("node:path");
 var UNCLEAN = /\/\.{0,2}(?:\/|$)/;
 function normalisePath(input, cwd, home) {
@@ -52527,7 +52530,7 @@ function resolveFrom(normalised, hops) {
 }
 function linkTarget(link) {
   try {
-    const to = (0, import_node_fs7.readlinkSync)(link).replace(/\\/g, "/");
+    const to = (0, import_node_fs8.readlinkSync)(link).replace(/\\/g, "/");
     return import_node_path7.posix.normalize(to.startsWith("/") ? to : import_node_path7.posix.join(import_node_path7.posix.dirname(link), to));
   } catch {
     return void 0;
@@ -52535,13 +52538,13 @@ function linkTarget(link) {
 }
 function realpathOf(path6) {
   try {
-    return import_node_fs7.realpathSync.native(path6);
+    return import_node_fs8.realpathSync.native(path6);
   } catch {
     return void 0;
   }
 }
 function present(path6) {
-  return (0, import_node_fs7.existsSync)(path6) || (0, import_node_fs7.lstatSync)(path6, { throwIfNoEntry: false }) !== void 0;
+  return (0, import_node_fs8.existsSync)(path6) || (0, import_node_fs8.lstatSync)(path6, { throwIfNoEntry: false }) !== void 0;
 }
 function joinResolved(real, rest, normalised) {
   if (real.includes("\\"))
@@ -55436,12 +55439,12 @@ function callKey(call, headless) {
 }
 
 // dist/core/diff/corpora.js
-var import_node_fs9 = require("node:fs");
+var import_node_fs10 = require("node:fs");
 var import_node_url2 = require("node:url");
 var import_node_worker_threads = require("node:worker_threads");
 
 // dist/core/bench/corpus.js
-var import_node_fs8 = require("node:fs");
+var import_node_fs9 = require("node:fs");
 init_errors();
 init_parse();
 var SEVERITIES = ["critical", "high", "medium"];
@@ -55450,7 +55453,7 @@ var EXPECTED = { allow: "allow", deny: "deny", ask: "ask", watch: "watch", log: 
 function loadCorpus(file) {
   let text;
   try {
-    text = (0, import_node_fs8.readFileSync)(file, "utf8");
+    text = (0, import_node_fs9.readFileSync)(file, "utf8");
   } catch (error2) {
     throw new PolicyError({ file, line: 1, col: 1 }, `cannot read the corpus (${error2.code ?? "error"})`, "check the path given to --corpus");
   }
@@ -55523,7 +55526,7 @@ function toCase(raw, parsed, path6, file, index) {
 init_errors();
 function loadCorporaInBackground(files) {
   const script = new URL("./corpus-worker.js", __rampartModuleUrl);
-  if (files.length === 0 || !(0, import_node_fs9.existsSync)((0, import_node_url2.fileURLToPath)(script))) {
+  if (files.length === 0 || !(0, import_node_fs10.existsSync)((0, import_node_url2.fileURLToPath)(script))) {
     let corpora2;
     try {
       corpora2 = Promise.resolve(files.map((f) => loadCorpus(f)));
@@ -55573,7 +55576,7 @@ function orderChanges(changes) {
 }
 
 // dist/core/diff/git.js
-var import_node_fs10 = require("node:fs");
+var import_node_fs11 = require("node:fs");
 var import_node_path10 = require("node:path");
 
 // node_modules/simple-git/dist/esm/index.js
@@ -60643,7 +60646,7 @@ function readWorktreeFiles(root2) {
   const walk2 = (dir) => {
     let entries;
     try {
-      entries = (0, import_node_fs10.readdirSync)(dir, { withFileTypes: true });
+      entries = (0, import_node_fs11.readdirSync)(dir, { withFileTypes: true });
     } catch {
       return;
     }
@@ -60657,8 +60660,8 @@ function readWorktreeFiles(root2) {
       if (!isDiffInput(rel2))
         continue;
       try {
-        if ((0, import_node_fs10.statSync)(full).isFile())
-          files.set(rel2, (0, import_node_fs10.readFileSync)(full, "utf8"));
+        if ((0, import_node_fs11.statSync)(full).isFile())
+          files.set(rel2, (0, import_node_fs11.readFileSync)(full, "utf8"));
       } catch {
       }
     }
@@ -60858,14 +60861,14 @@ function pairEdits(b2, removed, h2, added) {
 }
 
 // dist/core/diff/side.js
-var import_node_fs12 = require("node:fs");
+var import_node_fs13 = require("node:fs");
 var import_node_path12 = require("node:path");
 init_errors();
 init_load();
 init_parse();
 
 // dist/core/testing/suite.js
-var import_node_fs11 = require("node:fs");
+var import_node_fs12 = require("node:fs");
 var import_node_path11 = require("node:path");
 init_glob();
 init_errors();
@@ -61653,13 +61656,13 @@ function findSuiteTargets(cwd) {
   const dir = (0, import_node_path11.join)(root2, ".rampart", "tests");
   const out = [];
   try {
-    for (const f of (0, import_node_fs11.readdirSync)(dir).sort())
+    for (const f of (0, import_node_fs12.readdirSync)(dir).sort())
       if (/\.ya?ml$/.test(f))
         out.push((0, import_node_path11.join)(dir, f));
   } catch {
   }
   const policy = (0, import_node_path11.join)(root2, ".rampart", "policy.yaml");
-  if ((0, import_node_fs11.existsSync)(policy))
+  if ((0, import_node_fs12.existsSync)(policy))
     out.push(policy);
   return out;
 }
@@ -61682,7 +61685,7 @@ function policyFor(file, parsed, options) {
   }
   if (doc.policy !== void 0) {
     const target = (0, import_node_path11.resolve)((0, import_node_path11.dirname)(file), doc.policy);
-    if (!(0, import_node_fs11.existsSync)(target)) {
+    if (!(0, import_node_fs12.existsSync)(target)) {
       throw new PolicyError(parsed.locate(["policy"]), `the suite names ${doc.policy}, which does not exist`, "fix the path; it is relative to the suite file");
     }
     return alone(target);
@@ -61881,14 +61884,14 @@ var PROJECT_POLICY = ".rampart/policy.yaml";
 var isYaml = (p2) => /\.ya?ml$/i.test(p2);
 async function loadSide(info3, files, root2, options) {
   const warnings = [];
-  (0, import_node_fs12.mkdirSync)((0, import_node_path12.join)(root2, ".git"), { recursive: true });
+  (0, import_node_fs13.mkdirSync)((0, import_node_path12.join)(root2, ".git"), { recursive: true });
   await addSuiteTargets(files, options);
   for (const [path6, text] of files) {
     if (!isYaml(path6))
       continue;
     const target = (0, import_node_path12.join)(root2, ...path6.split("/"));
-    (0, import_node_fs12.mkdirSync)((0, import_node_path12.dirname)(target), { recursive: true });
-    (0, import_node_fs12.writeFileSync)(target, text);
+    (0, import_node_fs13.mkdirSync)((0, import_node_path12.dirname)(target), { recursive: true });
+    (0, import_node_fs13.writeFileSync)(target, text);
   }
   const prefix = root2.endsWith(import_node_path12.sep) ? root2 : root2 + import_node_path12.sep;
   const clean = (text) => text.split(prefix).join("").split(root2).join(".");
@@ -61976,14 +61979,14 @@ async function policyDiff(options) {
   const env = { ...options.env ?? process.env };
   delete env.RAMPART_NO_PROJECT_POLICY;
   const config = options.config === void 0 ? void 0 : (0, import_node_path13.resolve)(cwd, options.config);
-  if (config !== void 0 && !(0, import_node_fs13.existsSync)(config))
+  if (config !== void 0 && !(0, import_node_fs14.existsSync)(config))
     throw new UsageError(`--config ${options.config}: no such file \u2014 pass the path of a policy YAML file`);
   if (options.profile !== void 0)
     profilePath(options.profile);
   const corpusFiles = [BUILTIN_CORPUS];
   for (const given of options.corpus ?? []) {
     const file = (0, import_node_path13.resolve)(cwd, given);
-    if (!(0, import_node_fs13.existsSync)(file))
+    if (!(0, import_node_fs14.existsSync)(file))
       throw new UsageError(`--corpus ${given}: no such file \u2014 pass the path of a corpus YAML file`);
     corpusFiles.push(file);
   }
@@ -62005,7 +62008,7 @@ async function diffWith(options, cwd, env, config, corpusFiles, corpora) {
   const headInfo = { revision: worktree ? WORKTREE : options.head, commit: headCommit ?? null, label: worktree ? "working tree" : label(options.head, headCommit), project_policy: false, error: null };
   const baseInfo = { revision: base.revision, commit: base.commit, label: label(base.revision, base.commit), project_policy: false, error: null };
   const [baseFiles, headFiles] = await Promise.all([readRevisionFiles(repo, base.commit), worktree ? readWorktreeFiles(repo.root) : readRevisionFiles(repo, headCommit)]);
-  const tmp = (0, import_node_fs13.mkdtempSync)((0, import_node_path13.join)((0, import_node_os2.tmpdir)(), "rampart-diff-"));
+  const tmp = (0, import_node_fs14.mkdtempSync)((0, import_node_path13.join)((0, import_node_os2.tmpdir)(), "rampart-diff-"));
   try {
     const sideOptions = (commit) => ({
       repoRoot: repo.root,
@@ -62019,7 +62022,7 @@ async function diffWith(options, cwd, env, config, corpusFiles, corpora) {
     const files = await fileChanges(tmp, baseSide, headSide);
     return await compare(repo, baseSide, headSide, files, corpora, corpusFiles, options.now ?? Date.now());
   } finally {
-    (0, import_node_fs13.rmSync)(tmp, { recursive: true, force: true });
+    (0, import_node_fs14.rmSync)(tmp, { recursive: true, force: true });
   }
 }
 function label(revision, commit) {
@@ -62031,7 +62034,7 @@ function label(revision, commit) {
 }
 function readIfFile(file) {
   try {
-    return (0, import_node_fs13.readFileSync)(file, "utf8");
+    return (0, import_node_fs14.readFileSync)(file, "utf8");
   } catch {
     return void 0;
   }
@@ -62358,7 +62361,7 @@ function formatMarkdown(d, limit = COMMENT_LIMIT) {
 }
 
 // dist/core/lint/lint.js
-var import_node_fs14 = require("node:fs");
+var import_node_fs15 = require("node:fs");
 var import_node_os3 = require("node:os");
 var import_node_path14 = require("node:path");
 init_glob();
@@ -62403,11 +62406,11 @@ function defaultLintTargets(cwd, rampartHome2) {
   const root2 = findProjectRoot(cwd);
   if (root2) {
     const policy = (0, import_node_path14.join)(root2, ".rampart", "policy.yaml");
-    if ((0, import_node_fs14.existsSync)(policy))
+    if ((0, import_node_fs15.existsSync)(policy))
       out.push(policy);
     const tests = (0, import_node_path14.join)(root2, ".rampart", "tests");
     try {
-      for (const f of (0, import_node_fs14.readdirSync)(tests).sort())
+      for (const f of (0, import_node_fs15.readdirSync)(tests).sort())
         if (/\.ya?ml$/.test(f))
           out.push((0, import_node_path14.join)(tests, f));
     } catch {
@@ -62415,7 +62418,7 @@ function defaultLintTargets(cwd, rampartHome2) {
   }
   const global2 = (0, import_node_path14.join)(rampartHome2, "policies");
   try {
-    for (const f of (0, import_node_fs14.readdirSync)(global2).sort())
+    for (const f of (0, import_node_fs15.readdirSync)(global2).sort())
       if (/\.ya?ml$/.test(f))
         out.push((0, import_node_path14.join)(global2, f));
   } catch {
@@ -62463,7 +62466,7 @@ function at(parsed, path6, key = false) {
 function lintOne(file, options, result) {
   let bytes;
   try {
-    bytes = (0, import_node_fs14.readFileSync)(file);
+    bytes = (0, import_node_fs15.readFileSync)(file);
   } catch (error2) {
     result.unreadable.push(file);
     add(result, "RAM003", { pos: { file, line: 1, col: 1 }, problem: `cannot read the file (${error2.code ?? "error"})`, hint: "check the path and permissions" });
@@ -62495,7 +62498,7 @@ function lintOne(file, options, result) {
     add(result, schemaId(keyword2, path6, error2.problem), error2);
   if (isSuite) {
     const policyPath = doc.policy;
-    if (typeof policyPath === "string" && !(0, import_node_fs14.existsSync)((0, import_node_path14.resolve)((0, import_node_path14.dirname)(file), policyPath))) {
+    if (typeof policyPath === "string" && !(0, import_node_fs15.existsSync)((0, import_node_path14.resolve)((0, import_node_path14.dirname)(file), policyPath))) {
       add(result, "RAM014", { pos: at(parsed, ["policy"]), problem: `the suite names ${policyPath}, which does not exist`, hint: "fix the path; it is relative to the suite file" });
     }
     return text;
@@ -62640,7 +62643,7 @@ function askWithoutChannel(file, compiled2, result) {
   const workflows = (0, import_node_path14.join)(root2, ".github", "workflows");
   let ci = [];
   try {
-    ci = (0, import_node_fs14.readdirSync)(workflows).filter((f) => /\.ya?ml$/.test(f)).map((f) => (0, import_node_fs14.readFileSync)((0, import_node_path14.join)(workflows, f), "utf8"));
+    ci = (0, import_node_fs15.readdirSync)(workflows).filter((f) => /\.ya?ml$/.test(f)).map((f) => (0, import_node_fs15.readFileSync)((0, import_node_path14.join)(workflows, f), "utf8"));
   } catch {
     return;
   }
@@ -62655,7 +62658,7 @@ function askWithoutChannel(file, compiled2, result) {
 
 // dist/core/lint/format.js
 var import_node_crypto = require("node:crypto");
-var import_node_fs15 = require("node:fs");
+var import_node_fs16 = require("node:fs");
 var import_node_path15 = require("node:path");
 init_package_root();
 var rel = (file, base) => {
@@ -62663,13 +62666,13 @@ var rel = (file, base) => {
   return r2 && !r2.startsWith("..") ? r2.split("\\").join("/") : file;
 };
 function formatSarif(result, base) {
-  const version = JSON.parse((0, import_node_fs15.readFileSync)((0, import_node_path15.join)(packageRoot(), "package.json"), "utf8")).version;
+  const version = JSON.parse((0, import_node_fs16.readFileSync)((0, import_node_path15.join)(packageRoot(), "package.json"), "utf8")).version;
   const texts = /* @__PURE__ */ new Map();
   const lineText = (f) => {
     let lines = texts.get(f.file);
     if (!lines) {
       try {
-        lines = (0, import_node_fs15.readFileSync)(f.file, "utf8").split(/\r?\n/);
+        lines = (0, import_node_fs16.readFileSync)(f.file, "utf8").split(/\r?\n/);
       } catch {
         lines = [];
       }
@@ -62892,14 +62895,14 @@ function readEvent(path6) {
   if (!path6)
     return {};
   try {
-    return JSON.parse((0, import_node_fs16.readFileSync)(path6, "utf8"));
+    return JSON.parse((0, import_node_fs17.readFileSync)(path6, "utf8"));
   } catch {
     return {};
   }
 }
 function writeOut(file, text) {
-  (0, import_node_fs16.mkdirSync)((0, import_node_path16.dirname)(file), { recursive: true });
-  (0, import_node_fs16.writeFileSync)(file, text);
+  (0, import_node_fs17.mkdirSync)((0, import_node_path16.dirname)(file), { recursive: true });
+  (0, import_node_fs17.writeFileSync)(file, text);
 }
 var cell2 = (text) => text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
 function findingsTable(findings, root2) {
@@ -62912,22 +62915,22 @@ function suitesTable(report, root2) {
 }
 
 // dist/action/setup.js
-var import_node_fs18 = require("node:fs");
+var import_node_fs19 = require("node:fs");
 var import_node_os4 = require("node:os");
 var import_node_path18 = require("node:path");
 init_package_root();
 
 // dist/core/setup/claude-code.js
-var import_node_fs17 = require("node:fs");
+var import_node_fs18 = require("node:fs");
 var import_node_path17 = require("node:path");
 init_errors();
 var MARK = "rampart hook claude-code";
 var EVENTS = ["PreToolUse", "PostToolUse"];
 var backupOf = (file) => `${file}.rampart-backup`;
 function readSettings(file) {
-  if (!(0, import_node_fs17.existsSync)(file))
+  if (!(0, import_node_fs18.existsSync)(file))
     return { settings: {}, text: void 0 };
-  const text = (0, import_node_fs17.readFileSync)(file, "utf8");
+  const text = (0, import_node_fs18.readFileSync)(file, "utf8");
   try {
     const value = text.trim() === "" ? {} : JSON.parse(text);
     if (!value || typeof value !== "object" || Array.isArray(value))
@@ -62957,11 +62960,11 @@ function withoutOurs(settings) {
 function installHook(o2) {
   const { settings, text } = readSettings(o2.file);
   const backup = backupOf(o2.file);
-  (0, import_node_fs17.mkdirSync)((0, import_node_path17.dirname)(o2.file), { recursive: true });
-  if (!(0, import_node_fs17.existsSync)(backup))
-    (0, import_node_fs17.writeFileSync)(backup, text === void 0 ? "" : text, { mode: 384 });
+  (0, import_node_fs18.mkdirSync)((0, import_node_path17.dirname)(o2.file), { recursive: true });
+  if (!(0, import_node_fs18.existsSync)(backup))
+    (0, import_node_fs18.writeFileSync)(backup, text === void 0 ? "" : text, { mode: 384 });
   if (text === void 0)
-    (0, import_node_fs17.writeFileSync)(`${backup}.absent`, "");
+    (0, import_node_fs18.writeFileSync)(`${backup}.absent`, "");
   const entry = o2.http ? { type: "http", url: o2.http.url, ...o2.http.token ? { headers: { Authorization: `Bearer ${o2.http.token}` } } : { headers: { Authorization: "Bearer $RAMPART_TOKEN" }, allowedEnvVars: ["RAMPART_TOKEN"] } } : { type: "command", command: o2.command ?? MARK, ...o2.timeout === void 0 ? {} : { timeout: o2.timeout } };
   const next = withoutOurs(settings);
   const hooks = { ...next.hooks ?? {} };
@@ -62971,8 +62974,8 @@ function installHook(o2) {
   const out = JSON.stringify(next, null, 2) + "\n";
   if (out === text)
     return { changed: false, file: o2.file, backup };
-  (0, import_node_fs17.mkdirSync)((0, import_node_path17.dirname)(o2.file), { recursive: true });
-  (0, import_node_fs17.writeFileSync)(o2.file, out);
+  (0, import_node_fs18.mkdirSync)((0, import_node_path17.dirname)(o2.file), { recursive: true });
+  (0, import_node_fs18.writeFileSync)(o2.file, out);
   return { changed: true, file: o2.file, backup };
 }
 
@@ -63028,7 +63031,7 @@ function readEvent2(path6) {
   if (!path6)
     return void 0;
   try {
-    return JSON.parse((0, import_node_fs18.readFileSync)(path6, "utf8"));
+    return JSON.parse((0, import_node_fs19.readFileSync)(path6, "utf8"));
   } catch {
     return void 0;
   }

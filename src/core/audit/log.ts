@@ -1,10 +1,11 @@
-import {closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, writeSync} from 'node:fs'
+import {closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, writeSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {join} from 'node:path'
 
 import {subjectOf} from '../engine/call.js'
 import type {Decision, ToolCall} from '../engine/evaluate.js'
 import {ExitCode, RampartError} from '../errors.js'
+import {readTail} from '../state/files.js'
 import {withFileLock} from '../state/lock.js'
 import {redact, redactValue} from './redact.js'
 
@@ -226,31 +227,6 @@ function hashOf(line: string): string | undefined {
     return typeof parsed.hash === 'string' && parsed.hash.startsWith('sha256:') ? parsed.hash : undefined
   } catch {
     return undefined
-  }
-}
-
-/** The last `bytes` bytes of a file as text ('' when missing); `whole` when that is the entire file. */
-export function readTail(file: string, bytes: number): {text: string; whole: boolean} {
-  let fd: number
-  try {
-    fd = openSync(file, 'r')
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {text: '', whole: true}
-    throw error
-  }
-  try {
-    const size = fstatSync(fd).size
-    const start = Math.max(0, size - bytes)
-    const buf = Buffer.alloc(size - start)
-    let got = 0
-    while (got < buf.length) {
-      const n = readSync(fd, buf, got, buf.length - got, start + got)
-      if (n === 0) break
-      got += n
-    }
-    return {text: buf.subarray(0, got).toString('utf8'), whole: start === 0}
-  } finally {
-    closeSync(fd)
   }
 }
 

@@ -1,7 +1,8 @@
 import {closeSync, openSync, readSync} from 'node:fs'
 
 import {ExitCode, RampartError} from '../errors.js'
-import {auditFiles, eventHash, GENESIS_HASH, readTail, type AuditEvent} from './log.js'
+import {readTail} from '../state/files.js'
+import {auditFiles, eventHash, GENESIS_HASH, type AuditEvent} from './log.js'
 
 export type VerifyResult =
   | {ok: true; files: number; events: number}

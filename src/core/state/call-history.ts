@@ -1,23 +1,10 @@
-import {mkdirSync, openSync, readSync, closeSync, fstatSync, writeSync} from 'node:fs'
 import {join} from 'node:path'
 
 import type {CallHistory} from '../engine/evaluate.js'
+import {appendLine, readTail} from './files.js'
 
 /** How much of the log's tail is read for call_count: far more than a day of calls at agent speed. */
 const TAIL_BYTES = 2 * 1024 * 1024
-
-/** Open append descriptors, one per log: a server records thousands of calls a second and need not reopen. */
-const fds = new Map<string, number>()
-
-function appendFd(file: string): number {
-  let fd = fds.get(file)
-  if (fd === undefined) {
-    mkdirSync(join(file, '..'), {recursive: true})
-    fd = openSync(file, 'a', 0o600)
-    fds.set(file, fd)
-  }
-  return fd
-}
 
 /**
  * Every real call, one line per call (`<epoch ms> <tool>`) appended to $RAMPART_HOME/state/calls.log. A small
@@ -33,7 +20,7 @@ export class FileCallHistory implements CallHistory {
   }
 
   record(tool: string, now = Date.now()): void {
-    writeSync(appendFd(this.file), `${now} ${tool.replace(/\s/g, '_')}\n`)
+    appendLine(this.file, `${now} ${tool.replace(/\s/g, '_')}\n`)
   }
 
   /** Calls of `tool` since `sinceMs`, this process's own record excluded (the engine counts the current call). */
@@ -46,31 +33,23 @@ export class FileCallHistory implements CallHistory {
 
   private read(): Map<string, number[]> {
     const out = new Map<string, number[]>()
-    let fd: number
+    let tail: {text: string; whole: boolean}
     try {
-      fd = openSync(this.file, 'r')
+      tail = readTail(this.file, TAIL_BYTES)
     } catch {
       return out
     }
-    try {
-      const size = fstatSync(fd).size
-      const start = Math.max(0, size - TAIL_BYTES)
-      const buf = Buffer.alloc(size - start)
-      readSync(fd, buf, 0, buf.length, start)
-      const lines = buf.toString('utf8').split('\n')
-      if (start > 0) lines.shift() // a partial first line
-      for (const line of lines) {
-        const sp = line.indexOf(' ')
-        if (sp < 0) continue
-        const t = Number(line.slice(0, sp))
-        const tool = line.slice(sp + 1)
-        if (!Number.isFinite(t)) continue
-        const list = out.get(tool)
-        if (list) list.push(t)
-        else out.set(tool, [t])
-      }
-    } finally {
-      closeSync(fd)
+    const lines = tail.text.split('\n')
+    if (!tail.whole) lines.shift() // a partial first line
+    for (const line of lines) {
+      const sp = line.indexOf(' ')
+      if (sp < 0) continue
+      const t = Number(line.slice(0, sp))
+      const tool = line.slice(sp + 1)
+      if (!Number.isFinite(t)) continue
+      const list = out.get(tool)
+      if (list) list.push(t)
+      else out.set(tool, [t])
     }
     return out
   }

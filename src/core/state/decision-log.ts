@@ -1,8 +1,9 @@
-import {closeSync, mkdirSync, openSync, readFileSync, writeSync} from 'node:fs'
+import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {redact} from '../audit/redact.js'
 import type {Decision, ToolCall} from '../engine/evaluate.js'
+import {appendLine} from './files.js'
 
 /**
  * One real decision as the behavioural diff replays it (`rampart audit export --calls` →
@@ -24,8 +25,6 @@ export function decisionLogFile(rampartHome: string): string {
   return join(rampartHome, 'state', 'decisions.jsonl')
 }
 
-const fds = new Map<string, number>()
-
 /** Append one decision (a small O_APPEND write: atomic between hook processes, no lock needed). */
 export function recordDecision(rampartHome: string, call: ToolCall, d: Decision, now = new Date()): void {
   const params: RecordedCall['params'] = {}
@@ -38,14 +37,7 @@ export function recordDecision(rampartHome: string, call: ToolCall, d: Decision,
     ...(call.cwd !== undefined ? {cwd: call.cwd} : {}),
     decision: d.action, policy: d.decided_by?.policy ?? null,
   }
-  const file = decisionLogFile(rampartHome)
-  let fd = fds.get(file)
-  if (fd === undefined) {
-    mkdirSync(join(file, '..'), {recursive: true})
-    fd = openSync(file, 'a', 0o600)
-    fds.set(file, fd)
-  }
-  writeSync(fd, JSON.stringify(entry) + '\n')
+  appendLine(decisionLogFile(rampartHome), JSON.stringify(entry) + '\n')
 }
 
 /** Recorded decisions, oldest first; lines that do not parse (a write cut short) are skipped. */
@@ -71,10 +63,4 @@ export function readRecorded(rampartHome: string, filter: {since?: number; sessi
     out.push(entry)
   }
   return out
-}
-
-/** For tests and long-running processes that want the descriptors back. */
-export function closeDecisionLogs(): void {
-  for (const fd of fds.values()) closeSync(fd)
-  fds.clear()
 }
