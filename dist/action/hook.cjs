@@ -95,2502 +95,6 @@ var init_errors = __esm({
   }
 });
 
-// node_modules/graceful-fs/polyfills.js
-var require_polyfills = __commonJS({
-  "node_modules/graceful-fs/polyfills.js"(exports2, module2) {
-    var constants = require("constants");
-    var origCwd = process.cwd;
-    var cwd = null;
-    var platform = process.env.GRACEFUL_FS_PLATFORM || process.platform;
-    process.cwd = function() {
-      if (!cwd)
-        cwd = origCwd.call(process);
-      return cwd;
-    };
-    try {
-      process.cwd();
-    } catch (er) {
-    }
-    if (typeof process.chdir === "function") {
-      chdir = process.chdir;
-      process.chdir = function(d) {
-        cwd = null;
-        chdir.call(process, d);
-      };
-      if (Object.setPrototypeOf) Object.setPrototypeOf(process.chdir, chdir);
-    }
-    var chdir;
-    module2.exports = patch;
-    function patch(fs) {
-      if (constants.hasOwnProperty("O_SYMLINK") && process.version.match(/^v0\.6\.[0-2]|^v0\.5\./)) {
-        patchLchmod(fs);
-      }
-      if (!fs.lutimes) {
-        patchLutimes(fs);
-      }
-      fs.chown = chownFix(fs.chown);
-      fs.fchown = chownFix(fs.fchown);
-      fs.lchown = chownFix(fs.lchown);
-      fs.chmod = chmodFix(fs.chmod);
-      fs.fchmod = chmodFix(fs.fchmod);
-      fs.lchmod = chmodFix(fs.lchmod);
-      fs.chownSync = chownFixSync(fs.chownSync);
-      fs.fchownSync = chownFixSync(fs.fchownSync);
-      fs.lchownSync = chownFixSync(fs.lchownSync);
-      fs.chmodSync = chmodFixSync(fs.chmodSync);
-      fs.fchmodSync = chmodFixSync(fs.fchmodSync);
-      fs.lchmodSync = chmodFixSync(fs.lchmodSync);
-      fs.stat = statFix(fs.stat);
-      fs.fstat = statFix(fs.fstat);
-      fs.lstat = statFix(fs.lstat);
-      fs.statSync = statFixSync(fs.statSync);
-      fs.fstatSync = statFixSync(fs.fstatSync);
-      fs.lstatSync = statFixSync(fs.lstatSync);
-      if (fs.chmod && !fs.lchmod) {
-        fs.lchmod = function(path, mode, cb) {
-          if (cb) process.nextTick(cb);
-        };
-        fs.lchmodSync = function() {
-        };
-      }
-      if (fs.chown && !fs.lchown) {
-        fs.lchown = function(path, uid, gid, cb) {
-          if (cb) process.nextTick(cb);
-        };
-        fs.lchownSync = function() {
-        };
-      }
-      if (platform === "win32") {
-        fs.rename = typeof fs.rename !== "function" ? fs.rename : (function(fs$rename) {
-          function rename(from, to, cb) {
-            var start = Date.now();
-            var backoff = 0;
-            fs$rename(from, to, function CB(er) {
-              if (er && (er.code === "EACCES" || er.code === "EPERM" || er.code === "EBUSY") && Date.now() - start < 6e4) {
-                setTimeout(function() {
-                  fs.stat(to, function(stater, st) {
-                    if (stater && stater.code === "ENOENT")
-                      fs$rename(from, to, CB);
-                    else
-                      cb(er);
-                  });
-                }, backoff);
-                if (backoff < 100)
-                  backoff += 10;
-                return;
-              }
-              if (cb) cb(er);
-            });
-          }
-          if (Object.setPrototypeOf) Object.setPrototypeOf(rename, fs$rename);
-          return rename;
-        })(fs.rename);
-      }
-      fs.read = typeof fs.read !== "function" ? fs.read : (function(fs$read) {
-        function read(fd, buffer, offset, length, position, callback_) {
-          var callback;
-          if (callback_ && typeof callback_ === "function") {
-            var eagCounter = 0;
-            callback = function(er, _, __) {
-              if (er && er.code === "EAGAIN" && eagCounter < 10) {
-                eagCounter++;
-                return fs$read.call(fs, fd, buffer, offset, length, position, callback);
-              }
-              callback_.apply(this, arguments);
-            };
-          }
-          return fs$read.call(fs, fd, buffer, offset, length, position, callback);
-        }
-        if (Object.setPrototypeOf) Object.setPrototypeOf(read, fs$read);
-        return read;
-      })(fs.read);
-      fs.readSync = typeof fs.readSync !== "function" ? fs.readSync : /* @__PURE__ */ (function(fs$readSync) {
-        return function(fd, buffer, offset, length, position) {
-          var eagCounter = 0;
-          while (true) {
-            try {
-              return fs$readSync.call(fs, fd, buffer, offset, length, position);
-            } catch (er) {
-              if (er.code === "EAGAIN" && eagCounter < 10) {
-                eagCounter++;
-                continue;
-              }
-              throw er;
-            }
-          }
-        };
-      })(fs.readSync);
-      function patchLchmod(fs2) {
-        fs2.lchmod = function(path, mode, callback) {
-          fs2.open(
-            path,
-            constants.O_WRONLY | constants.O_SYMLINK,
-            mode,
-            function(err, fd) {
-              if (err) {
-                if (callback) callback(err);
-                return;
-              }
-              fs2.fchmod(fd, mode, function(err2) {
-                fs2.close(fd, function(err22) {
-                  if (callback) callback(err2 || err22);
-                });
-              });
-            }
-          );
-        };
-        fs2.lchmodSync = function(path, mode) {
-          var fd = fs2.openSync(path, constants.O_WRONLY | constants.O_SYMLINK, mode);
-          var threw = true;
-          var ret;
-          try {
-            ret = fs2.fchmodSync(fd, mode);
-            threw = false;
-          } finally {
-            if (threw) {
-              try {
-                fs2.closeSync(fd);
-              } catch (er) {
-              }
-            } else {
-              fs2.closeSync(fd);
-            }
-          }
-          return ret;
-        };
-      }
-      function patchLutimes(fs2) {
-        if (constants.hasOwnProperty("O_SYMLINK") && fs2.futimes) {
-          fs2.lutimes = function(path, at, mt, cb) {
-            fs2.open(path, constants.O_SYMLINK, function(er, fd) {
-              if (er) {
-                if (cb) cb(er);
-                return;
-              }
-              fs2.futimes(fd, at, mt, function(er2) {
-                fs2.close(fd, function(er22) {
-                  if (cb) cb(er2 || er22);
-                });
-              });
-            });
-          };
-          fs2.lutimesSync = function(path, at, mt) {
-            var fd = fs2.openSync(path, constants.O_SYMLINK);
-            var ret;
-            var threw = true;
-            try {
-              ret = fs2.futimesSync(fd, at, mt);
-              threw = false;
-            } finally {
-              if (threw) {
-                try {
-                  fs2.closeSync(fd);
-                } catch (er) {
-                }
-              } else {
-                fs2.closeSync(fd);
-              }
-            }
-            return ret;
-          };
-        } else if (fs2.futimes) {
-          fs2.lutimes = function(_a, _b, _c, cb) {
-            if (cb) process.nextTick(cb);
-          };
-          fs2.lutimesSync = function() {
-          };
-        }
-      }
-      function chmodFix(orig) {
-        if (!orig) return orig;
-        return function(target, mode, cb) {
-          return orig.call(fs, target, mode, function(er) {
-            if (chownErOk(er)) er = null;
-            if (cb) cb.apply(this, arguments);
-          });
-        };
-      }
-      function chmodFixSync(orig) {
-        if (!orig) return orig;
-        return function(target, mode) {
-          try {
-            return orig.call(fs, target, mode);
-          } catch (er) {
-            if (!chownErOk(er)) throw er;
-          }
-        };
-      }
-      function chownFix(orig) {
-        if (!orig) return orig;
-        return function(target, uid, gid, cb) {
-          return orig.call(fs, target, uid, gid, function(er) {
-            if (chownErOk(er)) er = null;
-            if (cb) cb.apply(this, arguments);
-          });
-        };
-      }
-      function chownFixSync(orig) {
-        if (!orig) return orig;
-        return function(target, uid, gid) {
-          try {
-            return orig.call(fs, target, uid, gid);
-          } catch (er) {
-            if (!chownErOk(er)) throw er;
-          }
-        };
-      }
-      function statFix(orig) {
-        if (!orig) return orig;
-        return function(target, options, cb) {
-          if (typeof options === "function") {
-            cb = options;
-            options = null;
-          }
-          function callback(er, stats) {
-            if (stats) {
-              if (stats.uid < 0) stats.uid += 4294967296;
-              if (stats.gid < 0) stats.gid += 4294967296;
-            }
-            if (cb) cb.apply(this, arguments);
-          }
-          return options ? orig.call(fs, target, options, callback) : orig.call(fs, target, callback);
-        };
-      }
-      function statFixSync(orig) {
-        if (!orig) return orig;
-        return function(target, options) {
-          var stats = options ? orig.call(fs, target, options) : orig.call(fs, target);
-          if (stats) {
-            if (stats.uid < 0) stats.uid += 4294967296;
-            if (stats.gid < 0) stats.gid += 4294967296;
-          }
-          return stats;
-        };
-      }
-      function chownErOk(er) {
-        if (!er)
-          return true;
-        if (er.code === "ENOSYS")
-          return true;
-        var nonroot = !process.getuid || process.getuid() !== 0;
-        if (nonroot) {
-          if (er.code === "EINVAL" || er.code === "EPERM")
-            return true;
-        }
-        return false;
-      }
-    }
-  }
-});
-
-// node_modules/graceful-fs/legacy-streams.js
-var require_legacy_streams = __commonJS({
-  "node_modules/graceful-fs/legacy-streams.js"(exports2, module2) {
-    var Stream = require("stream").Stream;
-    module2.exports = legacy;
-    function legacy(fs) {
-      return {
-        ReadStream,
-        WriteStream
-      };
-      function ReadStream(path, options) {
-        if (!(this instanceof ReadStream)) return new ReadStream(path, options);
-        Stream.call(this);
-        var self2 = this;
-        this.path = path;
-        this.fd = null;
-        this.readable = true;
-        this.paused = false;
-        this.flags = "r";
-        this.mode = 438;
-        this.bufferSize = 64 * 1024;
-        options = options || {};
-        var keys = Object.keys(options);
-        for (var index = 0, length = keys.length; index < length; index++) {
-          var key = keys[index];
-          this[key] = options[key];
-        }
-        if (this.encoding) this.setEncoding(this.encoding);
-        if (this.start !== void 0) {
-          if ("number" !== typeof this.start) {
-            throw TypeError("start must be a Number");
-          }
-          if (this.end === void 0) {
-            this.end = Infinity;
-          } else if ("number" !== typeof this.end) {
-            throw TypeError("end must be a Number");
-          }
-          if (this.start > this.end) {
-            throw new Error("start must be <= end");
-          }
-          this.pos = this.start;
-        }
-        if (this.fd !== null) {
-          process.nextTick(function() {
-            self2._read();
-          });
-          return;
-        }
-        fs.open(this.path, this.flags, this.mode, function(err, fd) {
-          if (err) {
-            self2.emit("error", err);
-            self2.readable = false;
-            return;
-          }
-          self2.fd = fd;
-          self2.emit("open", fd);
-          self2._read();
-        });
-      }
-      function WriteStream(path, options) {
-        if (!(this instanceof WriteStream)) return new WriteStream(path, options);
-        Stream.call(this);
-        this.path = path;
-        this.fd = null;
-        this.writable = true;
-        this.flags = "w";
-        this.encoding = "binary";
-        this.mode = 438;
-        this.bytesWritten = 0;
-        options = options || {};
-        var keys = Object.keys(options);
-        for (var index = 0, length = keys.length; index < length; index++) {
-          var key = keys[index];
-          this[key] = options[key];
-        }
-        if (this.start !== void 0) {
-          if ("number" !== typeof this.start) {
-            throw TypeError("start must be a Number");
-          }
-          if (this.start < 0) {
-            throw new Error("start must be >= zero");
-          }
-          this.pos = this.start;
-        }
-        this.busy = false;
-        this._queue = [];
-        if (this.fd === null) {
-          this._open = fs.open;
-          this._queue.push([this._open, this.path, this.flags, this.mode, void 0]);
-          this.flush();
-        }
-      }
-    }
-  }
-});
-
-// node_modules/graceful-fs/clone.js
-var require_clone = __commonJS({
-  "node_modules/graceful-fs/clone.js"(exports2, module2) {
-    "use strict";
-    module2.exports = clone;
-    var getPrototypeOf = Object.getPrototypeOf || function(obj) {
-      return obj.__proto__;
-    };
-    function clone(obj) {
-      if (obj === null || typeof obj !== "object")
-        return obj;
-      if (obj instanceof Object)
-        var copy = { __proto__: getPrototypeOf(obj) };
-      else
-        var copy = /* @__PURE__ */ Object.create(null);
-      Object.getOwnPropertyNames(obj).forEach(function(key) {
-        Object.defineProperty(copy, key, Object.getOwnPropertyDescriptor(obj, key));
-      });
-      return copy;
-    }
-  }
-});
-
-// node_modules/graceful-fs/graceful-fs.js
-var require_graceful_fs = __commonJS({
-  "node_modules/graceful-fs/graceful-fs.js"(exports2, module2) {
-    var fs = require("fs");
-    var polyfills = require_polyfills();
-    var legacy = require_legacy_streams();
-    var clone = require_clone();
-    var util = require("util");
-    var gracefulQueue;
-    var previousSymbol;
-    if (typeof Symbol === "function" && typeof Symbol.for === "function") {
-      gracefulQueue = /* @__PURE__ */ Symbol.for("graceful-fs.queue");
-      previousSymbol = /* @__PURE__ */ Symbol.for("graceful-fs.previous");
-    } else {
-      gracefulQueue = "___graceful-fs.queue";
-      previousSymbol = "___graceful-fs.previous";
-    }
-    function noop3() {
-    }
-    function publishQueue(context, queue2) {
-      Object.defineProperty(context, gracefulQueue, {
-        get: function() {
-          return queue2;
-        }
-      });
-    }
-    var debug = noop3;
-    if (util.debuglog)
-      debug = util.debuglog("gfs4");
-    else if (/\bgfs4\b/i.test(process.env.NODE_DEBUG || ""))
-      debug = function() {
-        var m = util.format.apply(util, arguments);
-        m = "GFS4: " + m.split(/\n/).join("\nGFS4: ");
-        console.error(m);
-      };
-    if (!fs[gracefulQueue]) {
-      queue = global[gracefulQueue] || [];
-      publishQueue(fs, queue);
-      fs.close = (function(fs$close) {
-        function close(fd, cb) {
-          return fs$close.call(fs, fd, function(err) {
-            if (!err) {
-              resetQueue();
-            }
-            if (typeof cb === "function")
-              cb.apply(this, arguments);
-          });
-        }
-        Object.defineProperty(close, previousSymbol, {
-          value: fs$close
-        });
-        return close;
-      })(fs.close);
-      fs.closeSync = (function(fs$closeSync) {
-        function closeSync3(fd) {
-          fs$closeSync.apply(fs, arguments);
-          resetQueue();
-        }
-        Object.defineProperty(closeSync3, previousSymbol, {
-          value: fs$closeSync
-        });
-        return closeSync3;
-      })(fs.closeSync);
-      if (/\bgfs4\b/i.test(process.env.NODE_DEBUG || "")) {
-        process.on("exit", function() {
-          debug(fs[gracefulQueue]);
-          require("assert").equal(fs[gracefulQueue].length, 0);
-        });
-      }
-    }
-    var queue;
-    if (!global[gracefulQueue]) {
-      publishQueue(global, fs[gracefulQueue]);
-    }
-    module2.exports = patch(clone(fs));
-    if (process.env.TEST_GRACEFUL_FS_GLOBAL_PATCH && !fs.__patched) {
-      module2.exports = patch(fs);
-      fs.__patched = true;
-    }
-    function patch(fs2) {
-      polyfills(fs2);
-      fs2.gracefulify = patch;
-      fs2.createReadStream = createReadStream;
-      fs2.createWriteStream = createWriteStream;
-      var fs$readFile = fs2.readFile;
-      fs2.readFile = readFile;
-      function readFile(path, options, cb) {
-        if (typeof options === "function")
-          cb = options, options = null;
-        return go$readFile(path, options, cb);
-        function go$readFile(path2, options2, cb2, startTime) {
-          return fs$readFile(path2, options2, function(err) {
-            if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
-              enqueue([go$readFile, [path2, options2, cb2], err, startTime || Date.now(), Date.now()]);
-            else {
-              if (typeof cb2 === "function")
-                cb2.apply(this, arguments);
-            }
-          });
-        }
-      }
-      var fs$writeFile = fs2.writeFile;
-      fs2.writeFile = writeFile;
-      function writeFile(path, data, options, cb) {
-        if (typeof options === "function")
-          cb = options, options = null;
-        return go$writeFile(path, data, options, cb);
-        function go$writeFile(path2, data2, options2, cb2, startTime) {
-          return fs$writeFile(path2, data2, options2, function(err) {
-            if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
-              enqueue([go$writeFile, [path2, data2, options2, cb2], err, startTime || Date.now(), Date.now()]);
-            else {
-              if (typeof cb2 === "function")
-                cb2.apply(this, arguments);
-            }
-          });
-        }
-      }
-      var fs$appendFile = fs2.appendFile;
-      if (fs$appendFile)
-        fs2.appendFile = appendFile;
-      function appendFile(path, data, options, cb) {
-        if (typeof options === "function")
-          cb = options, options = null;
-        return go$appendFile(path, data, options, cb);
-        function go$appendFile(path2, data2, options2, cb2, startTime) {
-          return fs$appendFile(path2, data2, options2, function(err) {
-            if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
-              enqueue([go$appendFile, [path2, data2, options2, cb2], err, startTime || Date.now(), Date.now()]);
-            else {
-              if (typeof cb2 === "function")
-                cb2.apply(this, arguments);
-            }
-          });
-        }
-      }
-      var fs$copyFile = fs2.copyFile;
-      if (fs$copyFile)
-        fs2.copyFile = copyFile;
-      function copyFile(src, dest, flags, cb) {
-        if (typeof flags === "function") {
-          cb = flags;
-          flags = 0;
-        }
-        return go$copyFile(src, dest, flags, cb);
-        function go$copyFile(src2, dest2, flags2, cb2, startTime) {
-          return fs$copyFile(src2, dest2, flags2, function(err) {
-            if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
-              enqueue([go$copyFile, [src2, dest2, flags2, cb2], err, startTime || Date.now(), Date.now()]);
-            else {
-              if (typeof cb2 === "function")
-                cb2.apply(this, arguments);
-            }
-          });
-        }
-      }
-      var fs$readdir = fs2.readdir;
-      fs2.readdir = readdir;
-      var noReaddirOptionVersions = /^v[0-5]\./;
-      function readdir(path, options, cb) {
-        if (typeof options === "function")
-          cb = options, options = null;
-        var go$readdir = noReaddirOptionVersions.test(process.version) ? function go$readdir2(path2, options2, cb2, startTime) {
-          return fs$readdir(path2, fs$readdirCallback(
-            path2,
-            options2,
-            cb2,
-            startTime
-          ));
-        } : function go$readdir2(path2, options2, cb2, startTime) {
-          return fs$readdir(path2, options2, fs$readdirCallback(
-            path2,
-            options2,
-            cb2,
-            startTime
-          ));
-        };
-        return go$readdir(path, options, cb);
-        function fs$readdirCallback(path2, options2, cb2, startTime) {
-          return function(err, files) {
-            if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
-              enqueue([
-                go$readdir,
-                [path2, options2, cb2],
-                err,
-                startTime || Date.now(),
-                Date.now()
-              ]);
-            else {
-              if (files && files.sort)
-                files.sort();
-              if (typeof cb2 === "function")
-                cb2.call(this, err, files);
-            }
-          };
-        }
-      }
-      if (process.version.substr(0, 4) === "v0.8") {
-        var legStreams = legacy(fs2);
-        ReadStream = legStreams.ReadStream;
-        WriteStream = legStreams.WriteStream;
-      }
-      var fs$ReadStream = fs2.ReadStream;
-      if (fs$ReadStream) {
-        ReadStream.prototype = Object.create(fs$ReadStream.prototype);
-        ReadStream.prototype.open = ReadStream$open;
-      }
-      var fs$WriteStream = fs2.WriteStream;
-      if (fs$WriteStream) {
-        WriteStream.prototype = Object.create(fs$WriteStream.prototype);
-        WriteStream.prototype.open = WriteStream$open;
-      }
-      Object.defineProperty(fs2, "ReadStream", {
-        get: function() {
-          return ReadStream;
-        },
-        set: function(val) {
-          ReadStream = val;
-        },
-        enumerable: true,
-        configurable: true
-      });
-      Object.defineProperty(fs2, "WriteStream", {
-        get: function() {
-          return WriteStream;
-        },
-        set: function(val) {
-          WriteStream = val;
-        },
-        enumerable: true,
-        configurable: true
-      });
-      var FileReadStream = ReadStream;
-      Object.defineProperty(fs2, "FileReadStream", {
-        get: function() {
-          return FileReadStream;
-        },
-        set: function(val) {
-          FileReadStream = val;
-        },
-        enumerable: true,
-        configurable: true
-      });
-      var FileWriteStream = WriteStream;
-      Object.defineProperty(fs2, "FileWriteStream", {
-        get: function() {
-          return FileWriteStream;
-        },
-        set: function(val) {
-          FileWriteStream = val;
-        },
-        enumerable: true,
-        configurable: true
-      });
-      function ReadStream(path, options) {
-        if (this instanceof ReadStream)
-          return fs$ReadStream.apply(this, arguments), this;
-        else
-          return ReadStream.apply(Object.create(ReadStream.prototype), arguments);
-      }
-      function ReadStream$open() {
-        var that = this;
-        open(that.path, that.flags, that.mode, function(err, fd) {
-          if (err) {
-            if (that.autoClose)
-              that.destroy();
-            that.emit("error", err);
-          } else {
-            that.fd = fd;
-            that.emit("open", fd);
-            that.read();
-          }
-        });
-      }
-      function WriteStream(path, options) {
-        if (this instanceof WriteStream)
-          return fs$WriteStream.apply(this, arguments), this;
-        else
-          return WriteStream.apply(Object.create(WriteStream.prototype), arguments);
-      }
-      function WriteStream$open() {
-        var that = this;
-        open(that.path, that.flags, that.mode, function(err, fd) {
-          if (err) {
-            that.destroy();
-            that.emit("error", err);
-          } else {
-            that.fd = fd;
-            that.emit("open", fd);
-          }
-        });
-      }
-      function createReadStream(path, options) {
-        return new fs2.ReadStream(path, options);
-      }
-      function createWriteStream(path, options) {
-        return new fs2.WriteStream(path, options);
-      }
-      var fs$open = fs2.open;
-      fs2.open = open;
-      function open(path, flags, mode, cb) {
-        if (typeof mode === "function")
-          cb = mode, mode = null;
-        return go$open(path, flags, mode, cb);
-        function go$open(path2, flags2, mode2, cb2, startTime) {
-          return fs$open(path2, flags2, mode2, function(err, fd) {
-            if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
-              enqueue([go$open, [path2, flags2, mode2, cb2], err, startTime || Date.now(), Date.now()]);
-            else {
-              if (typeof cb2 === "function")
-                cb2.apply(this, arguments);
-            }
-          });
-        }
-      }
-      return fs2;
-    }
-    function enqueue(elem) {
-      debug("ENQUEUE", elem[0].name, elem[1]);
-      fs[gracefulQueue].push(elem);
-      retry();
-    }
-    var retryTimer;
-    function resetQueue() {
-      var now = Date.now();
-      for (var i = 0; i < fs[gracefulQueue].length; ++i) {
-        if (fs[gracefulQueue][i].length > 2) {
-          fs[gracefulQueue][i][3] = now;
-          fs[gracefulQueue][i][4] = now;
-        }
-      }
-      retry();
-    }
-    function retry() {
-      clearTimeout(retryTimer);
-      retryTimer = void 0;
-      if (fs[gracefulQueue].length === 0)
-        return;
-      var elem = fs[gracefulQueue].shift();
-      var fn = elem[0];
-      var args = elem[1];
-      var err = elem[2];
-      var startTime = elem[3];
-      var lastTime = elem[4];
-      if (startTime === void 0) {
-        debug("RETRY", fn.name, args);
-        fn.apply(null, args);
-      } else if (Date.now() - startTime >= 6e4) {
-        debug("TIMEOUT", fn.name, args);
-        var cb = args.pop();
-        if (typeof cb === "function")
-          cb.call(null, err);
-      } else {
-        var sinceAttempt = Date.now() - lastTime;
-        var sinceStart = Math.max(lastTime - startTime, 1);
-        var desiredDelay = Math.min(sinceStart * 1.2, 100);
-        if (sinceAttempt >= desiredDelay) {
-          debug("RETRY", fn.name, args);
-          fn.apply(null, args.concat([startTime]));
-        } else {
-          fs[gracefulQueue].push(elem);
-        }
-      }
-      if (retryTimer === void 0) {
-        retryTimer = setTimeout(retry, 0);
-      }
-    }
-  }
-});
-
-// node_modules/retry/lib/retry_operation.js
-var require_retry_operation = __commonJS({
-  "node_modules/retry/lib/retry_operation.js"(exports2, module2) {
-    function RetryOperation(timeouts, options) {
-      if (typeof options === "boolean") {
-        options = { forever: options };
-      }
-      this._originalTimeouts = JSON.parse(JSON.stringify(timeouts));
-      this._timeouts = timeouts;
-      this._options = options || {};
-      this._maxRetryTime = options && options.maxRetryTime || Infinity;
-      this._fn = null;
-      this._errors = [];
-      this._attempts = 1;
-      this._operationTimeout = null;
-      this._operationTimeoutCb = null;
-      this._timeout = null;
-      this._operationStart = null;
-      if (this._options.forever) {
-        this._cachedTimeouts = this._timeouts.slice(0);
-      }
-    }
-    module2.exports = RetryOperation;
-    RetryOperation.prototype.reset = function() {
-      this._attempts = 1;
-      this._timeouts = this._originalTimeouts;
-    };
-    RetryOperation.prototype.stop = function() {
-      if (this._timeout) {
-        clearTimeout(this._timeout);
-      }
-      this._timeouts = [];
-      this._cachedTimeouts = null;
-    };
-    RetryOperation.prototype.retry = function(err) {
-      if (this._timeout) {
-        clearTimeout(this._timeout);
-      }
-      if (!err) {
-        return false;
-      }
-      var currentTime = (/* @__PURE__ */ new Date()).getTime();
-      if (err && currentTime - this._operationStart >= this._maxRetryTime) {
-        this._errors.unshift(new Error("RetryOperation timeout occurred"));
-        return false;
-      }
-      this._errors.push(err);
-      var timeout = this._timeouts.shift();
-      if (timeout === void 0) {
-        if (this._cachedTimeouts) {
-          this._errors.splice(this._errors.length - 1, this._errors.length);
-          this._timeouts = this._cachedTimeouts.slice(0);
-          timeout = this._timeouts.shift();
-        } else {
-          return false;
-        }
-      }
-      var self2 = this;
-      var timer = setTimeout(function() {
-        self2._attempts++;
-        if (self2._operationTimeoutCb) {
-          self2._timeout = setTimeout(function() {
-            self2._operationTimeoutCb(self2._attempts);
-          }, self2._operationTimeout);
-          if (self2._options.unref) {
-            self2._timeout.unref();
-          }
-        }
-        self2._fn(self2._attempts);
-      }, timeout);
-      if (this._options.unref) {
-        timer.unref();
-      }
-      return true;
-    };
-    RetryOperation.prototype.attempt = function(fn, timeoutOps) {
-      this._fn = fn;
-      if (timeoutOps) {
-        if (timeoutOps.timeout) {
-          this._operationTimeout = timeoutOps.timeout;
-        }
-        if (timeoutOps.cb) {
-          this._operationTimeoutCb = timeoutOps.cb;
-        }
-      }
-      var self2 = this;
-      if (this._operationTimeoutCb) {
-        this._timeout = setTimeout(function() {
-          self2._operationTimeoutCb();
-        }, self2._operationTimeout);
-      }
-      this._operationStart = (/* @__PURE__ */ new Date()).getTime();
-      this._fn(this._attempts);
-    };
-    RetryOperation.prototype.try = function(fn) {
-      console.log("Using RetryOperation.try() is deprecated");
-      this.attempt(fn);
-    };
-    RetryOperation.prototype.start = function(fn) {
-      console.log("Using RetryOperation.start() is deprecated");
-      this.attempt(fn);
-    };
-    RetryOperation.prototype.start = RetryOperation.prototype.try;
-    RetryOperation.prototype.errors = function() {
-      return this._errors;
-    };
-    RetryOperation.prototype.attempts = function() {
-      return this._attempts;
-    };
-    RetryOperation.prototype.mainError = function() {
-      if (this._errors.length === 0) {
-        return null;
-      }
-      var counts = {};
-      var mainError = null;
-      var mainErrorCount = 0;
-      for (var i = 0; i < this._errors.length; i++) {
-        var error = this._errors[i];
-        var message = error.message;
-        var count = (counts[message] || 0) + 1;
-        counts[message] = count;
-        if (count >= mainErrorCount) {
-          mainError = error;
-          mainErrorCount = count;
-        }
-      }
-      return mainError;
-    };
-  }
-});
-
-// node_modules/retry/lib/retry.js
-var require_retry = __commonJS({
-  "node_modules/retry/lib/retry.js"(exports2) {
-    var RetryOperation = require_retry_operation();
-    exports2.operation = function(options) {
-      var timeouts = exports2.timeouts(options);
-      return new RetryOperation(timeouts, {
-        forever: options && options.forever,
-        unref: options && options.unref,
-        maxRetryTime: options && options.maxRetryTime
-      });
-    };
-    exports2.timeouts = function(options) {
-      if (options instanceof Array) {
-        return [].concat(options);
-      }
-      var opts2 = {
-        retries: 10,
-        factor: 2,
-        minTimeout: 1 * 1e3,
-        maxTimeout: Infinity,
-        randomize: false
-      };
-      for (var key in options) {
-        opts2[key] = options[key];
-      }
-      if (opts2.minTimeout > opts2.maxTimeout) {
-        throw new Error("minTimeout is greater than maxTimeout");
-      }
-      var timeouts = [];
-      for (var i = 0; i < opts2.retries; i++) {
-        timeouts.push(this.createTimeout(i, opts2));
-      }
-      if (options && options.forever && !timeouts.length) {
-        timeouts.push(this.createTimeout(i, opts2));
-      }
-      timeouts.sort(function(a, b) {
-        return a - b;
-      });
-      return timeouts;
-    };
-    exports2.createTimeout = function(attempt, opts2) {
-      var random = opts2.randomize ? Math.random() + 1 : 1;
-      var timeout = Math.round(random * opts2.minTimeout * Math.pow(opts2.factor, attempt));
-      timeout = Math.min(timeout, opts2.maxTimeout);
-      return timeout;
-    };
-    exports2.wrap = function(obj, options, methods) {
-      if (options instanceof Array) {
-        methods = options;
-        options = null;
-      }
-      if (!methods) {
-        methods = [];
-        for (var key in obj) {
-          if (typeof obj[key] === "function") {
-            methods.push(key);
-          }
-        }
-      }
-      for (var i = 0; i < methods.length; i++) {
-        var method = methods[i];
-        var original = obj[method];
-        obj[method] = function retryWrapper(original2) {
-          var op = exports2.operation(options);
-          var args = Array.prototype.slice.call(arguments, 1);
-          var callback = args.pop();
-          args.push(function(err) {
-            if (op.retry(err)) {
-              return;
-            }
-            if (err) {
-              arguments[0] = op.mainError();
-            }
-            callback.apply(this, arguments);
-          });
-          op.attempt(function() {
-            original2.apply(obj, args);
-          });
-        }.bind(obj, original);
-        obj[method].options = options;
-      }
-    };
-  }
-});
-
-// node_modules/retry/index.js
-var require_retry2 = __commonJS({
-  "node_modules/retry/index.js"(exports2, module2) {
-    module2.exports = require_retry();
-  }
-});
-
-// node_modules/signal-exit/signals.js
-var require_signals = __commonJS({
-  "node_modules/signal-exit/signals.js"(exports2, module2) {
-    module2.exports = [
-      "SIGABRT",
-      "SIGALRM",
-      "SIGHUP",
-      "SIGINT",
-      "SIGTERM"
-    ];
-    if (process.platform !== "win32") {
-      module2.exports.push(
-        "SIGVTALRM",
-        "SIGXCPU",
-        "SIGXFSZ",
-        "SIGUSR2",
-        "SIGTRAP",
-        "SIGSYS",
-        "SIGQUIT",
-        "SIGIOT"
-        // should detect profiler and enable/disable accordingly.
-        // see #21
-        // 'SIGPROF'
-      );
-    }
-    if (process.platform === "linux") {
-      module2.exports.push(
-        "SIGIO",
-        "SIGPOLL",
-        "SIGPWR",
-        "SIGSTKFLT",
-        "SIGUNUSED"
-      );
-    }
-  }
-});
-
-// node_modules/signal-exit/index.js
-var require_signal_exit = __commonJS({
-  "node_modules/signal-exit/index.js"(exports2, module2) {
-    var process2 = global.process;
-    var processOk = function(process3) {
-      return process3 && typeof process3 === "object" && typeof process3.removeListener === "function" && typeof process3.emit === "function" && typeof process3.reallyExit === "function" && typeof process3.listeners === "function" && typeof process3.kill === "function" && typeof process3.pid === "number" && typeof process3.on === "function";
-    };
-    if (!processOk(process2)) {
-      module2.exports = function() {
-        return function() {
-        };
-      };
-    } else {
-      assert = require("assert");
-      signals = require_signals();
-      isWin = /^win/i.test(process2.platform);
-      EE = require("events");
-      if (typeof EE !== "function") {
-        EE = EE.EventEmitter;
-      }
-      if (process2.__signal_exit_emitter__) {
-        emitter = process2.__signal_exit_emitter__;
-      } else {
-        emitter = process2.__signal_exit_emitter__ = new EE();
-        emitter.count = 0;
-        emitter.emitted = {};
-      }
-      if (!emitter.infinite) {
-        emitter.setMaxListeners(Infinity);
-        emitter.infinite = true;
-      }
-      module2.exports = function(cb, opts2) {
-        if (!processOk(global.process)) {
-          return function() {
-          };
-        }
-        assert.equal(typeof cb, "function", "a callback must be provided for exit handler");
-        if (loaded === false) {
-          load();
-        }
-        var ev = "exit";
-        if (opts2 && opts2.alwaysLast) {
-          ev = "afterexit";
-        }
-        var remove = function() {
-          emitter.removeListener(ev, cb);
-          if (emitter.listeners("exit").length === 0 && emitter.listeners("afterexit").length === 0) {
-            unload();
-          }
-        };
-        emitter.on(ev, cb);
-        return remove;
-      };
-      unload = function unload2() {
-        if (!loaded || !processOk(global.process)) {
-          return;
-        }
-        loaded = false;
-        signals.forEach(function(sig) {
-          try {
-            process2.removeListener(sig, sigListeners[sig]);
-          } catch (er) {
-          }
-        });
-        process2.emit = originalProcessEmit;
-        process2.reallyExit = originalProcessReallyExit;
-        emitter.count -= 1;
-      };
-      module2.exports.unload = unload;
-      emit = function emit2(event, code, signal) {
-        if (emitter.emitted[event]) {
-          return;
-        }
-        emitter.emitted[event] = true;
-        emitter.emit(event, code, signal);
-      };
-      sigListeners = {};
-      signals.forEach(function(sig) {
-        sigListeners[sig] = function listener() {
-          if (!processOk(global.process)) {
-            return;
-          }
-          var listeners = process2.listeners(sig);
-          if (listeners.length === emitter.count) {
-            unload();
-            emit("exit", null, sig);
-            emit("afterexit", null, sig);
-            if (isWin && sig === "SIGHUP") {
-              sig = "SIGINT";
-            }
-            process2.kill(process2.pid, sig);
-          }
-        };
-      });
-      module2.exports.signals = function() {
-        return signals;
-      };
-      loaded = false;
-      load = function load2() {
-        if (loaded || !processOk(global.process)) {
-          return;
-        }
-        loaded = true;
-        emitter.count += 1;
-        signals = signals.filter(function(sig) {
-          try {
-            process2.on(sig, sigListeners[sig]);
-            return true;
-          } catch (er) {
-            return false;
-          }
-        });
-        process2.emit = processEmit;
-        process2.reallyExit = processReallyExit;
-      };
-      module2.exports.load = load;
-      originalProcessReallyExit = process2.reallyExit;
-      processReallyExit = function processReallyExit2(code) {
-        if (!processOk(global.process)) {
-          return;
-        }
-        process2.exitCode = code || /* istanbul ignore next */
-        0;
-        emit("exit", process2.exitCode, null);
-        emit("afterexit", process2.exitCode, null);
-        originalProcessReallyExit.call(process2, process2.exitCode);
-      };
-      originalProcessEmit = process2.emit;
-      processEmit = function processEmit2(ev, arg) {
-        if (ev === "exit" && processOk(global.process)) {
-          if (arg !== void 0) {
-            process2.exitCode = arg;
-          }
-          var ret = originalProcessEmit.apply(this, arguments);
-          emit("exit", process2.exitCode, null);
-          emit("afterexit", process2.exitCode, null);
-          return ret;
-        } else {
-          return originalProcessEmit.apply(this, arguments);
-        }
-      };
-    }
-    var assert;
-    var signals;
-    var isWin;
-    var EE;
-    var emitter;
-    var unload;
-    var emit;
-    var sigListeners;
-    var loaded;
-    var load;
-    var originalProcessReallyExit;
-    var processReallyExit;
-    var originalProcessEmit;
-    var processEmit;
-  }
-});
-
-// node_modules/proper-lockfile/lib/mtime-precision.js
-var require_mtime_precision = __commonJS({
-  "node_modules/proper-lockfile/lib/mtime-precision.js"(exports2, module2) {
-    "use strict";
-    var cacheSymbol = /* @__PURE__ */ Symbol();
-    function probe(file, fs, callback) {
-      const cachedPrecision = fs[cacheSymbol];
-      if (cachedPrecision) {
-        return fs.stat(file, (err, stat) => {
-          if (err) {
-            return callback(err);
-          }
-          callback(null, stat.mtime, cachedPrecision);
-        });
-      }
-      const mtime = new Date(Math.ceil(Date.now() / 1e3) * 1e3 + 5);
-      fs.utimes(file, mtime, mtime, (err) => {
-        if (err) {
-          return callback(err);
-        }
-        fs.stat(file, (err2, stat) => {
-          if (err2) {
-            return callback(err2);
-          }
-          const precision = stat.mtime.getTime() % 1e3 === 0 ? "s" : "ms";
-          Object.defineProperty(fs, cacheSymbol, { value: precision });
-          callback(null, stat.mtime, precision);
-        });
-      });
-    }
-    function getMtime(precision) {
-      let now = Date.now();
-      if (precision === "s") {
-        now = Math.ceil(now / 1e3) * 1e3;
-      }
-      return new Date(now);
-    }
-    module2.exports.probe = probe;
-    module2.exports.getMtime = getMtime;
-  }
-});
-
-// node_modules/proper-lockfile/lib/lockfile.js
-var require_lockfile = __commonJS({
-  "node_modules/proper-lockfile/lib/lockfile.js"(exports2, module2) {
-    "use strict";
-    var path = require("path");
-    var fs = require_graceful_fs();
-    var retry = require_retry2();
-    var onExit = require_signal_exit();
-    var mtimePrecision = require_mtime_precision();
-    var locks = {};
-    function getLockFile(file, options) {
-      return options.lockfilePath || `${file}.lock`;
-    }
-    function resolveCanonicalPath(file, options, callback) {
-      if (!options.realpath) {
-        return callback(null, path.resolve(file));
-      }
-      options.fs.realpath(file, callback);
-    }
-    function acquireLock(file, options, callback) {
-      const lockfilePath = getLockFile(file, options);
-      options.fs.mkdir(lockfilePath, (err) => {
-        if (!err) {
-          return mtimePrecision.probe(lockfilePath, options.fs, (err2, mtime, mtimePrecision2) => {
-            if (err2) {
-              options.fs.rmdir(lockfilePath, () => {
-              });
-              return callback(err2);
-            }
-            callback(null, mtime, mtimePrecision2);
-          });
-        }
-        if (err.code !== "EEXIST") {
-          return callback(err);
-        }
-        if (options.stale <= 0) {
-          return callback(Object.assign(new Error("Lock file is already being held"), { code: "ELOCKED", file }));
-        }
-        options.fs.stat(lockfilePath, (err2, stat) => {
-          if (err2) {
-            if (err2.code === "ENOENT") {
-              return acquireLock(file, { ...options, stale: 0 }, callback);
-            }
-            return callback(err2);
-          }
-          if (!isLockStale(stat, options)) {
-            return callback(Object.assign(new Error("Lock file is already being held"), { code: "ELOCKED", file }));
-          }
-          removeLock(file, options, (err3) => {
-            if (err3) {
-              return callback(err3);
-            }
-            acquireLock(file, { ...options, stale: 0 }, callback);
-          });
-        });
-      });
-    }
-    function isLockStale(stat, options) {
-      return stat.mtime.getTime() < Date.now() - options.stale;
-    }
-    function removeLock(file, options, callback) {
-      options.fs.rmdir(getLockFile(file, options), (err) => {
-        if (err && err.code !== "ENOENT") {
-          return callback(err);
-        }
-        callback();
-      });
-    }
-    function updateLock(file, options) {
-      const lock2 = locks[file];
-      if (lock2.updateTimeout) {
-        return;
-      }
-      lock2.updateDelay = lock2.updateDelay || options.update;
-      lock2.updateTimeout = setTimeout(() => {
-        lock2.updateTimeout = null;
-        options.fs.stat(lock2.lockfilePath, (err, stat) => {
-          const isOverThreshold = lock2.lastUpdate + options.stale < Date.now();
-          if (err) {
-            if (err.code === "ENOENT" || isOverThreshold) {
-              return setLockAsCompromised(file, lock2, Object.assign(err, { code: "ECOMPROMISED" }));
-            }
-            lock2.updateDelay = 1e3;
-            return updateLock(file, options);
-          }
-          const isMtimeOurs = lock2.mtime.getTime() === stat.mtime.getTime();
-          if (!isMtimeOurs) {
-            return setLockAsCompromised(
-              file,
-              lock2,
-              Object.assign(
-                new Error("Unable to update lock within the stale threshold"),
-                { code: "ECOMPROMISED" }
-              )
-            );
-          }
-          const mtime = mtimePrecision.getMtime(lock2.mtimePrecision);
-          options.fs.utimes(lock2.lockfilePath, mtime, mtime, (err2) => {
-            const isOverThreshold2 = lock2.lastUpdate + options.stale < Date.now();
-            if (lock2.released) {
-              return;
-            }
-            if (err2) {
-              if (err2.code === "ENOENT" || isOverThreshold2) {
-                return setLockAsCompromised(file, lock2, Object.assign(err2, { code: "ECOMPROMISED" }));
-              }
-              lock2.updateDelay = 1e3;
-              return updateLock(file, options);
-            }
-            lock2.mtime = mtime;
-            lock2.lastUpdate = Date.now();
-            lock2.updateDelay = null;
-            updateLock(file, options);
-          });
-        });
-      }, lock2.updateDelay);
-      if (lock2.updateTimeout.unref) {
-        lock2.updateTimeout.unref();
-      }
-    }
-    function setLockAsCompromised(file, lock2, err) {
-      lock2.released = true;
-      if (lock2.updateTimeout) {
-        clearTimeout(lock2.updateTimeout);
-      }
-      if (locks[file] === lock2) {
-        delete locks[file];
-      }
-      lock2.options.onCompromised(err);
-    }
-    function lock(file, options, callback) {
-      options = {
-        stale: 1e4,
-        update: null,
-        realpath: true,
-        retries: 0,
-        fs,
-        onCompromised: (err) => {
-          throw err;
-        },
-        ...options
-      };
-      options.retries = options.retries || 0;
-      options.retries = typeof options.retries === "number" ? { retries: options.retries } : options.retries;
-      options.stale = Math.max(options.stale || 0, 2e3);
-      options.update = options.update == null ? options.stale / 2 : options.update || 0;
-      options.update = Math.max(Math.min(options.update, options.stale / 2), 1e3);
-      resolveCanonicalPath(file, options, (err, file2) => {
-        if (err) {
-          return callback(err);
-        }
-        const operation = retry.operation(options.retries);
-        operation.attempt(() => {
-          acquireLock(file2, options, (err2, mtime, mtimePrecision2) => {
-            if (operation.retry(err2)) {
-              return;
-            }
-            if (err2) {
-              return callback(operation.mainError());
-            }
-            const lock2 = locks[file2] = {
-              lockfilePath: getLockFile(file2, options),
-              mtime,
-              mtimePrecision: mtimePrecision2,
-              options,
-              lastUpdate: Date.now()
-            };
-            updateLock(file2, options);
-            callback(null, (releasedCallback) => {
-              if (lock2.released) {
-                return releasedCallback && releasedCallback(Object.assign(new Error("Lock is already released"), { code: "ERELEASED" }));
-              }
-              unlock(file2, { ...options, realpath: false }, releasedCallback);
-            });
-          });
-        });
-      });
-    }
-    function unlock(file, options, callback) {
-      options = {
-        fs,
-        realpath: true,
-        ...options
-      };
-      resolveCanonicalPath(file, options, (err, file2) => {
-        if (err) {
-          return callback(err);
-        }
-        const lock2 = locks[file2];
-        if (!lock2) {
-          return callback(Object.assign(new Error("Lock is not acquired/owned by you"), { code: "ENOTACQUIRED" }));
-        }
-        lock2.updateTimeout && clearTimeout(lock2.updateTimeout);
-        lock2.released = true;
-        delete locks[file2];
-        removeLock(file2, options, callback);
-      });
-    }
-    function check(file, options, callback) {
-      options = {
-        stale: 1e4,
-        realpath: true,
-        fs,
-        ...options
-      };
-      options.stale = Math.max(options.stale || 0, 2e3);
-      resolveCanonicalPath(file, options, (err, file2) => {
-        if (err) {
-          return callback(err);
-        }
-        options.fs.stat(getLockFile(file2, options), (err2, stat) => {
-          if (err2) {
-            return err2.code === "ENOENT" ? callback(null, false) : callback(err2);
-          }
-          return callback(null, !isLockStale(stat, options));
-        });
-      });
-    }
-    function getLocks() {
-      return locks;
-    }
-    onExit(() => {
-      for (const file in locks) {
-        const options = locks[file].options;
-        try {
-          options.fs.rmdirSync(getLockFile(file, options));
-        } catch (e) {
-        }
-      }
-    });
-    module2.exports.lock = lock;
-    module2.exports.unlock = unlock;
-    module2.exports.check = check;
-    module2.exports.getLocks = getLocks;
-  }
-});
-
-// node_modules/proper-lockfile/lib/adapter.js
-var require_adapter = __commonJS({
-  "node_modules/proper-lockfile/lib/adapter.js"(exports2, module2) {
-    "use strict";
-    var fs = require_graceful_fs();
-    function createSyncFs(fs2) {
-      const methods = ["mkdir", "realpath", "stat", "rmdir", "utimes"];
-      const newFs = { ...fs2 };
-      methods.forEach((method) => {
-        newFs[method] = (...args) => {
-          const callback = args.pop();
-          let ret;
-          try {
-            ret = fs2[`${method}Sync`](...args);
-          } catch (err) {
-            return callback(err);
-          }
-          callback(null, ret);
-        };
-      });
-      return newFs;
-    }
-    function toPromise(method) {
-      return (...args) => new Promise((resolve4, reject) => {
-        args.push((err, result) => {
-          if (err) {
-            reject(err);
-          } else {
-            resolve4(result);
-          }
-        });
-        method(...args);
-      });
-    }
-    function toSync(method) {
-      return (...args) => {
-        let err;
-        let result;
-        args.push((_err, _result) => {
-          err = _err;
-          result = _result;
-        });
-        method(...args);
-        if (err) {
-          throw err;
-        }
-        return result;
-      };
-    }
-    function toSyncOptions(options) {
-      options = { ...options };
-      options.fs = createSyncFs(options.fs || fs);
-      if (typeof options.retries === "number" && options.retries > 0 || options.retries && typeof options.retries.retries === "number" && options.retries.retries > 0) {
-        throw Object.assign(new Error("Cannot use retries with the sync api"), { code: "ESYNC" });
-      }
-      return options;
-    }
-    module2.exports = {
-      toPromise,
-      toSync,
-      toSyncOptions
-    };
-  }
-});
-
-// node_modules/proper-lockfile/index.js
-var require_proper_lockfile = __commonJS({
-  "node_modules/proper-lockfile/index.js"(exports2, module2) {
-    "use strict";
-    var lockfile = require_lockfile();
-    var { toPromise, toSync, toSyncOptions } = require_adapter();
-    async function lock(file, options) {
-      const release = await toPromise(lockfile.lock)(file, options);
-      return toPromise(release);
-    }
-    function lockSync(file, options) {
-      const release = toSync(lockfile.lock)(file, toSyncOptions(options));
-      return toSync(release);
-    }
-    function unlock(file, options) {
-      return toPromise(lockfile.unlock)(file, options);
-    }
-    function unlockSync(file, options) {
-      return toSync(lockfile.unlock)(file, toSyncOptions(options));
-    }
-    function check(file, options) {
-      return toPromise(lockfile.check)(file, options);
-    }
-    function checkSync(file, options) {
-      return toSync(lockfile.check)(file, toSyncOptions(options));
-    }
-    module2.exports = lock;
-    module2.exports.lock = lock;
-    module2.exports.unlock = unlock;
-    module2.exports.lockSync = lockSync;
-    module2.exports.unlockSync = unlockSync;
-    module2.exports.check = check;
-    module2.exports.checkSync = checkSync;
-  }
-});
-
-// node_modules/imurmurhash/imurmurhash.js
-var require_imurmurhash = __commonJS({
-  "node_modules/imurmurhash/imurmurhash.js"(exports2, module2) {
-    (function() {
-      var cache;
-      function MurmurHash3(key, seed) {
-        var m = this instanceof MurmurHash3 ? this : cache;
-        m.reset(seed);
-        if (typeof key === "string" && key.length > 0) {
-          m.hash(key);
-        }
-        if (m !== this) {
-          return m;
-        }
-      }
-      ;
-      MurmurHash3.prototype.hash = function(key) {
-        var h1, k1, i, top, len;
-        len = key.length;
-        this.len += len;
-        k1 = this.k1;
-        i = 0;
-        switch (this.rem) {
-          case 0:
-            k1 ^= len > i ? key.charCodeAt(i++) & 65535 : 0;
-          case 1:
-            k1 ^= len > i ? (key.charCodeAt(i++) & 65535) << 8 : 0;
-          case 2:
-            k1 ^= len > i ? (key.charCodeAt(i++) & 65535) << 16 : 0;
-          case 3:
-            k1 ^= len > i ? (key.charCodeAt(i) & 255) << 24 : 0;
-            k1 ^= len > i ? (key.charCodeAt(i++) & 65280) >> 8 : 0;
-        }
-        this.rem = len + this.rem & 3;
-        len -= this.rem;
-        if (len > 0) {
-          h1 = this.h1;
-          while (1) {
-            k1 = k1 * 11601 + (k1 & 65535) * 3432906752 & 4294967295;
-            k1 = k1 << 15 | k1 >>> 17;
-            k1 = k1 * 13715 + (k1 & 65535) * 461832192 & 4294967295;
-            h1 ^= k1;
-            h1 = h1 << 13 | h1 >>> 19;
-            h1 = h1 * 5 + 3864292196 & 4294967295;
-            if (i >= len) {
-              break;
-            }
-            k1 = key.charCodeAt(i++) & 65535 ^ (key.charCodeAt(i++) & 65535) << 8 ^ (key.charCodeAt(i++) & 65535) << 16;
-            top = key.charCodeAt(i++);
-            k1 ^= (top & 255) << 24 ^ (top & 65280) >> 8;
-          }
-          k1 = 0;
-          switch (this.rem) {
-            case 3:
-              k1 ^= (key.charCodeAt(i + 2) & 65535) << 16;
-            case 2:
-              k1 ^= (key.charCodeAt(i + 1) & 65535) << 8;
-            case 1:
-              k1 ^= key.charCodeAt(i) & 65535;
-          }
-          this.h1 = h1;
-        }
-        this.k1 = k1;
-        return this;
-      };
-      MurmurHash3.prototype.result = function() {
-        var k1, h1;
-        k1 = this.k1;
-        h1 = this.h1;
-        if (k1 > 0) {
-          k1 = k1 * 11601 + (k1 & 65535) * 3432906752 & 4294967295;
-          k1 = k1 << 15 | k1 >>> 17;
-          k1 = k1 * 13715 + (k1 & 65535) * 461832192 & 4294967295;
-          h1 ^= k1;
-        }
-        h1 ^= this.len;
-        h1 ^= h1 >>> 16;
-        h1 = h1 * 51819 + (h1 & 65535) * 2246770688 & 4294967295;
-        h1 ^= h1 >>> 13;
-        h1 = h1 * 44597 + (h1 & 65535) * 3266445312 & 4294967295;
-        h1 ^= h1 >>> 16;
-        return h1 >>> 0;
-      };
-      MurmurHash3.prototype.reset = function(seed) {
-        this.h1 = typeof seed === "number" ? seed : 0;
-        this.rem = this.k1 = this.len = 0;
-        return this;
-      };
-      cache = new MurmurHash3();
-      if (typeof module2 != "undefined") {
-        module2.exports = MurmurHash3;
-      } else {
-        this.MurmurHash3 = MurmurHash3;
-      }
-    })();
-  }
-});
-
-// node_modules/write-file-atomic/node_modules/signal-exit/dist/cjs/signals.js
-var require_signals2 = __commonJS({
-  "node_modules/write-file-atomic/node_modules/signal-exit/dist/cjs/signals.js"(exports2) {
-    "use strict";
-    Object.defineProperty(exports2, "__esModule", { value: true });
-    exports2.signals = void 0;
-    exports2.signals = [];
-    exports2.signals.push("SIGHUP", "SIGINT", "SIGTERM");
-    if (process.platform !== "win32") {
-      exports2.signals.push(
-        "SIGALRM",
-        "SIGABRT",
-        "SIGVTALRM",
-        "SIGXCPU",
-        "SIGXFSZ",
-        "SIGUSR2",
-        "SIGTRAP",
-        "SIGSYS",
-        "SIGQUIT",
-        "SIGIOT"
-        // should detect profiler and enable/disable accordingly.
-        // see #21
-        // 'SIGPROF'
-      );
-    }
-    if (process.platform === "linux") {
-      exports2.signals.push("SIGIO", "SIGPOLL", "SIGPWR", "SIGSTKFLT");
-    }
-  }
-});
-
-// node_modules/write-file-atomic/node_modules/signal-exit/dist/cjs/index.js
-var require_cjs = __commonJS({
-  "node_modules/write-file-atomic/node_modules/signal-exit/dist/cjs/index.js"(exports2) {
-    "use strict";
-    var _a;
-    Object.defineProperty(exports2, "__esModule", { value: true });
-    exports2.unload = exports2.load = exports2.onExit = exports2.signals = void 0;
-    var signals_js_1 = require_signals2();
-    Object.defineProperty(exports2, "signals", { enumerable: true, get: function() {
-      return signals_js_1.signals;
-    } });
-    var processOk = (process3) => !!process3 && typeof process3 === "object" && typeof process3.removeListener === "function" && typeof process3.emit === "function" && typeof process3.reallyExit === "function" && typeof process3.listeners === "function" && typeof process3.kill === "function" && typeof process3.pid === "number" && typeof process3.on === "function";
-    var kExitEmitter = /* @__PURE__ */ Symbol.for("signal-exit emitter");
-    var global2 = globalThis;
-    var ObjectDefineProperty = Object.defineProperty.bind(Object);
-    var Emitter = class {
-      emitted = {
-        afterExit: false,
-        exit: false
-      };
-      listeners = {
-        afterExit: [],
-        exit: []
-      };
-      count = 0;
-      id = Math.random();
-      constructor() {
-        if (global2[kExitEmitter]) {
-          return global2[kExitEmitter];
-        }
-        ObjectDefineProperty(global2, kExitEmitter, {
-          value: this,
-          writable: false,
-          enumerable: false,
-          configurable: false
-        });
-      }
-      on(ev, fn) {
-        this.listeners[ev].push(fn);
-      }
-      removeListener(ev, fn) {
-        const list = this.listeners[ev];
-        const i = list.indexOf(fn);
-        if (i === -1) {
-          return;
-        }
-        if (i === 0 && list.length === 1) {
-          list.length = 0;
-        } else {
-          list.splice(i, 1);
-        }
-      }
-      emit(ev, code, signal) {
-        if (this.emitted[ev]) {
-          return false;
-        }
-        this.emitted[ev] = true;
-        let ret = false;
-        for (const fn of this.listeners[ev]) {
-          ret = fn(code, signal) === true || ret;
-        }
-        if (ev === "exit") {
-          ret = this.emit("afterExit", code, signal) || ret;
-        }
-        return ret;
-      }
-    };
-    var SignalExitBase = class {
-    };
-    var signalExitWrap = (handler2) => {
-      return {
-        onExit(cb, opts2) {
-          return handler2.onExit(cb, opts2);
-        },
-        load() {
-          return handler2.load();
-        },
-        unload() {
-          return handler2.unload();
-        }
-      };
-    };
-    var SignalExitFallback = class extends SignalExitBase {
-      onExit() {
-        return () => {
-        };
-      }
-      load() {
-      }
-      unload() {
-      }
-    };
-    var SignalExit = class extends SignalExitBase {
-      // "SIGHUP" throws an `ENOSYS` error on Windows,
-      // so use a supported signal instead
-      /* c8 ignore start */
-      #hupSig = process2.platform === "win32" ? "SIGINT" : "SIGHUP";
-      /* c8 ignore stop */
-      #emitter = new Emitter();
-      #process;
-      #originalProcessEmit;
-      #originalProcessReallyExit;
-      #sigListeners = {};
-      #loaded = false;
-      constructor(process3) {
-        super();
-        this.#process = process3;
-        this.#sigListeners = {};
-        for (const sig of signals_js_1.signals) {
-          this.#sigListeners[sig] = () => {
-            const listeners = this.#process.listeners(sig);
-            let { count } = this.#emitter;
-            const p = process3;
-            if (typeof p.__signal_exit_emitter__ === "object" && typeof p.__signal_exit_emitter__.count === "number") {
-              count += p.__signal_exit_emitter__.count;
-            }
-            if (listeners.length === count) {
-              this.unload();
-              const ret = this.#emitter.emit("exit", null, sig);
-              const s = sig === "SIGHUP" ? this.#hupSig : sig;
-              if (!ret)
-                process3.kill(process3.pid, s);
-            }
-          };
-        }
-        this.#originalProcessReallyExit = process3.reallyExit;
-        this.#originalProcessEmit = process3.emit;
-      }
-      onExit(cb, opts2) {
-        if (!processOk(this.#process)) {
-          return () => {
-          };
-        }
-        if (this.#loaded === false) {
-          this.load();
-        }
-        const ev = opts2?.alwaysLast ? "afterExit" : "exit";
-        this.#emitter.on(ev, cb);
-        return () => {
-          this.#emitter.removeListener(ev, cb);
-          if (this.#emitter.listeners["exit"].length === 0 && this.#emitter.listeners["afterExit"].length === 0) {
-            this.unload();
-          }
-        };
-      }
-      load() {
-        if (this.#loaded) {
-          return;
-        }
-        this.#loaded = true;
-        this.#emitter.count += 1;
-        for (const sig of signals_js_1.signals) {
-          try {
-            const fn = this.#sigListeners[sig];
-            if (fn)
-              this.#process.on(sig, fn);
-          } catch (_) {
-          }
-        }
-        this.#process.emit = (ev, ...a) => {
-          return this.#processEmit(ev, ...a);
-        };
-        this.#process.reallyExit = (code) => {
-          return this.#processReallyExit(code);
-        };
-      }
-      unload() {
-        if (!this.#loaded) {
-          return;
-        }
-        this.#loaded = false;
-        signals_js_1.signals.forEach((sig) => {
-          const listener = this.#sigListeners[sig];
-          if (!listener) {
-            throw new Error("Listener not defined for signal: " + sig);
-          }
-          try {
-            this.#process.removeListener(sig, listener);
-          } catch (_) {
-          }
-        });
-        this.#process.emit = this.#originalProcessEmit;
-        this.#process.reallyExit = this.#originalProcessReallyExit;
-        this.#emitter.count -= 1;
-      }
-      #processReallyExit(code) {
-        if (!processOk(this.#process)) {
-          return 0;
-        }
-        this.#process.exitCode = code || 0;
-        this.#emitter.emit("exit", this.#process.exitCode, null);
-        return this.#originalProcessReallyExit.call(this.#process, this.#process.exitCode);
-      }
-      #processEmit(ev, ...args) {
-        const og = this.#originalProcessEmit;
-        if (ev === "exit" && processOk(this.#process)) {
-          if (typeof args[0] === "number") {
-            this.#process.exitCode = args[0];
-          }
-          const ret = og.call(this.#process, ev, ...args);
-          this.#emitter.emit("exit", this.#process.exitCode, null);
-          return ret;
-        } else {
-          return og.call(this.#process, ev, ...args);
-        }
-      }
-    };
-    var process2 = globalThis.process;
-    _a = signalExitWrap(processOk(process2) ? new SignalExit(process2) : new SignalExitFallback()), /**
-     * Called when the process is exiting, whether via signal, explicit
-     * exit, or running out of stuff to do.
-     *
-     * If the global process object is not suitable for instrumentation,
-     * then this will be a no-op.
-     *
-     * Returns a function that may be used to unload signal-exit.
-     */
-    exports2.onExit = _a.onExit, /**
-     * Load the listeners.  Likely you never need to call this, unless
-     * doing a rather deep integration with signal-exit functionality.
-     * Mostly exposed for the benefit of testing.
-     *
-     * @internal
-     */
-    exports2.load = _a.load, /**
-     * Unload the listeners.  Likely you never need to call this, unless
-     * doing a rather deep integration with signal-exit functionality.
-     * Mostly exposed for the benefit of testing.
-     *
-     * @internal
-     */
-    exports2.unload = _a.unload;
-  }
-});
-
-// node_modules/write-file-atomic/lib/index.js
-var require_lib = __commonJS({
-  "node_modules/write-file-atomic/lib/index.js"(exports2, module2) {
-    "use strict";
-    module2.exports = writeFile;
-    module2.exports.sync = writeFileSync2;
-    module2.exports._getTmpname = getTmpname;
-    module2.exports._cleanupOnExit = cleanupOnExit;
-    var fs = require("fs");
-    var MurmurHash3 = require_imurmurhash();
-    var { onExit } = require_cjs();
-    var path = require("path");
-    var { promisify } = require("util");
-    var activeFiles = {};
-    var threadId = (function getId() {
-      try {
-        const workerThreads = require("worker_threads");
-        return workerThreads.threadId;
-      } catch (e) {
-        return 0;
-      }
-    })();
-    var invocations = 0;
-    function getTmpname(filename) {
-      return filename + "." + MurmurHash3(__filename).hash(String(process.pid)).hash(String(threadId)).hash(String(++invocations)).result();
-    }
-    function cleanupOnExit(tmpfile) {
-      return () => {
-        try {
-          fs.unlinkSync(typeof tmpfile === "function" ? tmpfile() : tmpfile);
-        } catch {
-        }
-      };
-    }
-    function serializeActiveFile(absoluteName) {
-      return new Promise((resolve4) => {
-        if (!activeFiles[absoluteName]) {
-          activeFiles[absoluteName] = [];
-        }
-        activeFiles[absoluteName].push(resolve4);
-        if (activeFiles[absoluteName].length === 1) {
-          resolve4();
-        }
-      });
-    }
-    function isChownErrOk(err) {
-      if (err.code === "ENOSYS") {
-        return true;
-      }
-      const nonroot = !process.getuid || process.getuid() !== 0;
-      if (nonroot) {
-        if (err.code === "EINVAL" || err.code === "EPERM") {
-          return true;
-        }
-      }
-      return false;
-    }
-    async function writeFileAsync(filename, data, options = {}) {
-      if (typeof options === "string") {
-        options = { encoding: options };
-      }
-      let fd;
-      let tmpfile;
-      const removeOnExitHandler = onExit(cleanupOnExit(() => tmpfile));
-      const absoluteName = path.resolve(filename);
-      try {
-        await serializeActiveFile(absoluteName);
-        const truename = await promisify(fs.realpath)(filename).catch(() => filename);
-        tmpfile = getTmpname(truename);
-        if (!options.mode || !options.chown) {
-          const stats = await promisify(fs.stat)(truename).catch(() => {
-          });
-          if (stats) {
-            if (options.mode == null) {
-              options.mode = stats.mode;
-            }
-            if (options.chown == null && process.getuid) {
-              options.chown = { uid: stats.uid, gid: stats.gid };
-            }
-          }
-        }
-        fd = await promisify(fs.open)(tmpfile, "w", options.mode);
-        if (options.tmpfileCreated) {
-          await options.tmpfileCreated(tmpfile);
-        }
-        if (ArrayBuffer.isView(data)) {
-          await promisify(fs.write)(fd, data, 0, data.length, 0);
-        } else if (data != null) {
-          await promisify(fs.write)(fd, String(data), 0, String(options.encoding || "utf8"));
-        }
-        if (options.fsync !== false) {
-          await promisify(fs.fsync)(fd);
-        }
-        await promisify(fs.close)(fd);
-        fd = null;
-        if (options.chown) {
-          await promisify(fs.chown)(tmpfile, options.chown.uid, options.chown.gid).catch((err) => {
-            if (!isChownErrOk(err)) {
-              throw err;
-            }
-          });
-        }
-        if (options.mode) {
-          await promisify(fs.chmod)(tmpfile, options.mode).catch((err) => {
-            if (!isChownErrOk(err)) {
-              throw err;
-            }
-          });
-        }
-        await promisify(fs.rename)(tmpfile, truename);
-      } finally {
-        if (fd) {
-          await promisify(fs.close)(fd).catch(
-            /* istanbul ignore next */
-            () => {
-            }
-          );
-        }
-        removeOnExitHandler();
-        await promisify(fs.unlink)(tmpfile).catch(() => {
-        });
-        activeFiles[absoluteName].shift();
-        if (activeFiles[absoluteName].length > 0) {
-          activeFiles[absoluteName][0]();
-        } else {
-          delete activeFiles[absoluteName];
-        }
-      }
-    }
-    async function writeFile(filename, data, options, callback) {
-      if (options instanceof Function) {
-        callback = options;
-        options = {};
-      }
-      const promise = writeFileAsync(filename, data, options);
-      if (callback) {
-        try {
-          const result = await promise;
-          return callback(result);
-        } catch (err) {
-          return callback(err);
-        }
-      }
-      return promise;
-    }
-    function writeFileSync2(filename, data, options) {
-      if (typeof options === "string") {
-        options = { encoding: options };
-      } else if (!options) {
-        options = {};
-      }
-      try {
-        filename = fs.realpathSync(filename);
-      } catch (ex) {
-      }
-      const tmpfile = getTmpname(filename);
-      if (!options.mode || !options.chown) {
-        try {
-          const stats = fs.statSync(filename);
-          options = Object.assign({}, options);
-          if (!options.mode) {
-            options.mode = stats.mode;
-          }
-          if (!options.chown && process.getuid) {
-            options.chown = { uid: stats.uid, gid: stats.gid };
-          }
-        } catch (ex) {
-        }
-      }
-      let fd;
-      const cleanup = cleanupOnExit(tmpfile);
-      const removeOnExitHandler = onExit(cleanup);
-      let threw = true;
-      try {
-        fd = fs.openSync(tmpfile, "w", options.mode || 438);
-        if (options.tmpfileCreated) {
-          options.tmpfileCreated(tmpfile);
-        }
-        if (ArrayBuffer.isView(data)) {
-          fs.writeSync(fd, data, 0, data.length, 0);
-        } else if (data != null) {
-          fs.writeSync(fd, String(data), 0, String(options.encoding || "utf8"));
-        }
-        if (options.fsync !== false) {
-          fs.fsyncSync(fd);
-        }
-        fs.closeSync(fd);
-        fd = null;
-        if (options.chown) {
-          try {
-            fs.chownSync(tmpfile, options.chown.uid, options.chown.gid);
-          } catch (err) {
-            if (!isChownErrOk(err)) {
-              throw err;
-            }
-          }
-        }
-        if (options.mode) {
-          try {
-            fs.chmodSync(tmpfile, options.mode);
-          } catch (err) {
-            if (!isChownErrOk(err)) {
-              throw err;
-            }
-          }
-        }
-        fs.renameSync(tmpfile, filename);
-        threw = false;
-      } finally {
-        if (fd) {
-          try {
-            fs.closeSync(fd);
-          } catch (ex) {
-          }
-        }
-        removeOnExitHandler();
-        if (threw) {
-          cleanup();
-        }
-      }
-    }
-  }
-});
-
-// dist/core/audit/redact.js
-function redact(text) {
-  return MAYBE.test(text) ? redactAll(text) : text;
-}
-function redactAll(text) {
-  let out2 = text;
-  for (const rule of RULES)
-    out2 = out2.replace(rule.re, rule.replace);
-  return out2;
-}
-function redactValue(value) {
-  return walk(value, void 0);
-}
-function walk(value, field) {
-  if (typeof value === "string")
-    return field !== void 0 && SECRET_FIELD.test(field) && value !== "" ? REDACTED : redact(value);
-  if (Array.isArray(value))
-    return value.map((v) => walk(v, field));
-  if (isPlainObject(value)) {
-    const out2 = {};
-    for (const [k, v] of Object.entries(value))
-      out2[k] = walk(v, k);
-    return out2;
-  }
-  return value;
-}
-function isPlainObject(value) {
-  if (value === null || typeof value !== "object")
-    return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-var REDACTED, SECRET_KEY, VALUE, keepQuotes, RULES, MAYBE, SECRET_FIELD;
-var init_redact = __esm({
-  "dist/core/audit/redact.js"() {
-    "use strict";
-    REDACTED = "[REDACTED]";
-    SECRET_KEY = "password|passwd|pwd|secret|secret[_-]?key|private[_-]?key|token|api[_-]?key|access[_-]?key";
-    VALUE = `"(?:[^"\\\\\\n]|\\\\.)*"?|'[^'\\n]*'?|[^\\s"'&;|)\`<>]+`;
-    keepQuotes = (value) => {
-      const q = value[0];
-      if (q !== '"' && q !== "'")
-        return REDACTED;
-      return value.length > 1 && value.endsWith(q) ? `${q}${REDACTED}${q}` : `${q}${REDACTED}`;
-    };
-    RULES = [
-      {
-        // the body is base64 (no "-"); a block cut short is redacted up to where it stops
-        re: /-----BEGIN[ A-Z0-9]{0,40}PRIVATE KEY-----[^-]*(-----END[ A-Z0-9]{0,40}PRIVATE KEY-----)?/g,
-        replace: (match, end) => `${match.slice(0, match.indexOf("-----", 5) + 5)}${REDACTED}${end ?? ""}`
-      },
-      {
-        // https://user:pass@host: the user stays, the password goes
-        re: /(\/\/[^\s/@:]+:)[^\s/@]+@/g,
-        replace: (_match, userinfo) => `${userinfo}${REDACTED}@`
-      },
-      {
-        re: /(authorization["']?[ \t]*[:=][ \t]*["']?)((?:bearer|basic|token|digest)[ \t]+)?[^\s"']+/gi,
-        replace: (_match, header, scheme) => `${header}${scheme ?? ""}${REDACTED}`
-      },
-      {
-        // `key=value` anywhere; `key: value` only with a space after the colon or a quoted key, so that
-        // `docker run -v $PWD:/app` keeps its path
-        re: new RegExp(`(${SECRET_KEY})(["']?[ \\t]*=[ \\t]*|["'][ \\t]*:[ \\t]*|[ \\t]*:[ \\t]+)(${VALUE})`, "gi"),
-        replace: (_match, key, sep2, value) => `${key}${sep2}${keepQuotes(value)}`
-      },
-      {
-        re: new RegExp(`(--(?:password|passwd|token|secret|api-key|api_key|access-key|access_key))([ \\t]+)(${VALUE})`, "gi"),
-        replace: (_match, flag, space, value) => `${flag}${space}${keepQuotes(value)}`
-      },
-      {
-        // outside an Authorization header: a long enough credential after the scheme word
-        re: /(?<![A-Za-z0-9_-])(Bearer|bearer|BEARER|Basic)([ \t]+)[A-Za-z0-9._~+/=-]{8,}/g,
-        replace: (_match, scheme, space) => `${scheme}${space}${REDACTED}`
-      },
-      { re: /(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])/g, replace: () => REDACTED },
-      { re: /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})/g, replace: () => REDACTED },
-      { re: /(?<![A-Za-z0-9_-])xox[abpr]-[A-Za-z0-9-]{10,}/g, replace: () => REDACTED },
-      { re: /(?<![A-Za-z0-9_-])(?:sk-[A-Za-z0-9_-]{20,}|sk_(?:live|test)_[A-Za-z0-9]{16,})/g, replace: () => REDACTED },
-      { re: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g, replace: () => REDACTED }
-    ];
-    MAYBE = /-----BEGIN|@|authorization|passw|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|bearer|basic|akia|asia|gh[pousr]_|github_pat_|xox[abpr]-|sk[-_]|eyj/i;
-    SECRET_FIELD = /(?:password|passwd|secret|token|api[_-]?key|access[_-]?key|authorization)/i;
-  }
-});
-
-// node_modules/ulid/dist/node/index.cjs
-var require_node = __commonJS({
-  "node_modules/ulid/dist/node/index.cjs"(exports2) {
-    "use strict";
-    var crypto2 = require("node:crypto");
-    var B32_CHARACTERS = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    var ENCODING2 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    var ENCODING_LEN2 = 32;
-    var MAX_ULID = "7ZZZZZZZZZZZZZZZZZZZZZZZZZ";
-    var MIN_ULID = "00000000000000000000000000";
-    var RANDOM_LEN2 = 16;
-    var TIME_LEN2 = 10;
-    var TIME_MAX2 = 281474976710655;
-    var ULID_REGEX = /^[0-7][0-9a-hjkmnp-tv-zA-HJKMNP-TV-Z]{25}$/;
-    var UUID_REGEX = /^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/;
-    exports2.ULIDErrorCode = void 0;
-    (function(ULIDErrorCode2) {
-      ULIDErrorCode2["Base32IncorrectEncoding"] = "B32_ENC_INVALID";
-      ULIDErrorCode2["DecodeTimeInvalidCharacter"] = "DEC_TIME_CHAR";
-      ULIDErrorCode2["DecodeTimeValueMalformed"] = "DEC_TIME_MALFORMED";
-      ULIDErrorCode2["EncodeTimeNegative"] = "ENC_TIME_NEG";
-      ULIDErrorCode2["EncodeTimeSizeExceeded"] = "ENC_TIME_SIZE_EXCEED";
-      ULIDErrorCode2["EncodeTimeValueMalformed"] = "ENC_TIME_MALFORMED";
-      ULIDErrorCode2["PRNGDetectFailure"] = "PRNG_DETECT";
-      ULIDErrorCode2["ULIDInvalid"] = "ULID_INVALID";
-      ULIDErrorCode2["Unexpected"] = "UNEXPECTED";
-      ULIDErrorCode2["UUIDInvalid"] = "UUID_INVALID";
-    })(exports2.ULIDErrorCode || (exports2.ULIDErrorCode = {}));
-    var ULIDError2 = class extends Error {
-      constructor(errorCode, message) {
-        super(`${message} (${errorCode})`);
-        this.name = "ULIDError";
-        this.code = errorCode;
-      }
-    };
-    function randomChar2(prng) {
-      const randomPosition = Math.floor(prng() * ENCODING_LEN2) % ENCODING_LEN2;
-      return ENCODING2.charAt(randomPosition);
-    }
-    function replaceCharAt(str, index, char) {
-      if (index > str.length - 1) {
-        return str;
-      }
-      return str.substr(0, index) + char + str.substr(index + 1);
-    }
-    function crockfordEncode(input) {
-      const output = [];
-      let bitsRead = 0;
-      let buffer = 0;
-      const reversedInput = new Uint8Array(input.slice().reverse());
-      for (const byte of reversedInput) {
-        buffer |= byte << bitsRead;
-        bitsRead += 8;
-        while (bitsRead >= 5) {
-          output.unshift(buffer & 31);
-          buffer >>>= 5;
-          bitsRead -= 5;
-        }
-      }
-      if (bitsRead > 0) {
-        output.unshift(buffer & 31);
-      }
-      return output.map((byte) => B32_CHARACTERS.charAt(byte)).join("");
-    }
-    function crockfordDecode(input) {
-      const sanitizedInput = input.toUpperCase().split("").reverse().join("");
-      const output = [];
-      let bitsRead = 0;
-      let buffer = 0;
-      for (const character of sanitizedInput) {
-        const byte = B32_CHARACTERS.indexOf(character);
-        if (byte === -1) {
-          throw new Error(`Invalid base 32 character found in string: ${character}`);
-        }
-        buffer |= byte << bitsRead;
-        bitsRead += 5;
-        while (bitsRead >= 8) {
-          output.unshift(buffer & 255);
-          buffer >>>= 8;
-          bitsRead -= 8;
-        }
-      }
-      if (bitsRead >= 5 || buffer > 0) {
-        output.unshift(buffer & 255);
-      }
-      return new Uint8Array(output);
-    }
-    function fixULIDBase32(id) {
-      return id.replace(/i/gi, "1").replace(/l/gi, "1").replace(/o/gi, "0").replace(/-/g, "");
-    }
-    function incrementBase32(str) {
-      let done = void 0, index = str.length, char, charIndex, output = str;
-      const maxCharIndex = ENCODING_LEN2 - 1;
-      while (!done && index-- >= 0) {
-        char = output[index];
-        charIndex = ENCODING2.indexOf(char);
-        if (charIndex === -1) {
-          throw new ULIDError2(exports2.ULIDErrorCode.Base32IncorrectEncoding, "Incorrectly encoded string");
-        }
-        if (charIndex === maxCharIndex) {
-          output = replaceCharAt(output, index, ENCODING2[0]);
-          continue;
-        }
-        done = replaceCharAt(output, index, ENCODING2[charIndex + 1]);
-      }
-      if (typeof done === "string") {
-        return done;
-      }
-      throw new ULIDError2(exports2.ULIDErrorCode.Base32IncorrectEncoding, "Failed incrementing string");
-    }
-    function decodeTime(id) {
-      if (id.length !== TIME_LEN2 + RANDOM_LEN2) {
-        throw new ULIDError2(exports2.ULIDErrorCode.DecodeTimeValueMalformed, "Malformed ULID");
-      }
-      const time = id.substr(0, TIME_LEN2).toUpperCase().split("").reverse().reduce((carry, char, index) => {
-        const encodingIndex = ENCODING2.indexOf(char);
-        if (encodingIndex === -1) {
-          throw new ULIDError2(exports2.ULIDErrorCode.DecodeTimeInvalidCharacter, `Time decode error: Invalid character: ${char}`);
-        }
-        return carry += encodingIndex * Math.pow(ENCODING_LEN2, index);
-      }, 0);
-      if (time > TIME_MAX2) {
-        throw new ULIDError2(exports2.ULIDErrorCode.DecodeTimeValueMalformed, `Malformed ULID: timestamp too large: ${time}`);
-      }
-      return time;
-    }
-    function detectPRNG2(root2) {
-      const rootLookup = detectRoot2();
-      const globalCrypto = rootLookup && (rootLookup.crypto || rootLookup.msCrypto) || (typeof crypto2 !== "undefined" ? crypto2 : null);
-      if (typeof globalCrypto?.getRandomValues === "function") {
-        return () => {
-          const buffer = new Uint8Array(1);
-          globalCrypto.getRandomValues(buffer);
-          return buffer[0] / 256;
-        };
-      } else if (typeof globalCrypto?.randomBytes === "function") {
-        return () => globalCrypto.randomBytes(1).readUInt8() / 256;
-      } else if (crypto2?.randomBytes) {
-        return () => crypto2.randomBytes(1).readUInt8() / 256;
-      }
-      throw new ULIDError2(exports2.ULIDErrorCode.PRNGDetectFailure, "Failed to find a reliable PRNG");
-    }
-    function detectRoot2() {
-      if (inWebWorker2())
-        return self;
-      if (typeof window !== "undefined") {
-        return window;
-      }
-      if (typeof global !== "undefined") {
-        return global;
-      }
-      if (typeof globalThis !== "undefined") {
-        return globalThis;
-      }
-      return null;
-    }
-    function encodeRandom2(len, prng) {
-      let str = "";
-      for (; len > 0; len--) {
-        str = randomChar2(prng) + str;
-      }
-      return str;
-    }
-    function encodeTime2(now, len = TIME_LEN2) {
-      if (isNaN(now)) {
-        throw new ULIDError2(exports2.ULIDErrorCode.EncodeTimeValueMalformed, `Time must be a number: ${now}`);
-      } else if (now > TIME_MAX2) {
-        throw new ULIDError2(exports2.ULIDErrorCode.EncodeTimeSizeExceeded, `Cannot encode a time larger than ${TIME_MAX2}: ${now}`);
-      } else if (now < 0) {
-        throw new ULIDError2(exports2.ULIDErrorCode.EncodeTimeNegative, `Time must be positive: ${now}`);
-      } else if (Number.isInteger(now) === false) {
-        throw new ULIDError2(exports2.ULIDErrorCode.EncodeTimeValueMalformed, `Time must be an integer: ${now}`);
-      }
-      let mod, str = "";
-      for (let currentLen = len; currentLen > 0; currentLen--) {
-        mod = now % ENCODING_LEN2;
-        str = ENCODING2.charAt(mod) + str;
-        now = (now - mod) / ENCODING_LEN2;
-      }
-      return str;
-    }
-    function inWebWorker2() {
-      return typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScope;
-    }
-    function isValid(id) {
-      return typeof id === "string" && id.length === TIME_LEN2 + RANDOM_LEN2 && id.toUpperCase().split("").every((char) => ENCODING2.indexOf(char) !== -1);
-    }
-    function monotonicFactory(prng) {
-      const currentPRNG = prng || detectPRNG2();
-      let lastTime = 0, lastRandom;
-      return function _ulid(seedTime) {
-        const seed = !seedTime || isNaN(seedTime) ? Date.now() : seedTime;
-        if (seed <= lastTime) {
-          const incrementedRandom = lastRandom = incrementBase32(lastRandom);
-          return encodeTime2(lastTime, TIME_LEN2) + incrementedRandom;
-        }
-        lastTime = seed;
-        const newRandom = lastRandom = encodeRandom2(RANDOM_LEN2, currentPRNG);
-        return encodeTime2(seed, TIME_LEN2) + newRandom;
-      };
-    }
-    function ulid2(seedTime, prng) {
-      const currentPRNG = prng || detectPRNG2();
-      const seed = !seedTime || isNaN(seedTime) ? Date.now() : seedTime;
-      return encodeTime2(seed, TIME_LEN2) + encodeRandom2(RANDOM_LEN2, currentPRNG);
-    }
-    function ulidToUUID(ulid3) {
-      const isValid2 = ULID_REGEX.test(ulid3);
-      if (!isValid2) {
-        throw new ULIDError2(exports2.ULIDErrorCode.ULIDInvalid, `Invalid ULID: ${ulid3}`);
-      }
-      const uint8Array = crockfordDecode(ulid3);
-      let uuid = Array.from(uint8Array).map((byte) => byte.toString(16).padStart(2, "0")).join("");
-      uuid = uuid.substring(0, 8) + "-" + uuid.substring(8, 12) + "-" + uuid.substring(12, 16) + "-" + uuid.substring(16, 20) + "-" + uuid.substring(20);
-      return uuid.toUpperCase();
-    }
-    function uuidToULID(uuid) {
-      const isValid2 = UUID_REGEX.test(uuid);
-      if (!isValid2) {
-        throw new ULIDError2(exports2.ULIDErrorCode.UUIDInvalid, `Invalid UUID: ${uuid}`);
-      }
-      const bytes = uuid.replace(/-/g, "").match(/.{1,2}/g);
-      if (!bytes) {
-        throw new ULIDError2(exports2.ULIDErrorCode.Unexpected, `Failed parsing UUID bytes: ${uuid}`);
-      }
-      const uint8Array = new Uint8Array(bytes.map((byte) => parseInt(byte, 16)));
-      return crockfordEncode(uint8Array);
-    }
-    exports2.MAX_ULID = MAX_ULID;
-    exports2.MIN_ULID = MIN_ULID;
-    exports2.TIME_LEN = TIME_LEN2;
-    exports2.TIME_MAX = TIME_MAX2;
-    exports2.ULIDError = ULIDError2;
-    exports2.decodeTime = decodeTime;
-    exports2.encodeTime = encodeTime2;
-    exports2.fixULIDBase32 = fixULIDBase32;
-    exports2.incrementBase32 = incrementBase32;
-    exports2.isValid = isValid;
-    exports2.monotonicFactory = monotonicFactory;
-    exports2.ulid = ulid2;
-    exports2.ulidToUUID = ulidToUUID;
-    exports2.uuidToULID = uuidToULID;
-  }
-});
-
 // dist/core/package-root.js
 var package_root_exports = {};
 __export(package_root_exports, {
@@ -2600,13 +104,13 @@ __export(package_root_exports, {
 function packageRoot() {
   if (root)
     return root;
-  let dir = (0, import_node_path4.dirname)((0, import_node_url.fileURLToPath)(__rampartModuleUrl));
+  let dir = (0, import_node_path.dirname)((0, import_node_url.fileURLToPath)(__rampartModuleUrl));
   for (let i = 0; i < 8; i++) {
-    if ((0, import_node_fs4.existsSync)((0, import_node_path4.join)(dir, "schemas", "policy.schema.json"))) {
+    if ((0, import_node_fs.existsSync)((0, import_node_path.join)(dir, "schemas", "policy.schema.json"))) {
       root = dir;
       return dir;
     }
-    const parent = (0, import_node_path4.dirname)(dir);
+    const parent = (0, import_node_path.dirname)(dir);
     if (parent === dir)
       break;
     dir = parent;
@@ -2621,12 +125,12 @@ function fingerprint(text) {
   }
   return `${text.length}:${(h >>> 0).toString(16)}`;
 }
-var import_node_fs4, import_node_path4, import_node_url, root;
+var import_node_fs, import_node_path, import_node_url, root;
 var init_package_root = __esm({
   "dist/core/package-root.js"() {
     "use strict";
-    import_node_fs4 = require("node:fs");
-    import_node_path4 = require("node:path");
+    import_node_fs = require("node:fs");
+    import_node_path = require("node:path");
     import_node_url = require("node:url");
   }
 });
@@ -2636,6 +140,981 @@ var compile_d_exports = {};
 var init_compile_d = __esm({
   "dist/core/policy/compile.d.ts"() {
     "use strict";
+  }
+});
+
+// dist/core/engine/needles.js
+function foldedAt(text, needle, at) {
+  if (text.length - at < needle.length)
+    return false;
+  for (let k = 4; k < needle.length; k++)
+    if (lower(text.charCodeAt(at + k)) !== needle.charCodeAt(k))
+      return false;
+  return true;
+}
+function isNeedle(text) {
+  if (text.length < 2)
+    return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 128 || c >= 65 && c <= 90)
+      return false;
+  }
+  return true;
+}
+var NeedleIndex, PAIRS, SHORT, LONG, pair, quad, lower;
+var init_needles = __esm({
+  "dist/core/engine/needles.js"() {
+    "use strict";
+    NeedleIndex = class {
+      /** needles of two or three characters, by their first two */
+      pairs = /* @__PURE__ */ new Map();
+      /** longer needles, by their first four */
+      quads = /* @__PURE__ */ new Map();
+      /** SHORT / LONG bits per hashed pair of first characters; built on first use, sized to the needles */
+      starts;
+      count = 0;
+      entries = /* @__PURE__ */ new Map();
+      get size() {
+        return this.count;
+      }
+      /** Needles must be lowercase ASCII (see isNeedle): `item` is reported whenever `needle` occurs. */
+      add(needle, item) {
+        let entry = this.entries.get(needle);
+        if (!entry) {
+          if (!isNeedle(needle))
+            throw new Error(`not a needle: ${JSON.stringify(needle)}`);
+          const long = needle.length >= 4;
+          const map = long ? this.quads : this.pairs;
+          const key = long ? quad(needle.charCodeAt(0), needle.charCodeAt(1), needle.charCodeAt(2), needle.charCodeAt(3)) : pair(needle.charCodeAt(0), needle.charCodeAt(1));
+          let bucket = map.get(key);
+          if (!bucket)
+            map.set(key, bucket = []);
+          entry = { needle, items: [item] };
+          bucket.push(entry);
+          this.entries.set(needle, entry);
+        } else if (!entry.items.includes(item))
+          entry.items.push(item);
+        this.count++;
+        this.starts = void 0;
+      }
+      /**
+       * Calls `visit` with the items of every needle that occurs in `text`, ignoring ASCII case, until a call returns
+       * true; then returns true.
+       */
+      forEachIn(text, visit) {
+        const n = text.length;
+        if (n < 2)
+          return false;
+        const starts = this.starts ?? this.seal();
+        const mask = starts.length - 1;
+        let a = 0;
+        let b = lower(text.charCodeAt(0));
+        let c = lower(text.charCodeAt(1));
+        let d = n > 2 ? lower(text.charCodeAt(2)) : 128;
+        for (let i = 0; i < n - 1; i++) {
+          a = b;
+          b = c;
+          c = d;
+          d = i + 3 < n ? lower(text.charCodeAt(i + 3)) : 128;
+          if ((a | b) >= 128)
+            continue;
+          const p = pair(a, b);
+          const kinds = starts[p & mask];
+          if (kinds === 0)
+            continue;
+          if (kinds & SHORT) {
+            const bucket2 = this.pairs.get(p);
+            if (bucket2 !== void 0) {
+              for (const e of bucket2)
+                if ((e.needle.length === 2 || e.needle.charCodeAt(2) === c) && visit(e.items, text) === true)
+                  return true;
+            }
+          }
+          if ((kinds & LONG) === 0 || (c | d) >= 128)
+            continue;
+          const bucket = this.quads.get(quad(a, b, c, d));
+          if (bucket === void 0)
+            continue;
+          for (const e of bucket)
+            if (foldedAt(text, e.needle, i) && visit(e.items, text) === true)
+              return true;
+        }
+        return false;
+      }
+      /** The table of first pairs: sixteen slots per pair in use (up to one per ASCII pair), so collisions are rare. */
+      seal() {
+        let size = 16;
+        while (size < PAIRS && size < (this.pairs.size + this.quads.size) * 16)
+          size *= 2;
+        const starts = new Uint8Array(size);
+        for (const p of this.pairs.keys())
+          starts[p & size - 1] = starts[p & size - 1] | SHORT;
+        for (const q of this.quads.keys())
+          starts[q >> 14 & size - 1] = starts[q >> 14 & size - 1] | LONG;
+        this.starts = starts;
+        return starts;
+      }
+    };
+    PAIRS = 128 * 128;
+    SHORT = 1;
+    LONG = 2;
+    pair = (a, b) => a * 128 + b;
+    quad = (a, b, c, d) => pair(a, b) * PAIRS + pair(c, d);
+    lower = (code) => code >= 65 && code <= 90 ? code + 32 : code;
+  }
+});
+
+// dist/core/engine/glob.js
+function countGlobstars(pattern) {
+  let count = 0;
+  for (let i = 0; i < pattern.length - 1; i++) {
+    if (pattern[i] === "\\") {
+      i++;
+      continue;
+    }
+    if (pattern[i] === "*" && pattern[i + 1] === "*") {
+      count++;
+      while (pattern[i + 1] === "*")
+        i++;
+    }
+  }
+  return count;
+}
+function compileCommandGlob(pattern) {
+  const kinds = [];
+  const codes = [];
+  const classes = [];
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i];
+    if (ch === "\\" && i + 1 < pattern.length) {
+      i++;
+      kinds.push(LITERAL);
+      codes.push(pattern.charCodeAt(i));
+      classes.push(void 0);
+    } else if (ch === "*") {
+      if (kinds[kinds.length - 1] !== STAR) {
+        kinds.push(STAR);
+        codes.push(0);
+        classes.push(void 0);
+      }
+    } else if (ch === "?") {
+      kinds.push(ANY_ONE);
+      codes.push(0);
+      classes.push(void 0);
+    } else if (ch === "[") {
+      const parsed = parseClass(pattern, i);
+      if (parsed) {
+        kinds.push(CLASS);
+        codes.push(0);
+        classes.push(parsed.cls);
+        i = parsed.end;
+      } else {
+        kinds.push(LITERAL);
+        codes.push(91);
+        classes.push(void 0);
+      }
+    } else {
+      kinds.push(LITERAL);
+      codes.push(pattern.charCodeAt(i));
+      classes.push(void 0);
+    }
+  }
+  let prefix = "";
+  for (let k = 0; k < kinds.length && kinds[k] === LITERAL; k++)
+    prefix += String.fromCharCode(codes[k]);
+  let suffix = "";
+  if (prefix.length < kinds.length) {
+    for (let k = kinds.length - 1; k >= 0 && kinds[k] === LITERAL; k--)
+      suffix = String.fromCharCode(codes[k]) + suffix;
+  }
+  const runs = [];
+  for (let k = prefix.length, run = ""; k <= kinds.length; k++) {
+    if (k < kinds.length && kinds[k] === LITERAL) {
+      run += String.fromCharCode(codes[k]);
+    } else {
+      if (run)
+        runs.push(run);
+      run = "";
+    }
+  }
+  if (suffix && runs[runs.length - 1] === suffix)
+    runs.pop();
+  let core = prefix.length >= suffix.length ? prefix : suffix;
+  for (const r of runs)
+    if (r.length > core.length)
+      core = r;
+  const innerRuns = runs.filter((r) => r.length > 0);
+  const foldRuns = [];
+  let fold = "";
+  for (let k = 0, run = "", paired = false; k <= kinds.length; k++) {
+    const folded = k < kinds.length ? foldedChar(kinds[k], codes[k], classes[k]) : void 0;
+    if (folded !== void 0) {
+      run += folded;
+      paired ||= kinds[k] === CLASS;
+    } else {
+      if (run.length >= 3 && run !== run.toUpperCase())
+        foldRuns.push(run);
+      if (paired && run.length > fold.length)
+        fold = run;
+      run = "";
+      paired = false;
+    }
+  }
+  const needsFold = foldRuns.length > 0 && classes.some((c) => c !== void 0);
+  const needle = pickNeedle(prefix, suffix ? [...innerRuns, suffix] : innerRuns, fold);
+  const n = kinds.length;
+  const onlyLiteral = prefix.length === n;
+  const starOnlyAtEnd = n === prefix.length + 1 && kinds[n - 1] === STAR;
+  const kindArr = Uint8Array.from(kinds);
+  const codeArr = Int32Array.from(codes);
+  const test = (input) => {
+    if (onlyLiteral)
+      return input === prefix;
+    if (starOnlyAtEnd)
+      return input.startsWith(prefix);
+    if (input.length < prefix.length + suffix.length || !input.startsWith(prefix) || !input.endsWith(suffix))
+      return false;
+    for (const r of innerRuns)
+      if (!input.includes(r))
+        return false;
+    if (needsFold) {
+      const lower2 = lowered(input);
+      for (const r of foldRuns)
+        if (!lower2.includes(r))
+          return false;
+    }
+    let ti = 0;
+    let si = 0;
+    let starTi = -1;
+    let starSi = 0;
+    const len = input.length;
+    while (si < len) {
+      if (ti < n) {
+        const kind2 = kindArr[ti];
+        if (kind2 === STAR) {
+          starTi = ti++;
+          starSi = si;
+          continue;
+        }
+        const c = input.charCodeAt(si);
+        if (kind2 === LITERAL && codeArr[ti] === c || kind2 === ANY_ONE || kind2 === CLASS && classMatches(classes[ti], c)) {
+          ti++;
+          si++;
+          continue;
+        }
+      }
+      if (starTi < 0)
+        return false;
+      ti = starTi + 1;
+      si = ++starSi;
+    }
+    while (ti < n && kindArr[ti] === STAR)
+      ti++;
+    return ti === n;
+  };
+  return { source: pattern, prefix, suffix, core, needle, literal: onlyLiteral ? prefix : void 0, test };
+}
+function isAscii(text) {
+  for (let i = 0; i < text.length; i++)
+    if (text.charCodeAt(i) >= 128)
+      return false;
+  return true;
+}
+function pickNeedle(prefix, later, fold) {
+  let best = fold;
+  for (const r of later)
+    if (r.length > best.length && isAscii(r))
+      best = r.toLowerCase();
+  if (best.length < NEEDLE && isAscii(prefix) && prefix.length > best.length)
+    best = prefix.toLowerCase();
+  return best.length >= NEEDLE ? best : "";
+}
+function foldedChar(kind2, code, cls) {
+  if (kind2 === LITERAL) {
+    if (code >= 128)
+      return void 0;
+    const ch = String.fromCharCode(code);
+    return ch.toLowerCase() === ch.toUpperCase() ? /[ ./_-]/.test(ch) ? ch : void 0 : ch.toLowerCase();
+  }
+  if (kind2 !== CLASS || !cls || cls.negated || cls.ranges.length > 0 || cls.singles.size !== 2)
+    return void 0;
+  const [a, b] = [...cls.singles].map((c) => c < 128 ? String.fromCharCode(c) : void 0);
+  return a && b && a !== b && a.toLowerCase() === b.toLowerCase() ? a.toLowerCase() : void 0;
+}
+function lowered(input) {
+  if (input !== lastInput) {
+    lastInput = input;
+    lastLower = input.toLowerCase();
+  }
+  return lastLower;
+}
+function parseClass(pattern, start) {
+  let i = start + 1;
+  let negated = false;
+  if (pattern[i] === "!" || pattern[i] === "^") {
+    negated = true;
+    i++;
+  }
+  const singles = /* @__PURE__ */ new Set();
+  const ranges = [];
+  let first = true;
+  while (i < pattern.length) {
+    let ch = pattern[i];
+    if (ch === "]" && !first)
+      return { cls: { negated, singles, ranges }, end: i };
+    first = false;
+    if (ch === "\\" && i + 1 < pattern.length)
+      ch = pattern[++i];
+    if (pattern[i + 1] === "-" && i + 2 < pattern.length && pattern[i + 2] !== "]") {
+      const lo = ch.charCodeAt(0);
+      let hiCh = pattern[i + 2];
+      let skip = 2;
+      if (hiCh === "\\" && i + 3 < pattern.length) {
+        hiCh = pattern[i + 3];
+        skip = 3;
+      }
+      ranges.push([lo, hiCh.charCodeAt(0)]);
+      i += skip + 1;
+      continue;
+    }
+    singles.add(ch.charCodeAt(0));
+    i++;
+  }
+  return void 0;
+}
+function classMatches(cls, code) {
+  let hit = cls.singles.has(code);
+  if (!hit) {
+    for (const [lo, hi] of cls.ranges) {
+      if (code >= lo && code <= hi) {
+        hit = true;
+        break;
+      }
+    }
+  }
+  return hit !== cls.negated;
+}
+function literalEnds(pattern) {
+  let prefix = "";
+  let i = 0;
+  for (; i < pattern.length; i++) {
+    const ch = pattern[i];
+    if (ch === "*" || ch === "?" || ch === "[")
+      break;
+    if (ch === "\\" && i + 1 < pattern.length)
+      prefix += pattern[++i];
+    else
+      prefix += ch;
+  }
+  if (i >= pattern.length)
+    return { prefix, suffix: "" };
+  let suffix = "";
+  for (let j = pattern.length - 1; j > i; j--) {
+    const ch = pattern[j];
+    if (ch === "*" || ch === "?" || ch === "]")
+      break;
+    if (pattern[j - 1] === "\\" && j - 1 > i) {
+      suffix = ch + suffix;
+      j--;
+      continue;
+    }
+    suffix = ch + suffix;
+  }
+  return { prefix, suffix };
+}
+function literalAlternation(literals, flags = "") {
+  const unique = [...new Set(literals)].sort((a, b) => b.length - a.length);
+  return new RegExp(unique.map((l) => l.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join("|"), flags);
+}
+function routingKeysOf(input) {
+  if (input.length < KEY)
+    return void 0;
+  return [key2(input, 0), -1 - key2(input, input.length - KEY), key1(input)];
+}
+function lazyGlob(source) {
+  let compiled;
+  const { prefix, suffix } = literalEnds(source);
+  let core;
+  let needle;
+  let literal;
+  if (/[[\\]/.test(source)) {
+    compiled = compileCommandGlob(source);
+    ({ core, needle, literal } = compiled);
+  } else {
+    const runs = source.split(/[*?]+/);
+    core = runs.reduce((a, b) => b.length > a.length ? b : a, "");
+    needle = pickNeedle(prefix, runs.slice(1).filter((r) => r !== ""), "");
+    literal = runs.length === 1 ? source : void 0;
+  }
+  return { source, prefix, suffix, core, needle, literal, test: (input) => (compiled ??= compileCommandGlob(source)).test(input) };
+}
+function globRoute(g) {
+  if (g.literal !== void 0)
+    return { exact: g.literal };
+  if (g.needle)
+    return { needle: g.needle };
+  const key = endKey(g);
+  return key === void 0 ? void 0 : { key };
+}
+function endKey(g) {
+  if (g.suffix.length >= KEY)
+    return -1 - key2(g.suffix, g.suffix.length - KEY);
+  if (g.prefix.length >= KEY)
+    return key2(g.prefix, 0);
+  if (g.prefix.length === 1)
+    return key1(g.prefix);
+  return void 0;
+}
+function anyMatches(globs, input) {
+  for (const g of globs)
+    if (g.test(input))
+      return true;
+  return false;
+}
+function compileCommandGlobSet(patterns) {
+  const SMALL_SET = 8;
+  let globs;
+  let index;
+  const all = () => globs ??= patterns.map(lazyGlob);
+  const push = (map, key, g) => {
+    const list = map.get(key);
+    if (list)
+      list.push(g);
+    else
+      map.set(key, [g]);
+  };
+  const build = () => {
+    const ix = { all: all(), bySuffix: /* @__PURE__ */ new Map(), needles: new NeedleIndex(), byPrefix: /* @__PURE__ */ new Map(), byFirst: /* @__PURE__ */ new Map(), rest: [], matchAll: patterns.some((p) => p.length > 0 && /^\*+$/.test(p)) };
+    for (const g of ix.all) {
+      if (g.suffix.length >= KEY)
+        push(ix.bySuffix, key2(g.suffix, g.suffix.length - KEY), g);
+      else if (g.needle)
+        ix.needles.add(g.needle, g);
+      else if (g.prefix.length >= KEY)
+        push(ix.byPrefix, key2(g.prefix, 0), g);
+      else if (g.prefix.length === 1)
+        push(ix.byFirst, key1(g.prefix), g);
+      else
+        ix.rest.push(g);
+    }
+    index = ix;
+    return ix;
+  };
+  const test = (input) => {
+    const ix = index ?? build();
+    if (ix.matchAll)
+      return true;
+    if (input.length < KEY || ix.all.length <= SMALL_SET)
+      return anyMatches(ix.all, input);
+    const tail = ix.bySuffix.get(key2(input, input.length - KEY));
+    if (tail && anyMatches(tail, input))
+      return true;
+    if (ix.needles.forEachIn(input, anyMatches))
+      return true;
+    const head = ix.byPrefix.get(key2(input, 0));
+    if (head && anyMatches(head, input))
+      return true;
+    const first = ix.byFirst.get(key1(input));
+    if (first && anyMatches(first, input))
+      return true;
+    return anyMatches(ix.rest, input);
+  };
+  let order;
+  const explainOrder = () => {
+    if (order)
+      return order;
+    const rank = (g) => g.suffix.length >= KEY ? 1 : g.prefix.length >= KEY ? 0 : g.prefix.length === 1 ? 2 : g.suffix.length > 0 || g.core === "" ? 3 : 4;
+    const long = [...all()].sort((a, b) => rank(a) - rank(b));
+    const short = [...all()].sort((a, b) => Math.max(rank(a), 2) - Math.max(rank(b), 2));
+    order = { long, short };
+    return order;
+  };
+  return {
+    sources: patterns,
+    test,
+    find: (input) => (input.length >= KEY ? explainOrder().long : explainOrder().short).find((g) => g.test(input))?.source,
+    compile: () => {
+      for (const g of (index ?? build()).all)
+        g.test("");
+    },
+    // from the pattern text (compiling only patterns with classes or escapes): a rule routed away never pays for
+    // its globs
+    route: () => {
+      const out2 = { exact: [], needles: [], keys: [] };
+      for (const g of all()) {
+        const r = globRoute(g);
+        if (!r)
+          return void 0;
+        if ("exact" in r)
+          out2.exact.push(r.exact);
+        else if ("needle" in r)
+          out2.needles.push(r.needle);
+        else
+          out2.keys.push(r.key);
+      }
+      return out2;
+    },
+    routingKeys: () => {
+      const keys = [];
+      for (const g of all()) {
+        const key = endKey(g);
+        if (key === void 0)
+          return void 0;
+        keys.push(key);
+      }
+      return keys;
+    }
+  };
+}
+function normalisePathPattern(pattern, home) {
+  if (home.length > 1 && home.endsWith("/"))
+    home = home.replace(/\/+$/, "") || "/";
+  let p = pattern.replace(/\\/g, "/");
+  if (p === "~" || p.startsWith("~/"))
+    p = home + p.slice(1);
+  else if (p === "$HOME" || p.startsWith("$HOME/"))
+    p = home + p.slice(5);
+  else if (p.startsWith("${HOME}"))
+    p = home + p.slice(7);
+  if (!p.startsWith("/") && p.includes("/") && !p.startsWith("**"))
+    p = "**/" + p;
+  return p;
+}
+function pathLiterals(pattern) {
+  const special = /[*?[\]{}()!+@\\]/;
+  let i = 0;
+  while (i < pattern.length && !special.test(pattern[i]))
+    i++;
+  if (i === pattern.length)
+    return { prefix: pattern, suffix: pattern, core: pattern };
+  let j = pattern.length;
+  while (j > i && !special.test(pattern[j - 1]))
+    j--;
+  let prefix = pattern.slice(0, i);
+  let suffix = pattern.slice(j);
+  const middle = pattern.slice(i, j);
+  if (middle.startsWith("**") && prefix.endsWith("/"))
+    prefix = prefix.slice(0, -1);
+  if (middle.endsWith("**") && suffix.startsWith("/"))
+    suffix = suffix.slice(1);
+  let core = "";
+  if (!/[[\]{}()!+@\\]/.test(middle)) {
+    for (const run of middle.split(/[*?]+/)) {
+      const trimmed = run.replace(/^\/+|\/+$/g, "");
+      if (trimmed.length > core.length)
+        core = trimmed;
+    }
+  }
+  return { prefix, suffix, core };
+}
+function startsWithAt(input, prefix, at) {
+  if (input.length - at < prefix.length)
+    return false;
+  for (let i = prefix.length - 1; i >= 0; i--)
+    if (input.charCodeAt(at + i) !== prefix.charCodeAt(i))
+      return false;
+  return true;
+}
+function compilePathGlobSet(patterns, options) {
+  let index;
+  const nocase = options.caseInsensitive ?? false;
+  const compiled = () => {
+    if (index)
+      return index;
+    const all = patterns.map((source) => {
+      const normalised = normalisePathPattern(source, options.home);
+      const base = !normalised.includes("/");
+      const lit = nocase ? { prefix: "", suffix: "", core: "" } : pathLiterals(normalised);
+      return { source, base, re: picomatch().makeRe(normalised, { dot: true, nocase }), prefix: lit.prefix, suffix: lit.suffix, core: lit.core };
+    });
+    const ix = { all, bySuffix: /* @__PURE__ */ new Map(), rest: [] };
+    for (const g of all) {
+      if (g.suffix.length < KEY) {
+        ix.rest.push(g);
+        continue;
+      }
+      const key = key2(g.suffix, g.suffix.length - KEY);
+      const list = ix.bySuffix.get(key);
+      if (list)
+        list.push(g);
+      else
+        ix.bySuffix.set(key, [g]);
+    }
+    index = ix;
+    return ix;
+  };
+  const hit = (c, input) => {
+    if (c.suffix && !input.endsWith(c.suffix))
+      return false;
+    const name = c.base ? input.lastIndexOf("/") + 1 : 0;
+    if (c.prefix && !startsWithAt(input, c.prefix, name))
+      return false;
+    if (c.core && !input.includes(c.core))
+      return false;
+    return c.re.test(name > 0 ? input.slice(name) : input);
+  };
+  return {
+    sources: patterns,
+    test: (input) => {
+      const ix = compiled();
+      if (input.length < KEY)
+        return ix.all.some((c) => hit(c, input));
+      const ending = ix.bySuffix.get(key2(input, input.length - KEY));
+      if (ending) {
+        for (const c of ending)
+          if (hit(c, input))
+            return true;
+      }
+      for (const c of ix.rest)
+        if (hit(c, input))
+          return true;
+      return false;
+    },
+    // in the order written, for explanations
+    find: (input) => compiled().all.find((c) => hit(c, input))?.source,
+    compile: () => {
+      compiled();
+    }
+  };
+}
+var LITERAL, ANY_ONE, STAR, CLASS, NEEDLE, lastInput, lastLower, KEY, FIRST_CHAR, WIDE_PAIR, key1, key2;
+var init_glob = __esm({
+  "dist/core/engine/glob.js"() {
+    "use strict";
+    init_lazy();
+    init_needles();
+    LITERAL = 0;
+    ANY_ONE = 1;
+    STAR = 2;
+    CLASS = 3;
+    NEEDLE = 3;
+    lastInput = "";
+    lastLower = "";
+    KEY = 2;
+    FIRST_CHAR = 128 * 128;
+    WIDE_PAIR = FIRST_CHAR + 65536;
+    key1 = (text) => FIRST_CHAR + text.charCodeAt(0);
+    key2 = (text, at) => {
+      const a = text.charCodeAt(at);
+      const b = text.charCodeAt(at + 1);
+      return a < 128 && b < 128 ? a * 128 + b : WIDE_PAIR + a * 65536 + b;
+    };
+  }
+});
+
+// dist/core/policy/compile.js
+var compile_exports = {};
+__export(compile_exports, {
+  compileFile: () => compileFile,
+  findNestedQuantifier: () => findNestedQuantifier,
+  onlyCommandCondition: () => onlyCommandCondition,
+  toAction: () => toAction
+});
+function onlyCommandCondition(w) {
+  return w.command !== void 0 && !w.always && !w.never && !w.contains && !w.envAssignments && !w.path && !w.pathNot && !w.url && !w.domain && !w.session && !w.sessionNot && !w.response && !w.responseNot && !w.callCount && !w.params && !w.depth;
+}
+function problem(options, error, id) {
+  if (!options.onProblem)
+    throw error;
+  options.onProblem(error, id);
+}
+function toAction(name) {
+  return ALIAS[name];
+}
+function compileFile(parsed, options) {
+  const doc = parsed.doc;
+  const seen = /* @__PURE__ */ new Map();
+  const policies = [];
+  let order = options.orderStart;
+  for (const [pi, p] of (doc.policies ?? []).entries()) {
+    const previous = seen.get(p.name);
+    if (previous !== void 0) {
+      const first = parsed.locate(["policies", previous, "name"]);
+      problem(options, new PolicyError(parsed.locate(["policies", pi, "name"]), `duplicate policy name '${p.name}' (first defined at line ${first.line})`, "give each policy a unique name"), "RAM004");
+    }
+    seen.set(p.name, pi);
+    const match = { tool: void 0, agent: void 0, session: void 0 };
+    for (const key of ["tool", "agent", "session"]) {
+      const value = p.match?.[key];
+      if (value === void 0)
+        continue;
+      const list = Array.isArray(value) ? value : [value];
+      list.forEach((g, gi) => checkGlob(g, parsed, ["policies", pi, "match", key, ...Array.isArray(value) ? [gi] : []], options));
+      if (list.length > 0 && !list.includes("*"))
+        match[key] = compileCommandGlobSet(list);
+    }
+    const rules = (p.rules ?? []).map((r, ri) => compileRule(r, parsed, ["policies", pi, "rules", ri], ri + 1, options));
+    policies.push({
+      name: p.name,
+      description: p.description,
+      priority: p.priority ?? 100,
+      enabled: p.enabled ?? true,
+      layer: options.layer,
+      file: parsed.file,
+      pos: parsed.locate(["policies", pi]),
+      order: order++,
+      match,
+      rules
+    });
+  }
+  return {
+    file: parsed.file,
+    layer: options.layer,
+    defaultAction: doc.default_action === void 0 ? void 0 : toAction(doc.default_action),
+    policies,
+    parsed
+  };
+}
+function compileRule(rule, parsed, path, index, options) {
+  let expiresAt;
+  if (rule.expires_at !== void 0) {
+    expiresAt = Date.parse(rule.expires_at);
+    if (Number.isNaN(expiresAt) || !/^\d{4}-\d{2}-\d{2}/.test(rule.expires_at)) {
+      problem(options, new PolicyError(parsed.locate([...path, "expires_at"]), `invalid timestamp ${JSON.stringify(rule.expires_at)} for expires_at`, "write an RFC 3339 time such as 2026-12-31T23:59:59Z"), "RAM013");
+      expiresAt = void 0;
+    }
+  }
+  const timeout = rule.webhook?.timeout;
+  const whenPath = [...path, "when"];
+  const compiled = {
+    index,
+    declared: rule.action,
+    action: toAction(rule.action),
+    message: rule.message,
+    audit: rule.ask?.audit ?? rule.action === "require_approval",
+    headlessOnly: rule.ask?.headless_only ?? false,
+    expiresAt,
+    once: rule.once ?? false,
+    webhook: rule.webhook ? {
+      url: rule.webhook.url,
+      timeoutMs: typeof timeout === "number" ? timeout * 1e3 : timeout ? parseDuration(timeout) : 5e3,
+      failOpen: rule.webhook.fail_open ?? false
+    } : void 0,
+    pos: parsed.locate(path),
+    when: options.lazyWhen ? void 0 : compileWhen(rule.when ?? {}, parsed, whenPath, options),
+    route: precomputedRoute(parsed, path),
+    candidateOf: 0
+  };
+  if (options.lazyWhen) {
+    Object.defineProperty(compiled, "when", {
+      configurable: true,
+      enumerable: true,
+      get() {
+        const when = compileWhen(rule.when ?? {}, parsed, whenPath, options);
+        Object.defineProperty(compiled, "when", { value: when, writable: true, enumerable: true, configurable: true });
+        return when;
+      }
+    });
+  }
+  return compiled;
+}
+function precomputedRoute(parsed, path) {
+  const [, pi, , ri] = path;
+  if (!parsed.routes || typeof pi !== "number" || typeof ri !== "number")
+    return void 0;
+  const r = parsed.routes[pi]?.[ri];
+  if (r === void 0)
+    return void 0;
+  return r === null ? null : { exact: r.exact, needles: r.needles, keys: r.keys, ends: r.ends ? new Set(r.ends) : null };
+}
+function parseDuration(text) {
+  const m = /^(\d+)(ms|s|m)$/.exec(text);
+  if (!m)
+    return 5e3;
+  const n = Number(m[1]);
+  return m[2] === "ms" ? n : m[2] === "s" ? n * 1e3 : n * 6e4;
+}
+function compileWhen(when, parsed, path, options) {
+  const hasPositive = POSITIVE.some((k) => when[k] !== void 0);
+  const hasNegative = NEGATIVE.some((k) => when[k] !== void 0);
+  const out2 = {
+    // as in the reference: `default: true` is a catch-all that ignores the other fields
+    always: when.default === true || !hasPositive && !hasNegative,
+    never: !hasPositive && hasNegative && when.default !== true,
+    ...NO_CONDITIONS
+  };
+  const commandGlobs = (key) => {
+    const list = when[key];
+    if (!list)
+      return void 0;
+    list.forEach((g, i) => checkGlob(g, parsed, [...path, key, i], options));
+    return compileCommandGlobSet(list);
+  };
+  const pathGlobs = (key) => {
+    const list = when[key];
+    if (!list)
+      return void 0;
+    list.forEach((g, i) => checkGlob(g, parsed, [...path, key, i], options));
+    return compilePathGlobSet(list, { home: options.home, caseInsensitive: options.caseInsensitivePaths });
+  };
+  const regexes = (key) => when[key]?.map((source, i) => compileRegex(source, parsed, [...path, key, i], options.trusted === true, options));
+  const set = (key, value) => {
+    if (value !== void 0)
+      out2[key] = value;
+  };
+  set("command", commandGlobs("command_matches"));
+  if (when.command_matches) {
+    const spans = (g) => /&&|\|\||;|\|/.test(g);
+    const single = when.command_matches.filter((g) => !spans(g));
+    const span = when.command_matches.filter(spans);
+    if (single.length > 0)
+      out2.commandSingle = compileCommandGlobSet(single);
+    if (span.length > 0)
+      out2.commandSpan = compileCommandGlobSet(span);
+  }
+  set("commandNot", commandGlobs("command_not_matches"));
+  set("contains", when.command_contains?.map((s) => s.toLowerCase()));
+  if (out2.contains)
+    out2.containsFilter = literalAlternation(out2.contains, "i");
+  set("envAssignments", commandGlobs("command_env_assignments"));
+  set("path", pathGlobs("path_matches"));
+  set("pathNot", pathGlobs("path_not_matches"));
+  set("url", commandGlobs("url_matches"));
+  if (when.domain_matches) {
+    when.domain_matches.forEach((g, i) => checkGlob(g, parsed, [...path, "domain_matches", i], options));
+    out2.domain = compileCommandGlobSet(when.domain_matches.map((d) => d.toLowerCase()));
+  }
+  set("session", commandGlobs("session_matches"));
+  set("sessionNot", commandGlobs("session_not_matches"));
+  set("response", regexes("response_matches"));
+  set("responseNot", regexes("response_not_matches"));
+  if (when.call_count) {
+    const w = /^(\d+)([smh])$/.exec(when.call_count.window);
+    const windowMs = w ? Number(w[1]) * (WINDOW_UNITS[w[2]] ?? 1e3) : 6e4;
+    out2.callCount = { gte: when.call_count.gte, windowMs, ...when.call_count.tool ? { tool: when.call_count.tool } : {} };
+  }
+  if (when.tool_param_matches) {
+    out2.params = Object.entries(when.tool_param_matches).map(([name, glob]) => {
+      checkGlob(glob, parsed, [...path, "tool_param_matches", name], options);
+      return [name, compileCommandGlobSet([glob.toLowerCase()])];
+    });
+  }
+  if (when.agent_depth)
+    out2.depth = { ...when.agent_depth };
+  return out2;
+}
+function checkGlob(glob, parsed, path, options) {
+  if (parsed.trusted)
+    return;
+  if (countGlobstars(glob) > 2) {
+    problem(options, new PolicyError(parsed.locate(path), `the pattern ${JSON.stringify(glob)} has more than two '**'`, "use at most two ** per pattern (split it into several patterns)"), "RAM006");
+  }
+}
+function compileRegex(source, parsed, path, lazy, options) {
+  if (lazy) {
+    let compiled;
+    return { source, test: (input) => (compiled ??= compileRegex(source, parsed, path, false, options)).test(input) };
+  }
+  const nested = findNestedQuantifier(source);
+  if (nested !== void 0) {
+    problem(options, new PolicyError(parsed.locate(path), `the regular expression ${JSON.stringify(source)} nests a repeated group inside a repetition (at character ${nested + 1}), which is catastrophic in backtracking engines`, "rewrite it without the outer repetition, e.g. (ab)+ instead of (a+b+)+"), "RAM008");
+    return { source, test: NEVER };
+  }
+  let re;
+  try {
+    re = re2js().RE2JS.compile(source);
+  } catch (error) {
+    problem(options, new PolicyError(parsed.locate(path), `invalid regular expression ${JSON.stringify(source)}: ${error.message}`, "use RE2 syntax (no look-around or back-references); escape literal ( ) [ ] { } . * + ? with a backslash"), "RAM007");
+    return { source, test: NEVER };
+  }
+  return { source, test: (input) => re.matcher(input).find() };
+}
+function findNestedQuantifier(source) {
+  const stack = [];
+  let lastGroupHadQuantifier = false;
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const ch = source[i];
+    if (ch === "\\") {
+      i++;
+      lastGroupHadQuantifier = false;
+      continue;
+    }
+    if (inClass) {
+      if (ch === "]")
+        inClass = false;
+      continue;
+    }
+    if (ch === "[") {
+      inClass = true;
+      lastGroupHadQuantifier = false;
+      continue;
+    }
+    if (ch === "(") {
+      stack.push(false);
+      lastGroupHadQuantifier = false;
+      continue;
+    }
+    if (ch === ")") {
+      lastGroupHadQuantifier = stack.pop() ?? false;
+      if (lastGroupHadQuantifier && stack.length > 0)
+        stack[stack.length - 1] = true;
+      continue;
+    }
+    const unbounded = ch === "*" || ch === "+" || ch === "{" && /^\{\d+,\}/.test(source.slice(i, i + 12));
+    if (unbounded) {
+      if (source[i - 1] === ")" && lastGroupHadQuantifier)
+        return i;
+      if (stack.length > 0)
+        stack[stack.length - 1] = true;
+    }
+    lastGroupHadQuantifier = false;
+  }
+  return void 0;
+}
+var ALIAS, WINDOW_UNITS, POSITIVE, NEGATIVE, NO_CONDITIONS, NEVER;
+var init_compile = __esm({
+  "dist/core/policy/compile.js"() {
+    "use strict";
+    init_errors();
+    init_lazy();
+    init_glob();
+    ALIAS = {
+      allow: "allow",
+      deny: "deny",
+      watch: "watch",
+      log: "watch",
+      ask: "ask",
+      require_approval: "ask",
+      webhook: "deny"
+    };
+    WINDOW_UNITS = { s: 1e3, m: 6e4, h: 36e5 };
+    POSITIVE = [
+      "command_matches",
+      "command_contains",
+      "command_env_assignments",
+      "path_matches",
+      "url_matches",
+      "domain_matches",
+      "session_matches",
+      "response_matches",
+      "call_count",
+      "tool_param_matches",
+      "agent_depth"
+    ];
+    NEGATIVE = ["command_not_matches", "path_not_matches", "session_not_matches", "response_not_matches"];
+    NO_CONDITIONS = {
+      command: void 0,
+      commandSingle: void 0,
+      commandSpan: void 0,
+      commandNot: void 0,
+      contains: void 0,
+      containsFilter: void 0,
+      envAssignments: void 0,
+      path: void 0,
+      pathNot: void 0,
+      url: void 0,
+      domain: void 0,
+      session: void 0,
+      sessionNot: void 0,
+      response: void 0,
+      responseNot: void 0,
+      callCount: void 0,
+      params: void 0,
+      depth: void 0
+    };
+    NEVER = () => false;
   }
 });
 
@@ -2709,19 +1188,19 @@ __export(parse_exports, {
 function readPolicyFile(file) {
   let size;
   try {
-    size = (0, import_node_fs5.statSync)(file).size;
+    size = (0, import_node_fs2.statSync)(file).size;
   } catch (error) {
     throw new PolicyError({ file, line: 1, col: 1 }, `cannot read the policy file (${error.code ?? "error"})`, "check the path, or pass a different file with --config");
   }
   if (size > MAX_POLICY_BYTES) {
     throw new PolicyError({ file, line: 1, col: 1 }, `the file is ${(size / 1024 / 1024).toFixed(1)} MiB, over the 1 MiB limit for policy files`, "split it into several files in $RAMPART_HOME/policies or remove generated content");
   }
-  return parsePolicyText((0, import_node_fs5.readFileSync)(file, "utf8"), file);
+  return parsePolicyText((0, import_node_fs2.readFileSync)(file, "utf8"), file);
 }
 function readTestFile(file) {
   let text;
   try {
-    text = (0, import_node_fs5.readFileSync)(file, "utf8");
+    text = (0, import_node_fs2.readFileSync)(file, "utf8");
   } catch (error) {
     throw new PolicyError({ file, line: 1, col: 1 }, `cannot read the test file (${error.code ?? "error"})`, "check the path");
   }
@@ -2831,7 +1310,7 @@ function locateIn(doc, path, key, at) {
 function loadSchema(name = "policy.schema.json") {
   let s = schemaCache.get(name);
   if (!s) {
-    s = JSON.parse((0, import_node_fs5.readFileSync)((0, import_node_path5.join)(packageRoot(), "schemas", name), "utf8"));
+    s = JSON.parse((0, import_node_fs2.readFileSync)((0, import_node_path2.join)(packageRoot(), "schemas", name), "utf8"));
     schemaCache.set(name, s);
   }
   return s;
@@ -3035,12 +1514,12 @@ function fromSnapshot(snapshot, file, readText) {
     }
   };
 }
-var import_node_fs5, import_node_path5, MAX_POLICY_BYTES, ACTION_HINTS, schemaCache;
+var import_node_fs2, import_node_path2, MAX_POLICY_BYTES, ACTION_HINTS, schemaCache;
 var init_parse = __esm({
   "dist/core/policy/parse.js"() {
     "use strict";
-    import_node_fs5 = require("node:fs");
-    import_node_path5 = require("node:path");
+    import_node_fs2 = require("node:fs");
+    import_node_path2 = require("node:path");
     init_errors();
     init_lazy();
     init_package_root();
@@ -3086,12 +1565,12 @@ __export(load_exports, {
 function readProfile(file) {
   const name = file.slice(file.lastIndexOf("/") + 1).replace(/\.ya?ml$/, "");
   try {
-    const snapshot = JSON.parse((0, import_node_fs6.readFileSync)((0, import_node_path6.join)(SNAPSHOT_DIR, `${name}.json`), "utf8"));
-    const st = (0, import_node_fs6.statSync)(file);
+    const snapshot = JSON.parse((0, import_node_fs3.readFileSync)((0, import_node_path3.join)(SNAPSHOT_DIR, `${name}.json`), "utf8"));
+    const st = (0, import_node_fs3.statSync)(file);
     if (st.size === snapshot.size && st.mtimeMs === snapshot.mtimeMs) {
-      return { parsed: fromSnapshot(snapshot, file, () => (0, import_node_fs6.readFileSync)(file, "utf8")), trusted: true };
+      return { parsed: fromSnapshot(snapshot, file, () => (0, import_node_fs3.readFileSync)(file, "utf8")), trusted: true };
     }
-    const text = (0, import_node_fs6.readFileSync)(file, "utf8");
+    const text = (0, import_node_fs3.readFileSync)(file, "utf8");
     if (snapshot.fingerprint === fingerprint(text))
       return { parsed: fromSnapshot(snapshot, file, () => text), trusted: true };
     return { parsed: parsePolicyText(text, file), trusted: false };
@@ -3100,17 +1579,17 @@ function readProfile(file) {
   }
 }
 function rampartHome(env = process.env) {
-  return env.RAMPART_HOME ? (0, import_node_path6.resolve)(env.RAMPART_HOME) : (0, import_node_path6.join)(userHome(env), ".rampart");
+  return env.RAMPART_HOME ? (0, import_node_path3.resolve)(env.RAMPART_HOME) : (0, import_node_path3.join)(userHome(env), ".rampart");
 }
 function userHome(env = process.env) {
   return env.HOME || env.USERPROFILE || (0, import_node_os.homedir)();
 }
 function findProjectRoot(cwd) {
-  let dir = (0, import_node_path6.resolve)(cwd);
+  let dir = (0, import_node_path3.resolve)(cwd);
   for (; ; ) {
-    if ((0, import_node_fs6.existsSync)((0, import_node_path6.join)(dir, ".git")))
+    if ((0, import_node_fs3.existsSync)((0, import_node_path3.join)(dir, ".git")))
       return dir;
-    const parent = (0, import_node_path6.dirname)(dir);
+    const parent = (0, import_node_path3.dirname)(dir);
     if (parent === dir)
       return void 0;
     dir = parent;
@@ -3118,20 +1597,20 @@ function findProjectRoot(cwd) {
 }
 function listProfiles() {
   try {
-    return (0, import_node_fs6.readdirSync)(PROFILES_DIR).filter((f) => f.endsWith(".yaml") && !f.includes(".test.")).map((f) => f.slice(0, -5)).sort();
+    return (0, import_node_fs3.readdirSync)(PROFILES_DIR).filter((f) => f.endsWith(".yaml") && !f.includes(".test.")).map((f) => f.slice(0, -5)).sort();
   } catch {
     return [];
   }
 }
 function profilePath(name) {
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(name) || !(0, import_node_fs6.existsSync)((0, import_node_path6.join)(PROFILES_DIR, `${name}.yaml`))) {
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(name) || !(0, import_node_fs3.existsSync)((0, import_node_path3.join)(PROFILES_DIR, `${name}.yaml`))) {
     throw new UsageError(`unknown profile '${name}' \u2014 use one of: ${listProfiles().join(", ")}`);
   }
-  return (0, import_node_path6.join)(PROFILES_DIR, `${name}.yaml`);
+  return (0, import_node_path3.join)(PROFILES_DIR, `${name}.yaml`);
 }
 function loadPolicy(options = {}) {
   const env = options.env ?? process.env;
-  const cwd = (0, import_node_path6.resolve)(options.cwd ?? process.cwd());
+  const cwd = (0, import_node_path3.resolve)(options.cwd ?? process.cwd());
   const home = userHome(env);
   const rHome = rampartHome(env);
   const warnings = [];
@@ -3145,22 +1624,22 @@ function loadPolicy(options = {}) {
     return c;
   };
   if (options.config) {
-    const file = (0, import_node_path6.resolve)(cwd, options.config);
-    if (!(0, import_node_fs6.existsSync)(file))
+    const file = (0, import_node_path3.resolve)(cwd, options.config);
+    if (!(0, import_node_fs3.existsSync)(file))
       throw new UsageError(`--config ${options.config}: no such file \u2014 pass the path of a policy YAML file`);
     add(file, "config");
   } else {
     add(profilePath(options.profile ?? DEFAULT_PROFILE), "builtin");
   }
-  const globalDir = (0, import_node_path6.join)(rHome, "policies");
+  const globalDir = (0, import_node_path3.join)(rHome, "policies");
   for (const name of options.noGlobal ? [] : listYaml(globalDir)) {
-    add((0, import_node_path6.join)(globalDir, name), OVERRIDE_FILES.has(name) ? "override" : "global");
+    add((0, import_node_path3.join)(globalDir, name), OVERRIDE_FILES.has(name) ? "override" : "global");
   }
   const noProject = options.noProject === true || isTruthy(env.RAMPART_NO_PROJECT_POLICY);
   const projectRoot = findProjectRoot(cwd);
   if (!noProject && projectRoot) {
-    const file = (0, import_node_path6.join)(projectRoot, ".rampart", "policy.yaml");
-    if ((0, import_node_fs6.existsSync)(file))
+    const file = (0, import_node_path3.join)(projectRoot, ".rampart", "policy.yaml");
+    if ((0, import_node_fs3.existsSync)(file))
       add(file, "project");
   }
   const byName = /* @__PURE__ */ new Map();
@@ -3228,9 +1707,9 @@ function loadPolicy(options = {}) {
 }
 function listYaml(dir) {
   try {
-    if (!(0, import_node_fs6.statSync)(dir).isDirectory())
+    if (!(0, import_node_fs3.statSync)(dir).isDirectory())
       return [];
-    return (0, import_node_fs6.readdirSync)(dir).filter((f) => f.endsWith(".yaml") || f.endsWith(".yml")).sort();
+    return (0, import_node_fs3.readdirSync)(dir).filter((f) => f.endsWith(".yaml") || f.endsWith(".yml")).sort();
   } catch {
     return [];
   }
@@ -3254,19 +1733,19 @@ function compileEagerly(policy) {
       r.test("");
   }
 }
-var import_node_fs6, import_node_os, import_node_path6, PROFILES_DIR, SNAPSHOT_DIR, DEFAULT_PROFILE, OVERRIDE_FILES, caseInsensitivePaths;
+var import_node_fs3, import_node_os, import_node_path3, PROFILES_DIR, SNAPSHOT_DIR, DEFAULT_PROFILE, OVERRIDE_FILES, caseInsensitivePaths;
 var init_load = __esm({
   "dist/core/policy/load.js"() {
     "use strict";
-    import_node_fs6 = require("node:fs");
+    import_node_fs3 = require("node:fs");
     import_node_os = require("node:os");
-    import_node_path6 = require("node:path");
+    import_node_path3 = require("node:path");
     init_errors();
     init_package_root();
     init_compile();
     init_parse();
-    PROFILES_DIR = (0, import_node_path6.join)(packageRoot(), "policies");
-    SNAPSHOT_DIR = (0, import_node_path6.join)(packageRoot(), "dist", "profiles");
+    PROFILES_DIR = (0, import_node_path3.join)(packageRoot(), "policies");
+    SNAPSHOT_DIR = (0, import_node_path3.join)(packageRoot(), "dist", "profiles");
     DEFAULT_PROFILE = "standard";
     OVERRIDE_FILES = /* @__PURE__ */ new Set(["user-overrides.yaml", "auto-allowed.yaml"]);
     caseInsensitivePaths = process.platform === "darwin" || process.platform === "win32";
@@ -24332,6 +22811,251 @@ var require_picomatch2 = __commonJS({
   }
 });
 
+// node_modules/ulid/dist/node/index.cjs
+var require_node = __commonJS({
+  "node_modules/ulid/dist/node/index.cjs"(exports2) {
+    "use strict";
+    var crypto3 = require("node:crypto");
+    var B32_CHARACTERS = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    var ENCODING2 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    var ENCODING_LEN2 = 32;
+    var MAX_ULID = "7ZZZZZZZZZZZZZZZZZZZZZZZZZ";
+    var MIN_ULID = "00000000000000000000000000";
+    var RANDOM_LEN2 = 16;
+    var TIME_LEN2 = 10;
+    var TIME_MAX2 = 281474976710655;
+    var ULID_REGEX = /^[0-7][0-9a-hjkmnp-tv-zA-HJKMNP-TV-Z]{25}$/;
+    var UUID_REGEX = /^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/;
+    exports2.ULIDErrorCode = void 0;
+    (function(ULIDErrorCode2) {
+      ULIDErrorCode2["Base32IncorrectEncoding"] = "B32_ENC_INVALID";
+      ULIDErrorCode2["DecodeTimeInvalidCharacter"] = "DEC_TIME_CHAR";
+      ULIDErrorCode2["DecodeTimeValueMalformed"] = "DEC_TIME_MALFORMED";
+      ULIDErrorCode2["EncodeTimeNegative"] = "ENC_TIME_NEG";
+      ULIDErrorCode2["EncodeTimeSizeExceeded"] = "ENC_TIME_SIZE_EXCEED";
+      ULIDErrorCode2["EncodeTimeValueMalformed"] = "ENC_TIME_MALFORMED";
+      ULIDErrorCode2["PRNGDetectFailure"] = "PRNG_DETECT";
+      ULIDErrorCode2["ULIDInvalid"] = "ULID_INVALID";
+      ULIDErrorCode2["Unexpected"] = "UNEXPECTED";
+      ULIDErrorCode2["UUIDInvalid"] = "UUID_INVALID";
+    })(exports2.ULIDErrorCode || (exports2.ULIDErrorCode = {}));
+    var ULIDError2 = class extends Error {
+      constructor(errorCode, message) {
+        super(`${message} (${errorCode})`);
+        this.name = "ULIDError";
+        this.code = errorCode;
+      }
+    };
+    function randomChar2(prng) {
+      const randomPosition = Math.floor(prng() * ENCODING_LEN2) % ENCODING_LEN2;
+      return ENCODING2.charAt(randomPosition);
+    }
+    function replaceCharAt(str, index, char) {
+      if (index > str.length - 1) {
+        return str;
+      }
+      return str.substr(0, index) + char + str.substr(index + 1);
+    }
+    function crockfordEncode(input) {
+      const output = [];
+      let bitsRead = 0;
+      let buffer = 0;
+      const reversedInput = new Uint8Array(input.slice().reverse());
+      for (const byte of reversedInput) {
+        buffer |= byte << bitsRead;
+        bitsRead += 8;
+        while (bitsRead >= 5) {
+          output.unshift(buffer & 31);
+          buffer >>>= 5;
+          bitsRead -= 5;
+        }
+      }
+      if (bitsRead > 0) {
+        output.unshift(buffer & 31);
+      }
+      return output.map((byte) => B32_CHARACTERS.charAt(byte)).join("");
+    }
+    function crockfordDecode(input) {
+      const sanitizedInput = input.toUpperCase().split("").reverse().join("");
+      const output = [];
+      let bitsRead = 0;
+      let buffer = 0;
+      for (const character of sanitizedInput) {
+        const byte = B32_CHARACTERS.indexOf(character);
+        if (byte === -1) {
+          throw new Error(`Invalid base 32 character found in string: ${character}`);
+        }
+        buffer |= byte << bitsRead;
+        bitsRead += 5;
+        while (bitsRead >= 8) {
+          output.unshift(buffer & 255);
+          buffer >>>= 8;
+          bitsRead -= 8;
+        }
+      }
+      if (bitsRead >= 5 || buffer > 0) {
+        output.unshift(buffer & 255);
+      }
+      return new Uint8Array(output);
+    }
+    function fixULIDBase32(id) {
+      return id.replace(/i/gi, "1").replace(/l/gi, "1").replace(/o/gi, "0").replace(/-/g, "");
+    }
+    function incrementBase32(str) {
+      let done = void 0, index = str.length, char, charIndex, output = str;
+      const maxCharIndex = ENCODING_LEN2 - 1;
+      while (!done && index-- >= 0) {
+        char = output[index];
+        charIndex = ENCODING2.indexOf(char);
+        if (charIndex === -1) {
+          throw new ULIDError2(exports2.ULIDErrorCode.Base32IncorrectEncoding, "Incorrectly encoded string");
+        }
+        if (charIndex === maxCharIndex) {
+          output = replaceCharAt(output, index, ENCODING2[0]);
+          continue;
+        }
+        done = replaceCharAt(output, index, ENCODING2[charIndex + 1]);
+      }
+      if (typeof done === "string") {
+        return done;
+      }
+      throw new ULIDError2(exports2.ULIDErrorCode.Base32IncorrectEncoding, "Failed incrementing string");
+    }
+    function decodeTime(id) {
+      if (id.length !== TIME_LEN2 + RANDOM_LEN2) {
+        throw new ULIDError2(exports2.ULIDErrorCode.DecodeTimeValueMalformed, "Malformed ULID");
+      }
+      const time = id.substr(0, TIME_LEN2).toUpperCase().split("").reverse().reduce((carry, char, index) => {
+        const encodingIndex = ENCODING2.indexOf(char);
+        if (encodingIndex === -1) {
+          throw new ULIDError2(exports2.ULIDErrorCode.DecodeTimeInvalidCharacter, `Time decode error: Invalid character: ${char}`);
+        }
+        return carry += encodingIndex * Math.pow(ENCODING_LEN2, index);
+      }, 0);
+      if (time > TIME_MAX2) {
+        throw new ULIDError2(exports2.ULIDErrorCode.DecodeTimeValueMalformed, `Malformed ULID: timestamp too large: ${time}`);
+      }
+      return time;
+    }
+    function detectPRNG2(root2) {
+      const rootLookup = detectRoot2();
+      const globalCrypto = rootLookup && (rootLookup.crypto || rootLookup.msCrypto) || (typeof crypto3 !== "undefined" ? crypto3 : null);
+      if (typeof globalCrypto?.getRandomValues === "function") {
+        return () => {
+          const buffer = new Uint8Array(1);
+          globalCrypto.getRandomValues(buffer);
+          return buffer[0] / 256;
+        };
+      } else if (typeof globalCrypto?.randomBytes === "function") {
+        return () => globalCrypto.randomBytes(1).readUInt8() / 256;
+      } else if (crypto3?.randomBytes) {
+        return () => crypto3.randomBytes(1).readUInt8() / 256;
+      }
+      throw new ULIDError2(exports2.ULIDErrorCode.PRNGDetectFailure, "Failed to find a reliable PRNG");
+    }
+    function detectRoot2() {
+      if (inWebWorker2())
+        return self;
+      if (typeof window !== "undefined") {
+        return window;
+      }
+      if (typeof global !== "undefined") {
+        return global;
+      }
+      if (typeof globalThis !== "undefined") {
+        return globalThis;
+      }
+      return null;
+    }
+    function encodeRandom2(len, prng) {
+      let str = "";
+      for (; len > 0; len--) {
+        str = randomChar2(prng) + str;
+      }
+      return str;
+    }
+    function encodeTime2(now, len = TIME_LEN2) {
+      if (isNaN(now)) {
+        throw new ULIDError2(exports2.ULIDErrorCode.EncodeTimeValueMalformed, `Time must be a number: ${now}`);
+      } else if (now > TIME_MAX2) {
+        throw new ULIDError2(exports2.ULIDErrorCode.EncodeTimeSizeExceeded, `Cannot encode a time larger than ${TIME_MAX2}: ${now}`);
+      } else if (now < 0) {
+        throw new ULIDError2(exports2.ULIDErrorCode.EncodeTimeNegative, `Time must be positive: ${now}`);
+      } else if (Number.isInteger(now) === false) {
+        throw new ULIDError2(exports2.ULIDErrorCode.EncodeTimeValueMalformed, `Time must be an integer: ${now}`);
+      }
+      let mod, str = "";
+      for (let currentLen = len; currentLen > 0; currentLen--) {
+        mod = now % ENCODING_LEN2;
+        str = ENCODING2.charAt(mod) + str;
+        now = (now - mod) / ENCODING_LEN2;
+      }
+      return str;
+    }
+    function inWebWorker2() {
+      return typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScope;
+    }
+    function isValid(id) {
+      return typeof id === "string" && id.length === TIME_LEN2 + RANDOM_LEN2 && id.toUpperCase().split("").every((char) => ENCODING2.indexOf(char) !== -1);
+    }
+    function monotonicFactory(prng) {
+      const currentPRNG = prng || detectPRNG2();
+      let lastTime = 0, lastRandom;
+      return function _ulid(seedTime) {
+        const seed = !seedTime || isNaN(seedTime) ? Date.now() : seedTime;
+        if (seed <= lastTime) {
+          const incrementedRandom = lastRandom = incrementBase32(lastRandom);
+          return encodeTime2(lastTime, TIME_LEN2) + incrementedRandom;
+        }
+        lastTime = seed;
+        const newRandom = lastRandom = encodeRandom2(RANDOM_LEN2, currentPRNG);
+        return encodeTime2(seed, TIME_LEN2) + newRandom;
+      };
+    }
+    function ulid3(seedTime, prng) {
+      const currentPRNG = prng || detectPRNG2();
+      const seed = !seedTime || isNaN(seedTime) ? Date.now() : seedTime;
+      return encodeTime2(seed, TIME_LEN2) + encodeRandom2(RANDOM_LEN2, currentPRNG);
+    }
+    function ulidToUUID(ulid4) {
+      const isValid2 = ULID_REGEX.test(ulid4);
+      if (!isValid2) {
+        throw new ULIDError2(exports2.ULIDErrorCode.ULIDInvalid, `Invalid ULID: ${ulid4}`);
+      }
+      const uint8Array = crockfordDecode(ulid4);
+      let uuid = Array.from(uint8Array).map((byte) => byte.toString(16).padStart(2, "0")).join("");
+      uuid = uuid.substring(0, 8) + "-" + uuid.substring(8, 12) + "-" + uuid.substring(12, 16) + "-" + uuid.substring(16, 20) + "-" + uuid.substring(20);
+      return uuid.toUpperCase();
+    }
+    function uuidToULID(uuid) {
+      const isValid2 = UUID_REGEX.test(uuid);
+      if (!isValid2) {
+        throw new ULIDError2(exports2.ULIDErrorCode.UUIDInvalid, `Invalid UUID: ${uuid}`);
+      }
+      const bytes = uuid.replace(/-/g, "").match(/.{1,2}/g);
+      if (!bytes) {
+        throw new ULIDError2(exports2.ULIDErrorCode.Unexpected, `Failed parsing UUID bytes: ${uuid}`);
+      }
+      const uint8Array = new Uint8Array(bytes.map((byte) => parseInt(byte, 16)));
+      return crockfordEncode(uint8Array);
+    }
+    exports2.MAX_ULID = MAX_ULID;
+    exports2.MIN_ULID = MIN_ULID;
+    exports2.TIME_LEN = TIME_LEN2;
+    exports2.TIME_MAX = TIME_MAX2;
+    exports2.ULIDError = ULIDError2;
+    exports2.decodeTime = decodeTime;
+    exports2.encodeTime = encodeTime2;
+    exports2.fixULIDBase32 = fixULIDBase32;
+    exports2.incrementBase32 = incrementBase32;
+    exports2.isValid = isValid;
+    exports2.monotonicFactory = monotonicFactory;
+    exports2.ulid = ulid3;
+    exports2.ulidToUUID = ulidToUUID;
+    exports2.uuidToULID = uuidToULID;
+  }
+});
+
 // dist/core/lazy.js
 function validators() {
   validatorsModule ??= loadGenerated("validate.generated.cjs");
@@ -24345,7 +23069,7 @@ function loadGenerated(name) {
   try {
     return globRequire_policy(`./policy/${name}`);
   } catch {
-    return require((0, import_node_path7.join)(packageRoot(), "dist", "core", "policy", name));
+    return require((0, import_node_path4.join)(packageRoot(), "dist", "core", "policy", name));
   }
 }
 function yaml() {
@@ -24360,988 +23084,2272 @@ function picomatch() {
   picomatchModule ??= require_picomatch2();
   return picomatchModule;
 }
-var import_node_path7, validatorsModule, validatorsAllModule, yamlModule, re2Module, picomatchModule;
+function crypto() {
+  cryptoModule ??= require("node:crypto");
+  return cryptoModule;
+}
+function ulid() {
+  ulidModule ??= require_node();
+  return ulidModule;
+}
+var import_node_path4, validatorsModule, validatorsAllModule, yamlModule, re2Module, picomatchModule, cryptoModule, ulidModule;
 var init_lazy = __esm({
   "dist/core/lazy.js"() {
     "use strict";
-    import_node_path7 = require("node:path");
+    import_node_path4 = require("node:path");
     init_package_root();
     init_();
   }
 });
 
-// dist/core/engine/needles.js
-function foldedAt(text, needle, at) {
-  if (text.length - at < needle.length)
-    return false;
-  for (let k = 4; k < needle.length; k++)
-    if (lower(text.charCodeAt(at + k)) !== needle.charCodeAt(k))
-      return false;
-  return true;
-}
-function isNeedle(text) {
-  if (text.length < 2)
-    return false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 128 || c >= 65 && c <= 90)
-      return false;
-  }
-  return true;
-}
-var NeedleIndex, PAIRS, SHORT, LONG, pair, quad, lower;
-var init_needles = __esm({
-  "dist/core/engine/needles.js"() {
-    "use strict";
-    NeedleIndex = class {
-      /** needles of two or three characters, by their first two */
-      pairs = /* @__PURE__ */ new Map();
-      /** longer needles, by their first four */
-      quads = /* @__PURE__ */ new Map();
-      /** SHORT / LONG bits per hashed pair of first characters; built on first use, sized to the needles */
-      starts;
-      count = 0;
-      entries = /* @__PURE__ */ new Map();
-      get size() {
-        return this.count;
+// node_modules/graceful-fs/polyfills.js
+var require_polyfills = __commonJS({
+  "node_modules/graceful-fs/polyfills.js"(exports2, module2) {
+    var constants = require("constants");
+    var origCwd = process.cwd;
+    var cwd = null;
+    var platform = process.env.GRACEFUL_FS_PLATFORM || process.platform;
+    process.cwd = function() {
+      if (!cwd)
+        cwd = origCwd.call(process);
+      return cwd;
+    };
+    try {
+      process.cwd();
+    } catch (er) {
+    }
+    if (typeof process.chdir === "function") {
+      chdir = process.chdir;
+      process.chdir = function(d) {
+        cwd = null;
+        chdir.call(process, d);
+      };
+      if (Object.setPrototypeOf) Object.setPrototypeOf(process.chdir, chdir);
+    }
+    var chdir;
+    module2.exports = patch;
+    function patch(fs) {
+      if (constants.hasOwnProperty("O_SYMLINK") && process.version.match(/^v0\.6\.[0-2]|^v0\.5\./)) {
+        patchLchmod(fs);
       }
-      /** Needles must be lowercase ASCII (see isNeedle): `item` is reported whenever `needle` occurs. */
-      add(needle, item) {
-        let entry = this.entries.get(needle);
-        if (!entry) {
-          if (!isNeedle(needle))
-            throw new Error(`not a needle: ${JSON.stringify(needle)}`);
-          const long = needle.length >= 4;
-          const map = long ? this.quads : this.pairs;
-          const key = long ? quad(needle.charCodeAt(0), needle.charCodeAt(1), needle.charCodeAt(2), needle.charCodeAt(3)) : pair(needle.charCodeAt(0), needle.charCodeAt(1));
-          let bucket = map.get(key);
-          if (!bucket)
-            map.set(key, bucket = []);
-          entry = { needle, items: [item] };
-          bucket.push(entry);
-          this.entries.set(needle, entry);
-        } else if (!entry.items.includes(item))
-          entry.items.push(item);
-        this.count++;
-        this.starts = void 0;
+      if (!fs.lutimes) {
+        patchLutimes(fs);
       }
-      /**
-       * Calls `visit` with the items of every needle that occurs in `text`, ignoring ASCII case, until a call returns
-       * true; then returns true.
-       */
-      forEachIn(text, visit) {
-        const n = text.length;
-        if (n < 2)
-          return false;
-        const starts = this.starts ?? this.seal();
-        const mask = starts.length - 1;
-        let a = 0;
-        let b = lower(text.charCodeAt(0));
-        let c = lower(text.charCodeAt(1));
-        let d = n > 2 ? lower(text.charCodeAt(2)) : 128;
-        for (let i = 0; i < n - 1; i++) {
-          a = b;
-          b = c;
-          c = d;
-          d = i + 3 < n ? lower(text.charCodeAt(i + 3)) : 128;
-          if ((a | b) >= 128)
-            continue;
-          const p = pair(a, b);
-          const kinds = starts[p & mask];
-          if (kinds === 0)
-            continue;
-          if (kinds & SHORT) {
-            const bucket2 = this.pairs.get(p);
-            if (bucket2 !== void 0) {
-              for (const e of bucket2)
-                if ((e.needle.length === 2 || e.needle.charCodeAt(2) === c) && visit(e.items, text) === true)
-                  return true;
+      fs.chown = chownFix(fs.chown);
+      fs.fchown = chownFix(fs.fchown);
+      fs.lchown = chownFix(fs.lchown);
+      fs.chmod = chmodFix(fs.chmod);
+      fs.fchmod = chmodFix(fs.fchmod);
+      fs.lchmod = chmodFix(fs.lchmod);
+      fs.chownSync = chownFixSync(fs.chownSync);
+      fs.fchownSync = chownFixSync(fs.fchownSync);
+      fs.lchownSync = chownFixSync(fs.lchownSync);
+      fs.chmodSync = chmodFixSync(fs.chmodSync);
+      fs.fchmodSync = chmodFixSync(fs.fchmodSync);
+      fs.lchmodSync = chmodFixSync(fs.lchmodSync);
+      fs.stat = statFix(fs.stat);
+      fs.fstat = statFix(fs.fstat);
+      fs.lstat = statFix(fs.lstat);
+      fs.statSync = statFixSync(fs.statSync);
+      fs.fstatSync = statFixSync(fs.fstatSync);
+      fs.lstatSync = statFixSync(fs.lstatSync);
+      if (fs.chmod && !fs.lchmod) {
+        fs.lchmod = function(path, mode, cb) {
+          if (cb) process.nextTick(cb);
+        };
+        fs.lchmodSync = function() {
+        };
+      }
+      if (fs.chown && !fs.lchown) {
+        fs.lchown = function(path, uid, gid, cb) {
+          if (cb) process.nextTick(cb);
+        };
+        fs.lchownSync = function() {
+        };
+      }
+      if (platform === "win32") {
+        fs.rename = typeof fs.rename !== "function" ? fs.rename : (function(fs$rename) {
+          function rename(from, to, cb) {
+            var start = Date.now();
+            var backoff = 0;
+            fs$rename(from, to, function CB(er) {
+              if (er && (er.code === "EACCES" || er.code === "EPERM" || er.code === "EBUSY") && Date.now() - start < 6e4) {
+                setTimeout(function() {
+                  fs.stat(to, function(stater, st) {
+                    if (stater && stater.code === "ENOENT")
+                      fs$rename(from, to, CB);
+                    else
+                      cb(er);
+                  });
+                }, backoff);
+                if (backoff < 100)
+                  backoff += 10;
+                return;
+              }
+              if (cb) cb(er);
+            });
+          }
+          if (Object.setPrototypeOf) Object.setPrototypeOf(rename, fs$rename);
+          return rename;
+        })(fs.rename);
+      }
+      fs.read = typeof fs.read !== "function" ? fs.read : (function(fs$read) {
+        function read(fd, buffer, offset, length, position, callback_) {
+          var callback;
+          if (callback_ && typeof callback_ === "function") {
+            var eagCounter = 0;
+            callback = function(er, _, __) {
+              if (er && er.code === "EAGAIN" && eagCounter < 10) {
+                eagCounter++;
+                return fs$read.call(fs, fd, buffer, offset, length, position, callback);
+              }
+              callback_.apply(this, arguments);
+            };
+          }
+          return fs$read.call(fs, fd, buffer, offset, length, position, callback);
+        }
+        if (Object.setPrototypeOf) Object.setPrototypeOf(read, fs$read);
+        return read;
+      })(fs.read);
+      fs.readSync = typeof fs.readSync !== "function" ? fs.readSync : /* @__PURE__ */ (function(fs$readSync) {
+        return function(fd, buffer, offset, length, position) {
+          var eagCounter = 0;
+          while (true) {
+            try {
+              return fs$readSync.call(fs, fd, buffer, offset, length, position);
+            } catch (er) {
+              if (er.code === "EAGAIN" && eagCounter < 10) {
+                eagCounter++;
+                continue;
+              }
+              throw er;
             }
           }
-          if ((kinds & LONG) === 0 || (c | d) >= 128)
-            continue;
-          const bucket = this.quads.get(quad(a, b, c, d));
-          if (bucket === void 0)
-            continue;
-          for (const e of bucket)
-            if (foldedAt(text, e.needle, i) && visit(e.items, text) === true)
-              return true;
-        }
-        return false;
+        };
+      })(fs.readSync);
+      function patchLchmod(fs2) {
+        fs2.lchmod = function(path, mode, callback) {
+          fs2.open(
+            path,
+            constants.O_WRONLY | constants.O_SYMLINK,
+            mode,
+            function(err, fd) {
+              if (err) {
+                if (callback) callback(err);
+                return;
+              }
+              fs2.fchmod(fd, mode, function(err2) {
+                fs2.close(fd, function(err22) {
+                  if (callback) callback(err2 || err22);
+                });
+              });
+            }
+          );
+        };
+        fs2.lchmodSync = function(path, mode) {
+          var fd = fs2.openSync(path, constants.O_WRONLY | constants.O_SYMLINK, mode);
+          var threw = true;
+          var ret;
+          try {
+            ret = fs2.fchmodSync(fd, mode);
+            threw = false;
+          } finally {
+            if (threw) {
+              try {
+                fs2.closeSync(fd);
+              } catch (er) {
+              }
+            } else {
+              fs2.closeSync(fd);
+            }
+          }
+          return ret;
+        };
       }
-      /** The table of first pairs: sixteen slots per pair in use (up to one per ASCII pair), so collisions are rare. */
-      seal() {
-        let size = 16;
-        while (size < PAIRS && size < (this.pairs.size + this.quads.size) * 16)
-          size *= 2;
-        const starts = new Uint8Array(size);
-        for (const p of this.pairs.keys())
-          starts[p & size - 1] = starts[p & size - 1] | SHORT;
-        for (const q of this.quads.keys())
-          starts[q >> 14 & size - 1] = starts[q >> 14 & size - 1] | LONG;
-        this.starts = starts;
-        return starts;
-      }
-    };
-    PAIRS = 128 * 128;
-    SHORT = 1;
-    LONG = 2;
-    pair = (a, b) => a * 128 + b;
-    quad = (a, b, c, d) => pair(a, b) * PAIRS + pair(c, d);
-    lower = (code) => code >= 65 && code <= 90 ? code + 32 : code;
-  }
-});
-
-// dist/core/engine/glob.js
-function countGlobstars(pattern) {
-  let count = 0;
-  for (let i = 0; i < pattern.length - 1; i++) {
-    if (pattern[i] === "\\") {
-      i++;
-      continue;
-    }
-    if (pattern[i] === "*" && pattern[i + 1] === "*") {
-      count++;
-      while (pattern[i + 1] === "*")
-        i++;
-    }
-  }
-  return count;
-}
-function compileCommandGlob(pattern) {
-  const kinds = [];
-  const codes = [];
-  const classes = [];
-  for (let i = 0; i < pattern.length; i++) {
-    const ch = pattern[i];
-    if (ch === "\\" && i + 1 < pattern.length) {
-      i++;
-      kinds.push(LITERAL);
-      codes.push(pattern.charCodeAt(i));
-      classes.push(void 0);
-    } else if (ch === "*") {
-      if (kinds[kinds.length - 1] !== STAR) {
-        kinds.push(STAR);
-        codes.push(0);
-        classes.push(void 0);
-      }
-    } else if (ch === "?") {
-      kinds.push(ANY_ONE);
-      codes.push(0);
-      classes.push(void 0);
-    } else if (ch === "[") {
-      const parsed = parseClass(pattern, i);
-      if (parsed) {
-        kinds.push(CLASS);
-        codes.push(0);
-        classes.push(parsed.cls);
-        i = parsed.end;
-      } else {
-        kinds.push(LITERAL);
-        codes.push(91);
-        classes.push(void 0);
-      }
-    } else {
-      kinds.push(LITERAL);
-      codes.push(pattern.charCodeAt(i));
-      classes.push(void 0);
-    }
-  }
-  let prefix = "";
-  for (let k = 0; k < kinds.length && kinds[k] === LITERAL; k++)
-    prefix += String.fromCharCode(codes[k]);
-  let suffix = "";
-  if (prefix.length < kinds.length) {
-    for (let k = kinds.length - 1; k >= 0 && kinds[k] === LITERAL; k--)
-      suffix = String.fromCharCode(codes[k]) + suffix;
-  }
-  const runs = [];
-  for (let k = prefix.length, run = ""; k <= kinds.length; k++) {
-    if (k < kinds.length && kinds[k] === LITERAL) {
-      run += String.fromCharCode(codes[k]);
-    } else {
-      if (run)
-        runs.push(run);
-      run = "";
-    }
-  }
-  if (suffix && runs[runs.length - 1] === suffix)
-    runs.pop();
-  let core = prefix.length >= suffix.length ? prefix : suffix;
-  for (const r of runs)
-    if (r.length > core.length)
-      core = r;
-  const innerRuns = runs.filter((r) => r.length > 0);
-  const foldRuns = [];
-  let fold = "";
-  for (let k = 0, run = "", paired = false; k <= kinds.length; k++) {
-    const folded = k < kinds.length ? foldedChar(kinds[k], codes[k], classes[k]) : void 0;
-    if (folded !== void 0) {
-      run += folded;
-      paired ||= kinds[k] === CLASS;
-    } else {
-      if (run.length >= 3 && run !== run.toUpperCase())
-        foldRuns.push(run);
-      if (paired && run.length > fold.length)
-        fold = run;
-      run = "";
-      paired = false;
-    }
-  }
-  const needsFold = foldRuns.length > 0 && classes.some((c) => c !== void 0);
-  const needle = pickNeedle(prefix, suffix ? [...innerRuns, suffix] : innerRuns, fold);
-  const n = kinds.length;
-  const onlyLiteral = prefix.length === n;
-  const starOnlyAtEnd = n === prefix.length + 1 && kinds[n - 1] === STAR;
-  const kindArr = Uint8Array.from(kinds);
-  const codeArr = Int32Array.from(codes);
-  const test = (input) => {
-    if (onlyLiteral)
-      return input === prefix;
-    if (starOnlyAtEnd)
-      return input.startsWith(prefix);
-    if (input.length < prefix.length + suffix.length || !input.startsWith(prefix) || !input.endsWith(suffix))
-      return false;
-    for (const r of innerRuns)
-      if (!input.includes(r))
-        return false;
-    if (needsFold) {
-      const lower2 = lowered(input);
-      for (const r of foldRuns)
-        if (!lower2.includes(r))
-          return false;
-    }
-    let ti = 0;
-    let si = 0;
-    let starTi = -1;
-    let starSi = 0;
-    const len = input.length;
-    while (si < len) {
-      if (ti < n) {
-        const kind2 = kindArr[ti];
-        if (kind2 === STAR) {
-          starTi = ti++;
-          starSi = si;
-          continue;
-        }
-        const c = input.charCodeAt(si);
-        if (kind2 === LITERAL && codeArr[ti] === c || kind2 === ANY_ONE || kind2 === CLASS && classMatches(classes[ti], c)) {
-          ti++;
-          si++;
-          continue;
+      function patchLutimes(fs2) {
+        if (constants.hasOwnProperty("O_SYMLINK") && fs2.futimes) {
+          fs2.lutimes = function(path, at, mt, cb) {
+            fs2.open(path, constants.O_SYMLINK, function(er, fd) {
+              if (er) {
+                if (cb) cb(er);
+                return;
+              }
+              fs2.futimes(fd, at, mt, function(er2) {
+                fs2.close(fd, function(er22) {
+                  if (cb) cb(er2 || er22);
+                });
+              });
+            });
+          };
+          fs2.lutimesSync = function(path, at, mt) {
+            var fd = fs2.openSync(path, constants.O_SYMLINK);
+            var ret;
+            var threw = true;
+            try {
+              ret = fs2.futimesSync(fd, at, mt);
+              threw = false;
+            } finally {
+              if (threw) {
+                try {
+                  fs2.closeSync(fd);
+                } catch (er) {
+                }
+              } else {
+                fs2.closeSync(fd);
+              }
+            }
+            return ret;
+          };
+        } else if (fs2.futimes) {
+          fs2.lutimes = function(_a, _b, _c, cb) {
+            if (cb) process.nextTick(cb);
+          };
+          fs2.lutimesSync = function() {
+          };
         }
       }
-      if (starTi < 0)
-        return false;
-      ti = starTi + 1;
-      si = ++starSi;
-    }
-    while (ti < n && kindArr[ti] === STAR)
-      ti++;
-    return ti === n;
-  };
-  return { source: pattern, prefix, suffix, core, needle, literal: onlyLiteral ? prefix : void 0, test };
-}
-function isAscii(text) {
-  for (let i = 0; i < text.length; i++)
-    if (text.charCodeAt(i) >= 128)
-      return false;
-  return true;
-}
-function pickNeedle(prefix, later, fold) {
-  let best = fold;
-  for (const r of later)
-    if (r.length > best.length && isAscii(r))
-      best = r.toLowerCase();
-  if (best.length < NEEDLE && isAscii(prefix) && prefix.length > best.length)
-    best = prefix.toLowerCase();
-  return best.length >= NEEDLE ? best : "";
-}
-function foldedChar(kind2, code, cls) {
-  if (kind2 === LITERAL) {
-    if (code >= 128)
-      return void 0;
-    const ch = String.fromCharCode(code);
-    return ch.toLowerCase() === ch.toUpperCase() ? /[ ./_-]/.test(ch) ? ch : void 0 : ch.toLowerCase();
-  }
-  if (kind2 !== CLASS || !cls || cls.negated || cls.ranges.length > 0 || cls.singles.size !== 2)
-    return void 0;
-  const [a, b] = [...cls.singles].map((c) => c < 128 ? String.fromCharCode(c) : void 0);
-  return a && b && a !== b && a.toLowerCase() === b.toLowerCase() ? a.toLowerCase() : void 0;
-}
-function lowered(input) {
-  if (input !== lastInput) {
-    lastInput = input;
-    lastLower = input.toLowerCase();
-  }
-  return lastLower;
-}
-function parseClass(pattern, start) {
-  let i = start + 1;
-  let negated = false;
-  if (pattern[i] === "!" || pattern[i] === "^") {
-    negated = true;
-    i++;
-  }
-  const singles = /* @__PURE__ */ new Set();
-  const ranges = [];
-  let first = true;
-  while (i < pattern.length) {
-    let ch = pattern[i];
-    if (ch === "]" && !first)
-      return { cls: { negated, singles, ranges }, end: i };
-    first = false;
-    if (ch === "\\" && i + 1 < pattern.length)
-      ch = pattern[++i];
-    if (pattern[i + 1] === "-" && i + 2 < pattern.length && pattern[i + 2] !== "]") {
-      const lo = ch.charCodeAt(0);
-      let hiCh = pattern[i + 2];
-      let skip = 2;
-      if (hiCh === "\\" && i + 3 < pattern.length) {
-        hiCh = pattern[i + 3];
-        skip = 3;
+      function chmodFix(orig) {
+        if (!orig) return orig;
+        return function(target, mode, cb) {
+          return orig.call(fs, target, mode, function(er) {
+            if (chownErOk(er)) er = null;
+            if (cb) cb.apply(this, arguments);
+          });
+        };
       }
-      ranges.push([lo, hiCh.charCodeAt(0)]);
-      i += skip + 1;
-      continue;
-    }
-    singles.add(ch.charCodeAt(0));
-    i++;
-  }
-  return void 0;
-}
-function classMatches(cls, code) {
-  let hit = cls.singles.has(code);
-  if (!hit) {
-    for (const [lo, hi] of cls.ranges) {
-      if (code >= lo && code <= hi) {
-        hit = true;
-        break;
+      function chmodFixSync(orig) {
+        if (!orig) return orig;
+        return function(target, mode) {
+          try {
+            return orig.call(fs, target, mode);
+          } catch (er) {
+            if (!chownErOk(er)) throw er;
+          }
+        };
       }
-    }
-  }
-  return hit !== cls.negated;
-}
-function literalEnds(pattern) {
-  let prefix = "";
-  let i = 0;
-  for (; i < pattern.length; i++) {
-    const ch = pattern[i];
-    if (ch === "*" || ch === "?" || ch === "[")
-      break;
-    if (ch === "\\" && i + 1 < pattern.length)
-      prefix += pattern[++i];
-    else
-      prefix += ch;
-  }
-  if (i >= pattern.length)
-    return { prefix, suffix: "" };
-  let suffix = "";
-  for (let j = pattern.length - 1; j > i; j--) {
-    const ch = pattern[j];
-    if (ch === "*" || ch === "?" || ch === "]")
-      break;
-    if (pattern[j - 1] === "\\" && j - 1 > i) {
-      suffix = ch + suffix;
-      j--;
-      continue;
-    }
-    suffix = ch + suffix;
-  }
-  return { prefix, suffix };
-}
-function literalAlternation(literals, flags = "") {
-  const unique = [...new Set(literals)].sort((a, b) => b.length - a.length);
-  return new RegExp(unique.map((l) => l.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join("|"), flags);
-}
-function routingKeysOf(input) {
-  if (input.length < KEY)
-    return void 0;
-  return [key2(input, 0), -1 - key2(input, input.length - KEY), key1(input)];
-}
-function lazyGlob(source) {
-  let compiled;
-  const { prefix, suffix } = literalEnds(source);
-  let core;
-  let needle;
-  let literal;
-  if (/[[\\]/.test(source)) {
-    compiled = compileCommandGlob(source);
-    ({ core, needle, literal } = compiled);
-  } else {
-    const runs = source.split(/[*?]+/);
-    core = runs.reduce((a, b) => b.length > a.length ? b : a, "");
-    needle = pickNeedle(prefix, runs.slice(1).filter((r) => r !== ""), "");
-    literal = runs.length === 1 ? source : void 0;
-  }
-  return { source, prefix, suffix, core, needle, literal, test: (input) => (compiled ??= compileCommandGlob(source)).test(input) };
-}
-function globRoute(g) {
-  if (g.literal !== void 0)
-    return { exact: g.literal };
-  if (g.needle)
-    return { needle: g.needle };
-  const key = endKey(g);
-  return key === void 0 ? void 0 : { key };
-}
-function endKey(g) {
-  if (g.suffix.length >= KEY)
-    return -1 - key2(g.suffix, g.suffix.length - KEY);
-  if (g.prefix.length >= KEY)
-    return key2(g.prefix, 0);
-  if (g.prefix.length === 1)
-    return key1(g.prefix);
-  return void 0;
-}
-function anyMatches(globs, input) {
-  for (const g of globs)
-    if (g.test(input))
-      return true;
-  return false;
-}
-function compileCommandGlobSet(patterns) {
-  const SMALL_SET = 8;
-  let globs;
-  let index;
-  const all = () => globs ??= patterns.map(lazyGlob);
-  const push = (map, key, g) => {
-    const list = map.get(key);
-    if (list)
-      list.push(g);
-    else
-      map.set(key, [g]);
-  };
-  const build = () => {
-    const ix = { all: all(), bySuffix: /* @__PURE__ */ new Map(), needles: new NeedleIndex(), byPrefix: /* @__PURE__ */ new Map(), byFirst: /* @__PURE__ */ new Map(), rest: [], matchAll: patterns.some((p) => p.length > 0 && /^\*+$/.test(p)) };
-    for (const g of ix.all) {
-      if (g.suffix.length >= KEY)
-        push(ix.bySuffix, key2(g.suffix, g.suffix.length - KEY), g);
-      else if (g.needle)
-        ix.needles.add(g.needle, g);
-      else if (g.prefix.length >= KEY)
-        push(ix.byPrefix, key2(g.prefix, 0), g);
-      else if (g.prefix.length === 1)
-        push(ix.byFirst, key1(g.prefix), g);
-      else
-        ix.rest.push(g);
-    }
-    index = ix;
-    return ix;
-  };
-  const test = (input) => {
-    const ix = index ?? build();
-    if (ix.matchAll)
-      return true;
-    if (input.length < KEY || ix.all.length <= SMALL_SET)
-      return anyMatches(ix.all, input);
-    const tail = ix.bySuffix.get(key2(input, input.length - KEY));
-    if (tail && anyMatches(tail, input))
-      return true;
-    if (ix.needles.forEachIn(input, anyMatches))
-      return true;
-    const head = ix.byPrefix.get(key2(input, 0));
-    if (head && anyMatches(head, input))
-      return true;
-    const first = ix.byFirst.get(key1(input));
-    if (first && anyMatches(first, input))
-      return true;
-    return anyMatches(ix.rest, input);
-  };
-  let order;
-  const explainOrder = () => {
-    if (order)
-      return order;
-    const rank = (g) => g.suffix.length >= KEY ? 1 : g.prefix.length >= KEY ? 0 : g.prefix.length === 1 ? 2 : g.suffix.length > 0 || g.core === "" ? 3 : 4;
-    const long = [...all()].sort((a, b) => rank(a) - rank(b));
-    const short = [...all()].sort((a, b) => Math.max(rank(a), 2) - Math.max(rank(b), 2));
-    order = { long, short };
-    return order;
-  };
-  return {
-    sources: patterns,
-    test,
-    find: (input) => (input.length >= KEY ? explainOrder().long : explainOrder().short).find((g) => g.test(input))?.source,
-    compile: () => {
-      for (const g of (index ?? build()).all)
-        g.test("");
-    },
-    // from the pattern text (compiling only patterns with classes or escapes): a rule routed away never pays for
-    // its globs
-    route: () => {
-      const out2 = { exact: [], needles: [], keys: [] };
-      for (const g of all()) {
-        const r = globRoute(g);
-        if (!r)
-          return void 0;
-        if ("exact" in r)
-          out2.exact.push(r.exact);
-        else if ("needle" in r)
-          out2.needles.push(r.needle);
-        else
-          out2.keys.push(r.key);
+      function chownFix(orig) {
+        if (!orig) return orig;
+        return function(target, uid, gid, cb) {
+          return orig.call(fs, target, uid, gid, function(er) {
+            if (chownErOk(er)) er = null;
+            if (cb) cb.apply(this, arguments);
+          });
+        };
       }
-      return out2;
-    },
-    routingKeys: () => {
-      const keys = [];
-      for (const g of all()) {
-        const key = endKey(g);
-        if (key === void 0)
-          return void 0;
-        keys.push(key);
+      function chownFixSync(orig) {
+        if (!orig) return orig;
+        return function(target, uid, gid) {
+          try {
+            return orig.call(fs, target, uid, gid);
+          } catch (er) {
+            if (!chownErOk(er)) throw er;
+          }
+        };
       }
-      return keys;
-    }
-  };
-}
-function normalisePathPattern(pattern, home) {
-  if (home.length > 1 && home.endsWith("/"))
-    home = home.replace(/\/+$/, "") || "/";
-  let p = pattern.replace(/\\/g, "/");
-  if (p === "~" || p.startsWith("~/"))
-    p = home + p.slice(1);
-  else if (p === "$HOME" || p.startsWith("$HOME/"))
-    p = home + p.slice(5);
-  else if (p.startsWith("${HOME}"))
-    p = home + p.slice(7);
-  if (!p.startsWith("/") && p.includes("/") && !p.startsWith("**"))
-    p = "**/" + p;
-  return p;
-}
-function pathLiterals(pattern) {
-  const special = /[*?[\]{}()!+@\\]/;
-  let i = 0;
-  while (i < pattern.length && !special.test(pattern[i]))
-    i++;
-  if (i === pattern.length)
-    return { prefix: pattern, suffix: pattern, core: pattern };
-  let j = pattern.length;
-  while (j > i && !special.test(pattern[j - 1]))
-    j--;
-  let prefix = pattern.slice(0, i);
-  let suffix = pattern.slice(j);
-  const middle = pattern.slice(i, j);
-  if (middle.startsWith("**") && prefix.endsWith("/"))
-    prefix = prefix.slice(0, -1);
-  if (middle.endsWith("**") && suffix.startsWith("/"))
-    suffix = suffix.slice(1);
-  let core = "";
-  if (!/[[\]{}()!+@\\]/.test(middle)) {
-    for (const run of middle.split(/[*?]+/)) {
-      const trimmed = run.replace(/^\/+|\/+$/g, "");
-      if (trimmed.length > core.length)
-        core = trimmed;
-    }
-  }
-  return { prefix, suffix, core };
-}
-function startsWithAt(input, prefix, at) {
-  if (input.length - at < prefix.length)
-    return false;
-  for (let i = prefix.length - 1; i >= 0; i--)
-    if (input.charCodeAt(at + i) !== prefix.charCodeAt(i))
-      return false;
-  return true;
-}
-function compilePathGlobSet(patterns, options) {
-  let index;
-  const nocase = options.caseInsensitive ?? false;
-  const compiled = () => {
-    if (index)
-      return index;
-    const all = patterns.map((source) => {
-      const normalised = normalisePathPattern(source, options.home);
-      const base = !normalised.includes("/");
-      const lit = nocase ? { prefix: "", suffix: "", core: "" } : pathLiterals(normalised);
-      return { source, base, re: picomatch().makeRe(normalised, { dot: true, nocase }), prefix: lit.prefix, suffix: lit.suffix, core: lit.core };
-    });
-    const ix = { all, bySuffix: /* @__PURE__ */ new Map(), rest: [] };
-    for (const g of all) {
-      if (g.suffix.length < KEY) {
-        ix.rest.push(g);
-        continue;
+      function statFix(orig) {
+        if (!orig) return orig;
+        return function(target, options, cb) {
+          if (typeof options === "function") {
+            cb = options;
+            options = null;
+          }
+          function callback(er, stats) {
+            if (stats) {
+              if (stats.uid < 0) stats.uid += 4294967296;
+              if (stats.gid < 0) stats.gid += 4294967296;
+            }
+            if (cb) cb.apply(this, arguments);
+          }
+          return options ? orig.call(fs, target, options, callback) : orig.call(fs, target, callback);
+        };
       }
-      const key = key2(g.suffix, g.suffix.length - KEY);
-      const list = ix.bySuffix.get(key);
-      if (list)
-        list.push(g);
-      else
-        ix.bySuffix.set(key, [g]);
-    }
-    index = ix;
-    return ix;
-  };
-  const hit = (c, input) => {
-    if (c.suffix && !input.endsWith(c.suffix))
-      return false;
-    const name = c.base ? input.lastIndexOf("/") + 1 : 0;
-    if (c.prefix && !startsWithAt(input, c.prefix, name))
-      return false;
-    if (c.core && !input.includes(c.core))
-      return false;
-    return c.re.test(name > 0 ? input.slice(name) : input);
-  };
-  return {
-    sources: patterns,
-    test: (input) => {
-      const ix = compiled();
-      if (input.length < KEY)
-        return ix.all.some((c) => hit(c, input));
-      const ending = ix.bySuffix.get(key2(input, input.length - KEY));
-      if (ending) {
-        for (const c of ending)
-          if (hit(c, input))
-            return true;
+      function statFixSync(orig) {
+        if (!orig) return orig;
+        return function(target, options) {
+          var stats = options ? orig.call(fs, target, options) : orig.call(fs, target);
+          if (stats) {
+            if (stats.uid < 0) stats.uid += 4294967296;
+            if (stats.gid < 0) stats.gid += 4294967296;
+          }
+          return stats;
+        };
       }
-      for (const c of ix.rest)
-        if (hit(c, input))
+      function chownErOk(er) {
+        if (!er)
           return true;
-      return false;
-    },
-    // in the order written, for explanations
-    find: (input) => compiled().all.find((c) => hit(c, input))?.source,
-    compile: () => {
-      compiled();
+        if (er.code === "ENOSYS")
+          return true;
+        var nonroot = !process.getuid || process.getuid() !== 0;
+        if (nonroot) {
+          if (er.code === "EINVAL" || er.code === "EPERM")
+            return true;
+        }
+        return false;
+      }
     }
-  };
-}
-var LITERAL, ANY_ONE, STAR, CLASS, NEEDLE, lastInput, lastLower, KEY, FIRST_CHAR, WIDE_PAIR, key1, key2;
-var init_glob = __esm({
-  "dist/core/engine/glob.js"() {
+  }
+});
+
+// node_modules/graceful-fs/legacy-streams.js
+var require_legacy_streams = __commonJS({
+  "node_modules/graceful-fs/legacy-streams.js"(exports2, module2) {
+    var Stream = require("stream").Stream;
+    module2.exports = legacy;
+    function legacy(fs) {
+      return {
+        ReadStream,
+        WriteStream
+      };
+      function ReadStream(path, options) {
+        if (!(this instanceof ReadStream)) return new ReadStream(path, options);
+        Stream.call(this);
+        var self2 = this;
+        this.path = path;
+        this.fd = null;
+        this.readable = true;
+        this.paused = false;
+        this.flags = "r";
+        this.mode = 438;
+        this.bufferSize = 64 * 1024;
+        options = options || {};
+        var keys = Object.keys(options);
+        for (var index = 0, length = keys.length; index < length; index++) {
+          var key = keys[index];
+          this[key] = options[key];
+        }
+        if (this.encoding) this.setEncoding(this.encoding);
+        if (this.start !== void 0) {
+          if ("number" !== typeof this.start) {
+            throw TypeError("start must be a Number");
+          }
+          if (this.end === void 0) {
+            this.end = Infinity;
+          } else if ("number" !== typeof this.end) {
+            throw TypeError("end must be a Number");
+          }
+          if (this.start > this.end) {
+            throw new Error("start must be <= end");
+          }
+          this.pos = this.start;
+        }
+        if (this.fd !== null) {
+          process.nextTick(function() {
+            self2._read();
+          });
+          return;
+        }
+        fs.open(this.path, this.flags, this.mode, function(err, fd) {
+          if (err) {
+            self2.emit("error", err);
+            self2.readable = false;
+            return;
+          }
+          self2.fd = fd;
+          self2.emit("open", fd);
+          self2._read();
+        });
+      }
+      function WriteStream(path, options) {
+        if (!(this instanceof WriteStream)) return new WriteStream(path, options);
+        Stream.call(this);
+        this.path = path;
+        this.fd = null;
+        this.writable = true;
+        this.flags = "w";
+        this.encoding = "binary";
+        this.mode = 438;
+        this.bytesWritten = 0;
+        options = options || {};
+        var keys = Object.keys(options);
+        for (var index = 0, length = keys.length; index < length; index++) {
+          var key = keys[index];
+          this[key] = options[key];
+        }
+        if (this.start !== void 0) {
+          if ("number" !== typeof this.start) {
+            throw TypeError("start must be a Number");
+          }
+          if (this.start < 0) {
+            throw new Error("start must be >= zero");
+          }
+          this.pos = this.start;
+        }
+        this.busy = false;
+        this._queue = [];
+        if (this.fd === null) {
+          this._open = fs.open;
+          this._queue.push([this._open, this.path, this.flags, this.mode, void 0]);
+          this.flush();
+        }
+      }
+    }
+  }
+});
+
+// node_modules/graceful-fs/clone.js
+var require_clone = __commonJS({
+  "node_modules/graceful-fs/clone.js"(exports2, module2) {
     "use strict";
-    init_lazy();
-    init_needles();
-    LITERAL = 0;
-    ANY_ONE = 1;
-    STAR = 2;
-    CLASS = 3;
-    NEEDLE = 3;
-    lastInput = "";
-    lastLower = "";
-    KEY = 2;
-    FIRST_CHAR = 128 * 128;
-    WIDE_PAIR = FIRST_CHAR + 65536;
-    key1 = (text) => FIRST_CHAR + text.charCodeAt(0);
-    key2 = (text, at) => {
-      const a = text.charCodeAt(at);
-      const b = text.charCodeAt(at + 1);
-      return a < 128 && b < 128 ? a * 128 + b : WIDE_PAIR + a * 65536 + b;
+    module2.exports = clone;
+    var getPrototypeOf = Object.getPrototypeOf || function(obj) {
+      return obj.__proto__;
+    };
+    function clone(obj) {
+      if (obj === null || typeof obj !== "object")
+        return obj;
+      if (obj instanceof Object)
+        var copy = { __proto__: getPrototypeOf(obj) };
+      else
+        var copy = /* @__PURE__ */ Object.create(null);
+      Object.getOwnPropertyNames(obj).forEach(function(key) {
+        Object.defineProperty(copy, key, Object.getOwnPropertyDescriptor(obj, key));
+      });
+      return copy;
+    }
+  }
+});
+
+// node_modules/graceful-fs/graceful-fs.js
+var require_graceful_fs = __commonJS({
+  "node_modules/graceful-fs/graceful-fs.js"(exports2, module2) {
+    var fs = require("fs");
+    var polyfills = require_polyfills();
+    var legacy = require_legacy_streams();
+    var clone = require_clone();
+    var util = require("util");
+    var gracefulQueue;
+    var previousSymbol;
+    if (typeof Symbol === "function" && typeof Symbol.for === "function") {
+      gracefulQueue = /* @__PURE__ */ Symbol.for("graceful-fs.queue");
+      previousSymbol = /* @__PURE__ */ Symbol.for("graceful-fs.previous");
+    } else {
+      gracefulQueue = "___graceful-fs.queue";
+      previousSymbol = "___graceful-fs.previous";
+    }
+    function noop3() {
+    }
+    function publishQueue(context, queue2) {
+      Object.defineProperty(context, gracefulQueue, {
+        get: function() {
+          return queue2;
+        }
+      });
+    }
+    var debug = noop3;
+    if (util.debuglog)
+      debug = util.debuglog("gfs4");
+    else if (/\bgfs4\b/i.test(process.env.NODE_DEBUG || ""))
+      debug = function() {
+        var m = util.format.apply(util, arguments);
+        m = "GFS4: " + m.split(/\n/).join("\nGFS4: ");
+        console.error(m);
+      };
+    if (!fs[gracefulQueue]) {
+      queue = global[gracefulQueue] || [];
+      publishQueue(fs, queue);
+      fs.close = (function(fs$close) {
+        function close(fd, cb) {
+          return fs$close.call(fs, fd, function(err) {
+            if (!err) {
+              resetQueue();
+            }
+            if (typeof cb === "function")
+              cb.apply(this, arguments);
+          });
+        }
+        Object.defineProperty(close, previousSymbol, {
+          value: fs$close
+        });
+        return close;
+      })(fs.close);
+      fs.closeSync = (function(fs$closeSync) {
+        function closeSync3(fd) {
+          fs$closeSync.apply(fs, arguments);
+          resetQueue();
+        }
+        Object.defineProperty(closeSync3, previousSymbol, {
+          value: fs$closeSync
+        });
+        return closeSync3;
+      })(fs.closeSync);
+      if (/\bgfs4\b/i.test(process.env.NODE_DEBUG || "")) {
+        process.on("exit", function() {
+          debug(fs[gracefulQueue]);
+          require("assert").equal(fs[gracefulQueue].length, 0);
+        });
+      }
+    }
+    var queue;
+    if (!global[gracefulQueue]) {
+      publishQueue(global, fs[gracefulQueue]);
+    }
+    module2.exports = patch(clone(fs));
+    if (process.env.TEST_GRACEFUL_FS_GLOBAL_PATCH && !fs.__patched) {
+      module2.exports = patch(fs);
+      fs.__patched = true;
+    }
+    function patch(fs2) {
+      polyfills(fs2);
+      fs2.gracefulify = patch;
+      fs2.createReadStream = createReadStream;
+      fs2.createWriteStream = createWriteStream;
+      var fs$readFile = fs2.readFile;
+      fs2.readFile = readFile;
+      function readFile(path, options, cb) {
+        if (typeof options === "function")
+          cb = options, options = null;
+        return go$readFile(path, options, cb);
+        function go$readFile(path2, options2, cb2, startTime) {
+          return fs$readFile(path2, options2, function(err) {
+            if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
+              enqueue([go$readFile, [path2, options2, cb2], err, startTime || Date.now(), Date.now()]);
+            else {
+              if (typeof cb2 === "function")
+                cb2.apply(this, arguments);
+            }
+          });
+        }
+      }
+      var fs$writeFile = fs2.writeFile;
+      fs2.writeFile = writeFile;
+      function writeFile(path, data, options, cb) {
+        if (typeof options === "function")
+          cb = options, options = null;
+        return go$writeFile(path, data, options, cb);
+        function go$writeFile(path2, data2, options2, cb2, startTime) {
+          return fs$writeFile(path2, data2, options2, function(err) {
+            if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
+              enqueue([go$writeFile, [path2, data2, options2, cb2], err, startTime || Date.now(), Date.now()]);
+            else {
+              if (typeof cb2 === "function")
+                cb2.apply(this, arguments);
+            }
+          });
+        }
+      }
+      var fs$appendFile = fs2.appendFile;
+      if (fs$appendFile)
+        fs2.appendFile = appendFile;
+      function appendFile(path, data, options, cb) {
+        if (typeof options === "function")
+          cb = options, options = null;
+        return go$appendFile(path, data, options, cb);
+        function go$appendFile(path2, data2, options2, cb2, startTime) {
+          return fs$appendFile(path2, data2, options2, function(err) {
+            if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
+              enqueue([go$appendFile, [path2, data2, options2, cb2], err, startTime || Date.now(), Date.now()]);
+            else {
+              if (typeof cb2 === "function")
+                cb2.apply(this, arguments);
+            }
+          });
+        }
+      }
+      var fs$copyFile = fs2.copyFile;
+      if (fs$copyFile)
+        fs2.copyFile = copyFile;
+      function copyFile(src, dest, flags, cb) {
+        if (typeof flags === "function") {
+          cb = flags;
+          flags = 0;
+        }
+        return go$copyFile(src, dest, flags, cb);
+        function go$copyFile(src2, dest2, flags2, cb2, startTime) {
+          return fs$copyFile(src2, dest2, flags2, function(err) {
+            if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
+              enqueue([go$copyFile, [src2, dest2, flags2, cb2], err, startTime || Date.now(), Date.now()]);
+            else {
+              if (typeof cb2 === "function")
+                cb2.apply(this, arguments);
+            }
+          });
+        }
+      }
+      var fs$readdir = fs2.readdir;
+      fs2.readdir = readdir;
+      var noReaddirOptionVersions = /^v[0-5]\./;
+      function readdir(path, options, cb) {
+        if (typeof options === "function")
+          cb = options, options = null;
+        var go$readdir = noReaddirOptionVersions.test(process.version) ? function go$readdir2(path2, options2, cb2, startTime) {
+          return fs$readdir(path2, fs$readdirCallback(
+            path2,
+            options2,
+            cb2,
+            startTime
+          ));
+        } : function go$readdir2(path2, options2, cb2, startTime) {
+          return fs$readdir(path2, options2, fs$readdirCallback(
+            path2,
+            options2,
+            cb2,
+            startTime
+          ));
+        };
+        return go$readdir(path, options, cb);
+        function fs$readdirCallback(path2, options2, cb2, startTime) {
+          return function(err, files) {
+            if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
+              enqueue([
+                go$readdir,
+                [path2, options2, cb2],
+                err,
+                startTime || Date.now(),
+                Date.now()
+              ]);
+            else {
+              if (files && files.sort)
+                files.sort();
+              if (typeof cb2 === "function")
+                cb2.call(this, err, files);
+            }
+          };
+        }
+      }
+      if (process.version.substr(0, 4) === "v0.8") {
+        var legStreams = legacy(fs2);
+        ReadStream = legStreams.ReadStream;
+        WriteStream = legStreams.WriteStream;
+      }
+      var fs$ReadStream = fs2.ReadStream;
+      if (fs$ReadStream) {
+        ReadStream.prototype = Object.create(fs$ReadStream.prototype);
+        ReadStream.prototype.open = ReadStream$open;
+      }
+      var fs$WriteStream = fs2.WriteStream;
+      if (fs$WriteStream) {
+        WriteStream.prototype = Object.create(fs$WriteStream.prototype);
+        WriteStream.prototype.open = WriteStream$open;
+      }
+      Object.defineProperty(fs2, "ReadStream", {
+        get: function() {
+          return ReadStream;
+        },
+        set: function(val) {
+          ReadStream = val;
+        },
+        enumerable: true,
+        configurable: true
+      });
+      Object.defineProperty(fs2, "WriteStream", {
+        get: function() {
+          return WriteStream;
+        },
+        set: function(val) {
+          WriteStream = val;
+        },
+        enumerable: true,
+        configurable: true
+      });
+      var FileReadStream = ReadStream;
+      Object.defineProperty(fs2, "FileReadStream", {
+        get: function() {
+          return FileReadStream;
+        },
+        set: function(val) {
+          FileReadStream = val;
+        },
+        enumerable: true,
+        configurable: true
+      });
+      var FileWriteStream = WriteStream;
+      Object.defineProperty(fs2, "FileWriteStream", {
+        get: function() {
+          return FileWriteStream;
+        },
+        set: function(val) {
+          FileWriteStream = val;
+        },
+        enumerable: true,
+        configurable: true
+      });
+      function ReadStream(path, options) {
+        if (this instanceof ReadStream)
+          return fs$ReadStream.apply(this, arguments), this;
+        else
+          return ReadStream.apply(Object.create(ReadStream.prototype), arguments);
+      }
+      function ReadStream$open() {
+        var that = this;
+        open(that.path, that.flags, that.mode, function(err, fd) {
+          if (err) {
+            if (that.autoClose)
+              that.destroy();
+            that.emit("error", err);
+          } else {
+            that.fd = fd;
+            that.emit("open", fd);
+            that.read();
+          }
+        });
+      }
+      function WriteStream(path, options) {
+        if (this instanceof WriteStream)
+          return fs$WriteStream.apply(this, arguments), this;
+        else
+          return WriteStream.apply(Object.create(WriteStream.prototype), arguments);
+      }
+      function WriteStream$open() {
+        var that = this;
+        open(that.path, that.flags, that.mode, function(err, fd) {
+          if (err) {
+            that.destroy();
+            that.emit("error", err);
+          } else {
+            that.fd = fd;
+            that.emit("open", fd);
+          }
+        });
+      }
+      function createReadStream(path, options) {
+        return new fs2.ReadStream(path, options);
+      }
+      function createWriteStream(path, options) {
+        return new fs2.WriteStream(path, options);
+      }
+      var fs$open = fs2.open;
+      fs2.open = open;
+      function open(path, flags, mode, cb) {
+        if (typeof mode === "function")
+          cb = mode, mode = null;
+        return go$open(path, flags, mode, cb);
+        function go$open(path2, flags2, mode2, cb2, startTime) {
+          return fs$open(path2, flags2, mode2, function(err, fd) {
+            if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
+              enqueue([go$open, [path2, flags2, mode2, cb2], err, startTime || Date.now(), Date.now()]);
+            else {
+              if (typeof cb2 === "function")
+                cb2.apply(this, arguments);
+            }
+          });
+        }
+      }
+      return fs2;
+    }
+    function enqueue(elem) {
+      debug("ENQUEUE", elem[0].name, elem[1]);
+      fs[gracefulQueue].push(elem);
+      retry();
+    }
+    var retryTimer;
+    function resetQueue() {
+      var now = Date.now();
+      for (var i = 0; i < fs[gracefulQueue].length; ++i) {
+        if (fs[gracefulQueue][i].length > 2) {
+          fs[gracefulQueue][i][3] = now;
+          fs[gracefulQueue][i][4] = now;
+        }
+      }
+      retry();
+    }
+    function retry() {
+      clearTimeout(retryTimer);
+      retryTimer = void 0;
+      if (fs[gracefulQueue].length === 0)
+        return;
+      var elem = fs[gracefulQueue].shift();
+      var fn = elem[0];
+      var args = elem[1];
+      var err = elem[2];
+      var startTime = elem[3];
+      var lastTime = elem[4];
+      if (startTime === void 0) {
+        debug("RETRY", fn.name, args);
+        fn.apply(null, args);
+      } else if (Date.now() - startTime >= 6e4) {
+        debug("TIMEOUT", fn.name, args);
+        var cb = args.pop();
+        if (typeof cb === "function")
+          cb.call(null, err);
+      } else {
+        var sinceAttempt = Date.now() - lastTime;
+        var sinceStart = Math.max(lastTime - startTime, 1);
+        var desiredDelay = Math.min(sinceStart * 1.2, 100);
+        if (sinceAttempt >= desiredDelay) {
+          debug("RETRY", fn.name, args);
+          fn.apply(null, args.concat([startTime]));
+        } else {
+          fs[gracefulQueue].push(elem);
+        }
+      }
+      if (retryTimer === void 0) {
+        retryTimer = setTimeout(retry, 0);
+      }
+    }
+  }
+});
+
+// node_modules/retry/lib/retry_operation.js
+var require_retry_operation = __commonJS({
+  "node_modules/retry/lib/retry_operation.js"(exports2, module2) {
+    function RetryOperation(timeouts, options) {
+      if (typeof options === "boolean") {
+        options = { forever: options };
+      }
+      this._originalTimeouts = JSON.parse(JSON.stringify(timeouts));
+      this._timeouts = timeouts;
+      this._options = options || {};
+      this._maxRetryTime = options && options.maxRetryTime || Infinity;
+      this._fn = null;
+      this._errors = [];
+      this._attempts = 1;
+      this._operationTimeout = null;
+      this._operationTimeoutCb = null;
+      this._timeout = null;
+      this._operationStart = null;
+      if (this._options.forever) {
+        this._cachedTimeouts = this._timeouts.slice(0);
+      }
+    }
+    module2.exports = RetryOperation;
+    RetryOperation.prototype.reset = function() {
+      this._attempts = 1;
+      this._timeouts = this._originalTimeouts;
+    };
+    RetryOperation.prototype.stop = function() {
+      if (this._timeout) {
+        clearTimeout(this._timeout);
+      }
+      this._timeouts = [];
+      this._cachedTimeouts = null;
+    };
+    RetryOperation.prototype.retry = function(err) {
+      if (this._timeout) {
+        clearTimeout(this._timeout);
+      }
+      if (!err) {
+        return false;
+      }
+      var currentTime = (/* @__PURE__ */ new Date()).getTime();
+      if (err && currentTime - this._operationStart >= this._maxRetryTime) {
+        this._errors.unshift(new Error("RetryOperation timeout occurred"));
+        return false;
+      }
+      this._errors.push(err);
+      var timeout = this._timeouts.shift();
+      if (timeout === void 0) {
+        if (this._cachedTimeouts) {
+          this._errors.splice(this._errors.length - 1, this._errors.length);
+          this._timeouts = this._cachedTimeouts.slice(0);
+          timeout = this._timeouts.shift();
+        } else {
+          return false;
+        }
+      }
+      var self2 = this;
+      var timer = setTimeout(function() {
+        self2._attempts++;
+        if (self2._operationTimeoutCb) {
+          self2._timeout = setTimeout(function() {
+            self2._operationTimeoutCb(self2._attempts);
+          }, self2._operationTimeout);
+          if (self2._options.unref) {
+            self2._timeout.unref();
+          }
+        }
+        self2._fn(self2._attempts);
+      }, timeout);
+      if (this._options.unref) {
+        timer.unref();
+      }
+      return true;
+    };
+    RetryOperation.prototype.attempt = function(fn, timeoutOps) {
+      this._fn = fn;
+      if (timeoutOps) {
+        if (timeoutOps.timeout) {
+          this._operationTimeout = timeoutOps.timeout;
+        }
+        if (timeoutOps.cb) {
+          this._operationTimeoutCb = timeoutOps.cb;
+        }
+      }
+      var self2 = this;
+      if (this._operationTimeoutCb) {
+        this._timeout = setTimeout(function() {
+          self2._operationTimeoutCb();
+        }, self2._operationTimeout);
+      }
+      this._operationStart = (/* @__PURE__ */ new Date()).getTime();
+      this._fn(this._attempts);
+    };
+    RetryOperation.prototype.try = function(fn) {
+      console.log("Using RetryOperation.try() is deprecated");
+      this.attempt(fn);
+    };
+    RetryOperation.prototype.start = function(fn) {
+      console.log("Using RetryOperation.start() is deprecated");
+      this.attempt(fn);
+    };
+    RetryOperation.prototype.start = RetryOperation.prototype.try;
+    RetryOperation.prototype.errors = function() {
+      return this._errors;
+    };
+    RetryOperation.prototype.attempts = function() {
+      return this._attempts;
+    };
+    RetryOperation.prototype.mainError = function() {
+      if (this._errors.length === 0) {
+        return null;
+      }
+      var counts = {};
+      var mainError = null;
+      var mainErrorCount = 0;
+      for (var i = 0; i < this._errors.length; i++) {
+        var error = this._errors[i];
+        var message = error.message;
+        var count = (counts[message] || 0) + 1;
+        counts[message] = count;
+        if (count >= mainErrorCount) {
+          mainError = error;
+          mainErrorCount = count;
+        }
+      }
+      return mainError;
     };
   }
 });
 
-// dist/core/policy/compile.js
-var compile_exports = {};
-__export(compile_exports, {
-  compileFile: () => compileFile,
-  findNestedQuantifier: () => findNestedQuantifier,
-  onlyCommandCondition: () => onlyCommandCondition,
-  toAction: () => toAction
+// node_modules/retry/lib/retry.js
+var require_retry = __commonJS({
+  "node_modules/retry/lib/retry.js"(exports2) {
+    var RetryOperation = require_retry_operation();
+    exports2.operation = function(options) {
+      var timeouts = exports2.timeouts(options);
+      return new RetryOperation(timeouts, {
+        forever: options && options.forever,
+        unref: options && options.unref,
+        maxRetryTime: options && options.maxRetryTime
+      });
+    };
+    exports2.timeouts = function(options) {
+      if (options instanceof Array) {
+        return [].concat(options);
+      }
+      var opts2 = {
+        retries: 10,
+        factor: 2,
+        minTimeout: 1 * 1e3,
+        maxTimeout: Infinity,
+        randomize: false
+      };
+      for (var key in options) {
+        opts2[key] = options[key];
+      }
+      if (opts2.minTimeout > opts2.maxTimeout) {
+        throw new Error("minTimeout is greater than maxTimeout");
+      }
+      var timeouts = [];
+      for (var i = 0; i < opts2.retries; i++) {
+        timeouts.push(this.createTimeout(i, opts2));
+      }
+      if (options && options.forever && !timeouts.length) {
+        timeouts.push(this.createTimeout(i, opts2));
+      }
+      timeouts.sort(function(a, b) {
+        return a - b;
+      });
+      return timeouts;
+    };
+    exports2.createTimeout = function(attempt, opts2) {
+      var random = opts2.randomize ? Math.random() + 1 : 1;
+      var timeout = Math.round(random * opts2.minTimeout * Math.pow(opts2.factor, attempt));
+      timeout = Math.min(timeout, opts2.maxTimeout);
+      return timeout;
+    };
+    exports2.wrap = function(obj, options, methods) {
+      if (options instanceof Array) {
+        methods = options;
+        options = null;
+      }
+      if (!methods) {
+        methods = [];
+        for (var key in obj) {
+          if (typeof obj[key] === "function") {
+            methods.push(key);
+          }
+        }
+      }
+      for (var i = 0; i < methods.length; i++) {
+        var method = methods[i];
+        var original = obj[method];
+        obj[method] = function retryWrapper(original2) {
+          var op = exports2.operation(options);
+          var args = Array.prototype.slice.call(arguments, 1);
+          var callback = args.pop();
+          args.push(function(err) {
+            if (op.retry(err)) {
+              return;
+            }
+            if (err) {
+              arguments[0] = op.mainError();
+            }
+            callback.apply(this, arguments);
+          });
+          op.attempt(function() {
+            original2.apply(obj, args);
+          });
+        }.bind(obj, original);
+        obj[method].options = options;
+      }
+    };
+  }
 });
-function onlyCommandCondition(w) {
-  return w.command !== void 0 && !w.always && !w.never && !w.contains && !w.envAssignments && !w.path && !w.pathNot && !w.url && !w.domain && !w.session && !w.sessionNot && !w.response && !w.responseNot && !w.callCount && !w.params && !w.depth;
-}
-function problem(options, error, id) {
-  if (!options.onProblem)
-    throw error;
-  options.onProblem(error, id);
-}
-function toAction(name) {
-  return ALIAS[name];
-}
-function compileFile(parsed, options) {
-  const doc = parsed.doc;
-  const seen = /* @__PURE__ */ new Map();
-  const policies = [];
-  let order = options.orderStart;
-  for (const [pi, p] of (doc.policies ?? []).entries()) {
-    const previous = seen.get(p.name);
-    if (previous !== void 0) {
-      const first = parsed.locate(["policies", previous, "name"]);
-      problem(options, new PolicyError(parsed.locate(["policies", pi, "name"]), `duplicate policy name '${p.name}' (first defined at line ${first.line})`, "give each policy a unique name"), "RAM004");
-    }
-    seen.set(p.name, pi);
-    const match = { tool: void 0, agent: void 0, session: void 0 };
-    for (const key of ["tool", "agent", "session"]) {
-      const value = p.match?.[key];
-      if (value === void 0)
-        continue;
-      const list = Array.isArray(value) ? value : [value];
-      list.forEach((g, gi) => checkGlob(g, parsed, ["policies", pi, "match", key, ...Array.isArray(value) ? [gi] : []], options));
-      if (list.length > 0 && !list.includes("*"))
-        match[key] = compileCommandGlobSet(list);
-    }
-    const rules = (p.rules ?? []).map((r, ri) => compileRule(r, parsed, ["policies", pi, "rules", ri], ri + 1, options));
-    policies.push({
-      name: p.name,
-      description: p.description,
-      priority: p.priority ?? 100,
-      enabled: p.enabled ?? true,
-      layer: options.layer,
-      file: parsed.file,
-      pos: parsed.locate(["policies", pi]),
-      order: order++,
-      match,
-      rules
-    });
+
+// node_modules/retry/index.js
+var require_retry2 = __commonJS({
+  "node_modules/retry/index.js"(exports2, module2) {
+    module2.exports = require_retry();
   }
-  return {
-    file: parsed.file,
-    layer: options.layer,
-    defaultAction: doc.default_action === void 0 ? void 0 : toAction(doc.default_action),
-    policies,
-    parsed
-  };
-}
-function compileRule(rule, parsed, path, index, options) {
-  let expiresAt;
-  if (rule.expires_at !== void 0) {
-    expiresAt = Date.parse(rule.expires_at);
-    if (Number.isNaN(expiresAt) || !/^\d{4}-\d{2}-\d{2}/.test(rule.expires_at)) {
-      problem(options, new PolicyError(parsed.locate([...path, "expires_at"]), `invalid timestamp ${JSON.stringify(rule.expires_at)} for expires_at`, "write an RFC 3339 time such as 2026-12-31T23:59:59Z"), "RAM013");
-      expiresAt = void 0;
+});
+
+// node_modules/signal-exit/signals.js
+var require_signals = __commonJS({
+  "node_modules/signal-exit/signals.js"(exports2, module2) {
+    module2.exports = [
+      "SIGABRT",
+      "SIGALRM",
+      "SIGHUP",
+      "SIGINT",
+      "SIGTERM"
+    ];
+    if (process.platform !== "win32") {
+      module2.exports.push(
+        "SIGVTALRM",
+        "SIGXCPU",
+        "SIGXFSZ",
+        "SIGUSR2",
+        "SIGTRAP",
+        "SIGSYS",
+        "SIGQUIT",
+        "SIGIOT"
+        // should detect profiler and enable/disable accordingly.
+        // see #21
+        // 'SIGPROF'
+      );
+    }
+    if (process.platform === "linux") {
+      module2.exports.push(
+        "SIGIO",
+        "SIGPOLL",
+        "SIGPWR",
+        "SIGSTKFLT",
+        "SIGUNUSED"
+      );
     }
   }
-  const timeout = rule.webhook?.timeout;
-  const whenPath = [...path, "when"];
-  const compiled = {
-    index,
-    declared: rule.action,
-    action: toAction(rule.action),
-    message: rule.message,
-    audit: rule.ask?.audit ?? rule.action === "require_approval",
-    headlessOnly: rule.ask?.headless_only ?? false,
-    expiresAt,
-    once: rule.once ?? false,
-    webhook: rule.webhook ? {
-      url: rule.webhook.url,
-      timeoutMs: typeof timeout === "number" ? timeout * 1e3 : timeout ? parseDuration(timeout) : 5e3,
-      failOpen: rule.webhook.fail_open ?? false
-    } : void 0,
-    pos: parsed.locate(path),
-    when: options.lazyWhen ? void 0 : compileWhen(rule.when ?? {}, parsed, whenPath, options),
-    route: precomputedRoute(parsed, path),
-    candidateOf: 0
-  };
-  if (options.lazyWhen) {
-    Object.defineProperty(compiled, "when", {
-      configurable: true,
-      enumerable: true,
-      get() {
-        const when = compileWhen(rule.when ?? {}, parsed, whenPath, options);
-        Object.defineProperty(compiled, "when", { value: when, writable: true, enumerable: true, configurable: true });
-        return when;
+});
+
+// node_modules/signal-exit/index.js
+var require_signal_exit = __commonJS({
+  "node_modules/signal-exit/index.js"(exports2, module2) {
+    var process2 = global.process;
+    var processOk = function(process3) {
+      return process3 && typeof process3 === "object" && typeof process3.removeListener === "function" && typeof process3.emit === "function" && typeof process3.reallyExit === "function" && typeof process3.listeners === "function" && typeof process3.kill === "function" && typeof process3.pid === "number" && typeof process3.on === "function";
+    };
+    if (!processOk(process2)) {
+      module2.exports = function() {
+        return function() {
+        };
+      };
+    } else {
+      assert = require("assert");
+      signals = require_signals();
+      isWin = /^win/i.test(process2.platform);
+      EE = require("events");
+      if (typeof EE !== "function") {
+        EE = EE.EventEmitter;
+      }
+      if (process2.__signal_exit_emitter__) {
+        emitter = process2.__signal_exit_emitter__;
+      } else {
+        emitter = process2.__signal_exit_emitter__ = new EE();
+        emitter.count = 0;
+        emitter.emitted = {};
+      }
+      if (!emitter.infinite) {
+        emitter.setMaxListeners(Infinity);
+        emitter.infinite = true;
+      }
+      module2.exports = function(cb, opts2) {
+        if (!processOk(global.process)) {
+          return function() {
+          };
+        }
+        assert.equal(typeof cb, "function", "a callback must be provided for exit handler");
+        if (loaded === false) {
+          load();
+        }
+        var ev = "exit";
+        if (opts2 && opts2.alwaysLast) {
+          ev = "afterexit";
+        }
+        var remove = function() {
+          emitter.removeListener(ev, cb);
+          if (emitter.listeners("exit").length === 0 && emitter.listeners("afterexit").length === 0) {
+            unload();
+          }
+        };
+        emitter.on(ev, cb);
+        return remove;
+      };
+      unload = function unload2() {
+        if (!loaded || !processOk(global.process)) {
+          return;
+        }
+        loaded = false;
+        signals.forEach(function(sig) {
+          try {
+            process2.removeListener(sig, sigListeners[sig]);
+          } catch (er) {
+          }
+        });
+        process2.emit = originalProcessEmit;
+        process2.reallyExit = originalProcessReallyExit;
+        emitter.count -= 1;
+      };
+      module2.exports.unload = unload;
+      emit = function emit2(event, code, signal) {
+        if (emitter.emitted[event]) {
+          return;
+        }
+        emitter.emitted[event] = true;
+        emitter.emit(event, code, signal);
+      };
+      sigListeners = {};
+      signals.forEach(function(sig) {
+        sigListeners[sig] = function listener() {
+          if (!processOk(global.process)) {
+            return;
+          }
+          var listeners = process2.listeners(sig);
+          if (listeners.length === emitter.count) {
+            unload();
+            emit("exit", null, sig);
+            emit("afterexit", null, sig);
+            if (isWin && sig === "SIGHUP") {
+              sig = "SIGINT";
+            }
+            process2.kill(process2.pid, sig);
+          }
+        };
+      });
+      module2.exports.signals = function() {
+        return signals;
+      };
+      loaded = false;
+      load = function load2() {
+        if (loaded || !processOk(global.process)) {
+          return;
+        }
+        loaded = true;
+        emitter.count += 1;
+        signals = signals.filter(function(sig) {
+          try {
+            process2.on(sig, sigListeners[sig]);
+            return true;
+          } catch (er) {
+            return false;
+          }
+        });
+        process2.emit = processEmit;
+        process2.reallyExit = processReallyExit;
+      };
+      module2.exports.load = load;
+      originalProcessReallyExit = process2.reallyExit;
+      processReallyExit = function processReallyExit2(code) {
+        if (!processOk(global.process)) {
+          return;
+        }
+        process2.exitCode = code || /* istanbul ignore next */
+        0;
+        emit("exit", process2.exitCode, null);
+        emit("afterexit", process2.exitCode, null);
+        originalProcessReallyExit.call(process2, process2.exitCode);
+      };
+      originalProcessEmit = process2.emit;
+      processEmit = function processEmit2(ev, arg) {
+        if (ev === "exit" && processOk(global.process)) {
+          if (arg !== void 0) {
+            process2.exitCode = arg;
+          }
+          var ret = originalProcessEmit.apply(this, arguments);
+          emit("exit", process2.exitCode, null);
+          emit("afterexit", process2.exitCode, null);
+          return ret;
+        } else {
+          return originalProcessEmit.apply(this, arguments);
+        }
+      };
+    }
+    var assert;
+    var signals;
+    var isWin;
+    var EE;
+    var emitter;
+    var unload;
+    var emit;
+    var sigListeners;
+    var loaded;
+    var load;
+    var originalProcessReallyExit;
+    var processReallyExit;
+    var originalProcessEmit;
+    var processEmit;
+  }
+});
+
+// node_modules/proper-lockfile/lib/mtime-precision.js
+var require_mtime_precision = __commonJS({
+  "node_modules/proper-lockfile/lib/mtime-precision.js"(exports2, module2) {
+    "use strict";
+    var cacheSymbol = /* @__PURE__ */ Symbol();
+    function probe(file, fs, callback) {
+      const cachedPrecision = fs[cacheSymbol];
+      if (cachedPrecision) {
+        return fs.stat(file, (err, stat) => {
+          if (err) {
+            return callback(err);
+          }
+          callback(null, stat.mtime, cachedPrecision);
+        });
+      }
+      const mtime = new Date(Math.ceil(Date.now() / 1e3) * 1e3 + 5);
+      fs.utimes(file, mtime, mtime, (err) => {
+        if (err) {
+          return callback(err);
+        }
+        fs.stat(file, (err2, stat) => {
+          if (err2) {
+            return callback(err2);
+          }
+          const precision = stat.mtime.getTime() % 1e3 === 0 ? "s" : "ms";
+          Object.defineProperty(fs, cacheSymbol, { value: precision });
+          callback(null, stat.mtime, precision);
+        });
+      });
+    }
+    function getMtime(precision) {
+      let now = Date.now();
+      if (precision === "s") {
+        now = Math.ceil(now / 1e3) * 1e3;
+      }
+      return new Date(now);
+    }
+    module2.exports.probe = probe;
+    module2.exports.getMtime = getMtime;
+  }
+});
+
+// node_modules/proper-lockfile/lib/lockfile.js
+var require_lockfile = __commonJS({
+  "node_modules/proper-lockfile/lib/lockfile.js"(exports2, module2) {
+    "use strict";
+    var path = require("path");
+    var fs = require_graceful_fs();
+    var retry = require_retry2();
+    var onExit = require_signal_exit();
+    var mtimePrecision = require_mtime_precision();
+    var locks = {};
+    function getLockFile(file, options) {
+      return options.lockfilePath || `${file}.lock`;
+    }
+    function resolveCanonicalPath(file, options, callback) {
+      if (!options.realpath) {
+        return callback(null, path.resolve(file));
+      }
+      options.fs.realpath(file, callback);
+    }
+    function acquireLock(file, options, callback) {
+      const lockfilePath = getLockFile(file, options);
+      options.fs.mkdir(lockfilePath, (err) => {
+        if (!err) {
+          return mtimePrecision.probe(lockfilePath, options.fs, (err2, mtime, mtimePrecision2) => {
+            if (err2) {
+              options.fs.rmdir(lockfilePath, () => {
+              });
+              return callback(err2);
+            }
+            callback(null, mtime, mtimePrecision2);
+          });
+        }
+        if (err.code !== "EEXIST") {
+          return callback(err);
+        }
+        if (options.stale <= 0) {
+          return callback(Object.assign(new Error("Lock file is already being held"), { code: "ELOCKED", file }));
+        }
+        options.fs.stat(lockfilePath, (err2, stat) => {
+          if (err2) {
+            if (err2.code === "ENOENT") {
+              return acquireLock(file, { ...options, stale: 0 }, callback);
+            }
+            return callback(err2);
+          }
+          if (!isLockStale(stat, options)) {
+            return callback(Object.assign(new Error("Lock file is already being held"), { code: "ELOCKED", file }));
+          }
+          removeLock(file, options, (err3) => {
+            if (err3) {
+              return callback(err3);
+            }
+            acquireLock(file, { ...options, stale: 0 }, callback);
+          });
+        });
+      });
+    }
+    function isLockStale(stat, options) {
+      return stat.mtime.getTime() < Date.now() - options.stale;
+    }
+    function removeLock(file, options, callback) {
+      options.fs.rmdir(getLockFile(file, options), (err) => {
+        if (err && err.code !== "ENOENT") {
+          return callback(err);
+        }
+        callback();
+      });
+    }
+    function updateLock(file, options) {
+      const lock2 = locks[file];
+      if (lock2.updateTimeout) {
+        return;
+      }
+      lock2.updateDelay = lock2.updateDelay || options.update;
+      lock2.updateTimeout = setTimeout(() => {
+        lock2.updateTimeout = null;
+        options.fs.stat(lock2.lockfilePath, (err, stat) => {
+          const isOverThreshold = lock2.lastUpdate + options.stale < Date.now();
+          if (err) {
+            if (err.code === "ENOENT" || isOverThreshold) {
+              return setLockAsCompromised(file, lock2, Object.assign(err, { code: "ECOMPROMISED" }));
+            }
+            lock2.updateDelay = 1e3;
+            return updateLock(file, options);
+          }
+          const isMtimeOurs = lock2.mtime.getTime() === stat.mtime.getTime();
+          if (!isMtimeOurs) {
+            return setLockAsCompromised(
+              file,
+              lock2,
+              Object.assign(
+                new Error("Unable to update lock within the stale threshold"),
+                { code: "ECOMPROMISED" }
+              )
+            );
+          }
+          const mtime = mtimePrecision.getMtime(lock2.mtimePrecision);
+          options.fs.utimes(lock2.lockfilePath, mtime, mtime, (err2) => {
+            const isOverThreshold2 = lock2.lastUpdate + options.stale < Date.now();
+            if (lock2.released) {
+              return;
+            }
+            if (err2) {
+              if (err2.code === "ENOENT" || isOverThreshold2) {
+                return setLockAsCompromised(file, lock2, Object.assign(err2, { code: "ECOMPROMISED" }));
+              }
+              lock2.updateDelay = 1e3;
+              return updateLock(file, options);
+            }
+            lock2.mtime = mtime;
+            lock2.lastUpdate = Date.now();
+            lock2.updateDelay = null;
+            updateLock(file, options);
+          });
+        });
+      }, lock2.updateDelay);
+      if (lock2.updateTimeout.unref) {
+        lock2.updateTimeout.unref();
+      }
+    }
+    function setLockAsCompromised(file, lock2, err) {
+      lock2.released = true;
+      if (lock2.updateTimeout) {
+        clearTimeout(lock2.updateTimeout);
+      }
+      if (locks[file] === lock2) {
+        delete locks[file];
+      }
+      lock2.options.onCompromised(err);
+    }
+    function lock(file, options, callback) {
+      options = {
+        stale: 1e4,
+        update: null,
+        realpath: true,
+        retries: 0,
+        fs,
+        onCompromised: (err) => {
+          throw err;
+        },
+        ...options
+      };
+      options.retries = options.retries || 0;
+      options.retries = typeof options.retries === "number" ? { retries: options.retries } : options.retries;
+      options.stale = Math.max(options.stale || 0, 2e3);
+      options.update = options.update == null ? options.stale / 2 : options.update || 0;
+      options.update = Math.max(Math.min(options.update, options.stale / 2), 1e3);
+      resolveCanonicalPath(file, options, (err, file2) => {
+        if (err) {
+          return callback(err);
+        }
+        const operation = retry.operation(options.retries);
+        operation.attempt(() => {
+          acquireLock(file2, options, (err2, mtime, mtimePrecision2) => {
+            if (operation.retry(err2)) {
+              return;
+            }
+            if (err2) {
+              return callback(operation.mainError());
+            }
+            const lock2 = locks[file2] = {
+              lockfilePath: getLockFile(file2, options),
+              mtime,
+              mtimePrecision: mtimePrecision2,
+              options,
+              lastUpdate: Date.now()
+            };
+            updateLock(file2, options);
+            callback(null, (releasedCallback) => {
+              if (lock2.released) {
+                return releasedCallback && releasedCallback(Object.assign(new Error("Lock is already released"), { code: "ERELEASED" }));
+              }
+              unlock(file2, { ...options, realpath: false }, releasedCallback);
+            });
+          });
+        });
+      });
+    }
+    function unlock(file, options, callback) {
+      options = {
+        fs,
+        realpath: true,
+        ...options
+      };
+      resolveCanonicalPath(file, options, (err, file2) => {
+        if (err) {
+          return callback(err);
+        }
+        const lock2 = locks[file2];
+        if (!lock2) {
+          return callback(Object.assign(new Error("Lock is not acquired/owned by you"), { code: "ENOTACQUIRED" }));
+        }
+        lock2.updateTimeout && clearTimeout(lock2.updateTimeout);
+        lock2.released = true;
+        delete locks[file2];
+        removeLock(file2, options, callback);
+      });
+    }
+    function check(file, options, callback) {
+      options = {
+        stale: 1e4,
+        realpath: true,
+        fs,
+        ...options
+      };
+      options.stale = Math.max(options.stale || 0, 2e3);
+      resolveCanonicalPath(file, options, (err, file2) => {
+        if (err) {
+          return callback(err);
+        }
+        options.fs.stat(getLockFile(file2, options), (err2, stat) => {
+          if (err2) {
+            return err2.code === "ENOENT" ? callback(null, false) : callback(err2);
+          }
+          return callback(null, !isLockStale(stat, options));
+        });
+      });
+    }
+    function getLocks() {
+      return locks;
+    }
+    onExit(() => {
+      for (const file in locks) {
+        const options = locks[file].options;
+        try {
+          options.fs.rmdirSync(getLockFile(file, options));
+        } catch (e) {
+        }
       }
     });
+    module2.exports.lock = lock;
+    module2.exports.unlock = unlock;
+    module2.exports.check = check;
+    module2.exports.getLocks = getLocks;
   }
-  return compiled;
+});
+
+// node_modules/proper-lockfile/lib/adapter.js
+var require_adapter = __commonJS({
+  "node_modules/proper-lockfile/lib/adapter.js"(exports2, module2) {
+    "use strict";
+    var fs = require_graceful_fs();
+    function createSyncFs(fs2) {
+      const methods = ["mkdir", "realpath", "stat", "rmdir", "utimes"];
+      const newFs = { ...fs2 };
+      methods.forEach((method) => {
+        newFs[method] = (...args) => {
+          const callback = args.pop();
+          let ret;
+          try {
+            ret = fs2[`${method}Sync`](...args);
+          } catch (err) {
+            return callback(err);
+          }
+          callback(null, ret);
+        };
+      });
+      return newFs;
+    }
+    function toPromise(method) {
+      return (...args) => new Promise((resolve4, reject) => {
+        args.push((err, result) => {
+          if (err) {
+            reject(err);
+          } else {
+            resolve4(result);
+          }
+        });
+        method(...args);
+      });
+    }
+    function toSync(method) {
+      return (...args) => {
+        let err;
+        let result;
+        args.push((_err, _result) => {
+          err = _err;
+          result = _result;
+        });
+        method(...args);
+        if (err) {
+          throw err;
+        }
+        return result;
+      };
+    }
+    function toSyncOptions(options) {
+      options = { ...options };
+      options.fs = createSyncFs(options.fs || fs);
+      if (typeof options.retries === "number" && options.retries > 0 || options.retries && typeof options.retries.retries === "number" && options.retries.retries > 0) {
+        throw Object.assign(new Error("Cannot use retries with the sync api"), { code: "ESYNC" });
+      }
+      return options;
+    }
+    module2.exports = {
+      toPromise,
+      toSync,
+      toSyncOptions
+    };
+  }
+});
+
+// node_modules/proper-lockfile/index.js
+var require_proper_lockfile = __commonJS({
+  "node_modules/proper-lockfile/index.js"(exports2, module2) {
+    "use strict";
+    var lockfile = require_lockfile();
+    var { toPromise, toSync, toSyncOptions } = require_adapter();
+    async function lock(file, options) {
+      const release = await toPromise(lockfile.lock)(file, options);
+      return toPromise(release);
+    }
+    function lockSync(file, options) {
+      const release = toSync(lockfile.lock)(file, toSyncOptions(options));
+      return toSync(release);
+    }
+    function unlock(file, options) {
+      return toPromise(lockfile.unlock)(file, options);
+    }
+    function unlockSync(file, options) {
+      return toSync(lockfile.unlock)(file, toSyncOptions(options));
+    }
+    function check(file, options) {
+      return toPromise(lockfile.check)(file, options);
+    }
+    function checkSync(file, options) {
+      return toSync(lockfile.check)(file, toSyncOptions(options));
+    }
+    module2.exports = lock;
+    module2.exports.lock = lock;
+    module2.exports.unlock = unlock;
+    module2.exports.lockSync = lockSync;
+    module2.exports.unlockSync = unlockSync;
+    module2.exports.check = check;
+    module2.exports.checkSync = checkSync;
+  }
+});
+
+// node_modules/imurmurhash/imurmurhash.js
+var require_imurmurhash = __commonJS({
+  "node_modules/imurmurhash/imurmurhash.js"(exports2, module2) {
+    (function() {
+      var cache;
+      function MurmurHash3(key, seed) {
+        var m = this instanceof MurmurHash3 ? this : cache;
+        m.reset(seed);
+        if (typeof key === "string" && key.length > 0) {
+          m.hash(key);
+        }
+        if (m !== this) {
+          return m;
+        }
+      }
+      ;
+      MurmurHash3.prototype.hash = function(key) {
+        var h1, k1, i, top, len;
+        len = key.length;
+        this.len += len;
+        k1 = this.k1;
+        i = 0;
+        switch (this.rem) {
+          case 0:
+            k1 ^= len > i ? key.charCodeAt(i++) & 65535 : 0;
+          case 1:
+            k1 ^= len > i ? (key.charCodeAt(i++) & 65535) << 8 : 0;
+          case 2:
+            k1 ^= len > i ? (key.charCodeAt(i++) & 65535) << 16 : 0;
+          case 3:
+            k1 ^= len > i ? (key.charCodeAt(i) & 255) << 24 : 0;
+            k1 ^= len > i ? (key.charCodeAt(i++) & 65280) >> 8 : 0;
+        }
+        this.rem = len + this.rem & 3;
+        len -= this.rem;
+        if (len > 0) {
+          h1 = this.h1;
+          while (1) {
+            k1 = k1 * 11601 + (k1 & 65535) * 3432906752 & 4294967295;
+            k1 = k1 << 15 | k1 >>> 17;
+            k1 = k1 * 13715 + (k1 & 65535) * 461832192 & 4294967295;
+            h1 ^= k1;
+            h1 = h1 << 13 | h1 >>> 19;
+            h1 = h1 * 5 + 3864292196 & 4294967295;
+            if (i >= len) {
+              break;
+            }
+            k1 = key.charCodeAt(i++) & 65535 ^ (key.charCodeAt(i++) & 65535) << 8 ^ (key.charCodeAt(i++) & 65535) << 16;
+            top = key.charCodeAt(i++);
+            k1 ^= (top & 255) << 24 ^ (top & 65280) >> 8;
+          }
+          k1 = 0;
+          switch (this.rem) {
+            case 3:
+              k1 ^= (key.charCodeAt(i + 2) & 65535) << 16;
+            case 2:
+              k1 ^= (key.charCodeAt(i + 1) & 65535) << 8;
+            case 1:
+              k1 ^= key.charCodeAt(i) & 65535;
+          }
+          this.h1 = h1;
+        }
+        this.k1 = k1;
+        return this;
+      };
+      MurmurHash3.prototype.result = function() {
+        var k1, h1;
+        k1 = this.k1;
+        h1 = this.h1;
+        if (k1 > 0) {
+          k1 = k1 * 11601 + (k1 & 65535) * 3432906752 & 4294967295;
+          k1 = k1 << 15 | k1 >>> 17;
+          k1 = k1 * 13715 + (k1 & 65535) * 461832192 & 4294967295;
+          h1 ^= k1;
+        }
+        h1 ^= this.len;
+        h1 ^= h1 >>> 16;
+        h1 = h1 * 51819 + (h1 & 65535) * 2246770688 & 4294967295;
+        h1 ^= h1 >>> 13;
+        h1 = h1 * 44597 + (h1 & 65535) * 3266445312 & 4294967295;
+        h1 ^= h1 >>> 16;
+        return h1 >>> 0;
+      };
+      MurmurHash3.prototype.reset = function(seed) {
+        this.h1 = typeof seed === "number" ? seed : 0;
+        this.rem = this.k1 = this.len = 0;
+        return this;
+      };
+      cache = new MurmurHash3();
+      if (typeof module2 != "undefined") {
+        module2.exports = MurmurHash3;
+      } else {
+        this.MurmurHash3 = MurmurHash3;
+      }
+    })();
+  }
+});
+
+// node_modules/write-file-atomic/node_modules/signal-exit/dist/cjs/signals.js
+var require_signals2 = __commonJS({
+  "node_modules/write-file-atomic/node_modules/signal-exit/dist/cjs/signals.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.signals = void 0;
+    exports2.signals = [];
+    exports2.signals.push("SIGHUP", "SIGINT", "SIGTERM");
+    if (process.platform !== "win32") {
+      exports2.signals.push(
+        "SIGALRM",
+        "SIGABRT",
+        "SIGVTALRM",
+        "SIGXCPU",
+        "SIGXFSZ",
+        "SIGUSR2",
+        "SIGTRAP",
+        "SIGSYS",
+        "SIGQUIT",
+        "SIGIOT"
+        // should detect profiler and enable/disable accordingly.
+        // see #21
+        // 'SIGPROF'
+      );
+    }
+    if (process.platform === "linux") {
+      exports2.signals.push("SIGIO", "SIGPOLL", "SIGPWR", "SIGSTKFLT");
+    }
+  }
+});
+
+// node_modules/write-file-atomic/node_modules/signal-exit/dist/cjs/index.js
+var require_cjs = __commonJS({
+  "node_modules/write-file-atomic/node_modules/signal-exit/dist/cjs/index.js"(exports2) {
+    "use strict";
+    var _a;
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.unload = exports2.load = exports2.onExit = exports2.signals = void 0;
+    var signals_js_1 = require_signals2();
+    Object.defineProperty(exports2, "signals", { enumerable: true, get: function() {
+      return signals_js_1.signals;
+    } });
+    var processOk = (process3) => !!process3 && typeof process3 === "object" && typeof process3.removeListener === "function" && typeof process3.emit === "function" && typeof process3.reallyExit === "function" && typeof process3.listeners === "function" && typeof process3.kill === "function" && typeof process3.pid === "number" && typeof process3.on === "function";
+    var kExitEmitter = /* @__PURE__ */ Symbol.for("signal-exit emitter");
+    var global2 = globalThis;
+    var ObjectDefineProperty = Object.defineProperty.bind(Object);
+    var Emitter = class {
+      emitted = {
+        afterExit: false,
+        exit: false
+      };
+      listeners = {
+        afterExit: [],
+        exit: []
+      };
+      count = 0;
+      id = Math.random();
+      constructor() {
+        if (global2[kExitEmitter]) {
+          return global2[kExitEmitter];
+        }
+        ObjectDefineProperty(global2, kExitEmitter, {
+          value: this,
+          writable: false,
+          enumerable: false,
+          configurable: false
+        });
+      }
+      on(ev, fn) {
+        this.listeners[ev].push(fn);
+      }
+      removeListener(ev, fn) {
+        const list = this.listeners[ev];
+        const i = list.indexOf(fn);
+        if (i === -1) {
+          return;
+        }
+        if (i === 0 && list.length === 1) {
+          list.length = 0;
+        } else {
+          list.splice(i, 1);
+        }
+      }
+      emit(ev, code, signal) {
+        if (this.emitted[ev]) {
+          return false;
+        }
+        this.emitted[ev] = true;
+        let ret = false;
+        for (const fn of this.listeners[ev]) {
+          ret = fn(code, signal) === true || ret;
+        }
+        if (ev === "exit") {
+          ret = this.emit("afterExit", code, signal) || ret;
+        }
+        return ret;
+      }
+    };
+    var SignalExitBase = class {
+    };
+    var signalExitWrap = (handler2) => {
+      return {
+        onExit(cb, opts2) {
+          return handler2.onExit(cb, opts2);
+        },
+        load() {
+          return handler2.load();
+        },
+        unload() {
+          return handler2.unload();
+        }
+      };
+    };
+    var SignalExitFallback = class extends SignalExitBase {
+      onExit() {
+        return () => {
+        };
+      }
+      load() {
+      }
+      unload() {
+      }
+    };
+    var SignalExit = class extends SignalExitBase {
+      // "SIGHUP" throws an `ENOSYS` error on Windows,
+      // so use a supported signal instead
+      /* c8 ignore start */
+      #hupSig = process2.platform === "win32" ? "SIGINT" : "SIGHUP";
+      /* c8 ignore stop */
+      #emitter = new Emitter();
+      #process;
+      #originalProcessEmit;
+      #originalProcessReallyExit;
+      #sigListeners = {};
+      #loaded = false;
+      constructor(process3) {
+        super();
+        this.#process = process3;
+        this.#sigListeners = {};
+        for (const sig of signals_js_1.signals) {
+          this.#sigListeners[sig] = () => {
+            const listeners = this.#process.listeners(sig);
+            let { count } = this.#emitter;
+            const p = process3;
+            if (typeof p.__signal_exit_emitter__ === "object" && typeof p.__signal_exit_emitter__.count === "number") {
+              count += p.__signal_exit_emitter__.count;
+            }
+            if (listeners.length === count) {
+              this.unload();
+              const ret = this.#emitter.emit("exit", null, sig);
+              const s = sig === "SIGHUP" ? this.#hupSig : sig;
+              if (!ret)
+                process3.kill(process3.pid, s);
+            }
+          };
+        }
+        this.#originalProcessReallyExit = process3.reallyExit;
+        this.#originalProcessEmit = process3.emit;
+      }
+      onExit(cb, opts2) {
+        if (!processOk(this.#process)) {
+          return () => {
+          };
+        }
+        if (this.#loaded === false) {
+          this.load();
+        }
+        const ev = opts2?.alwaysLast ? "afterExit" : "exit";
+        this.#emitter.on(ev, cb);
+        return () => {
+          this.#emitter.removeListener(ev, cb);
+          if (this.#emitter.listeners["exit"].length === 0 && this.#emitter.listeners["afterExit"].length === 0) {
+            this.unload();
+          }
+        };
+      }
+      load() {
+        if (this.#loaded) {
+          return;
+        }
+        this.#loaded = true;
+        this.#emitter.count += 1;
+        for (const sig of signals_js_1.signals) {
+          try {
+            const fn = this.#sigListeners[sig];
+            if (fn)
+              this.#process.on(sig, fn);
+          } catch (_) {
+          }
+        }
+        this.#process.emit = (ev, ...a) => {
+          return this.#processEmit(ev, ...a);
+        };
+        this.#process.reallyExit = (code) => {
+          return this.#processReallyExit(code);
+        };
+      }
+      unload() {
+        if (!this.#loaded) {
+          return;
+        }
+        this.#loaded = false;
+        signals_js_1.signals.forEach((sig) => {
+          const listener = this.#sigListeners[sig];
+          if (!listener) {
+            throw new Error("Listener not defined for signal: " + sig);
+          }
+          try {
+            this.#process.removeListener(sig, listener);
+          } catch (_) {
+          }
+        });
+        this.#process.emit = this.#originalProcessEmit;
+        this.#process.reallyExit = this.#originalProcessReallyExit;
+        this.#emitter.count -= 1;
+      }
+      #processReallyExit(code) {
+        if (!processOk(this.#process)) {
+          return 0;
+        }
+        this.#process.exitCode = code || 0;
+        this.#emitter.emit("exit", this.#process.exitCode, null);
+        return this.#originalProcessReallyExit.call(this.#process, this.#process.exitCode);
+      }
+      #processEmit(ev, ...args) {
+        const og = this.#originalProcessEmit;
+        if (ev === "exit" && processOk(this.#process)) {
+          if (typeof args[0] === "number") {
+            this.#process.exitCode = args[0];
+          }
+          const ret = og.call(this.#process, ev, ...args);
+          this.#emitter.emit("exit", this.#process.exitCode, null);
+          return ret;
+        } else {
+          return og.call(this.#process, ev, ...args);
+        }
+      }
+    };
+    var process2 = globalThis.process;
+    _a = signalExitWrap(processOk(process2) ? new SignalExit(process2) : new SignalExitFallback()), /**
+     * Called when the process is exiting, whether via signal, explicit
+     * exit, or running out of stuff to do.
+     *
+     * If the global process object is not suitable for instrumentation,
+     * then this will be a no-op.
+     *
+     * Returns a function that may be used to unload signal-exit.
+     */
+    exports2.onExit = _a.onExit, /**
+     * Load the listeners.  Likely you never need to call this, unless
+     * doing a rather deep integration with signal-exit functionality.
+     * Mostly exposed for the benefit of testing.
+     *
+     * @internal
+     */
+    exports2.load = _a.load, /**
+     * Unload the listeners.  Likely you never need to call this, unless
+     * doing a rather deep integration with signal-exit functionality.
+     * Mostly exposed for the benefit of testing.
+     *
+     * @internal
+     */
+    exports2.unload = _a.unload;
+  }
+});
+
+// node_modules/write-file-atomic/lib/index.js
+var require_lib = __commonJS({
+  "node_modules/write-file-atomic/lib/index.js"(exports2, module2) {
+    "use strict";
+    module2.exports = writeFile;
+    module2.exports.sync = writeFileSync2;
+    module2.exports._getTmpname = getTmpname;
+    module2.exports._cleanupOnExit = cleanupOnExit;
+    var fs = require("fs");
+    var MurmurHash3 = require_imurmurhash();
+    var { onExit } = require_cjs();
+    var path = require("path");
+    var { promisify } = require("util");
+    var activeFiles = {};
+    var threadId = (function getId() {
+      try {
+        const workerThreads = require("worker_threads");
+        return workerThreads.threadId;
+      } catch (e) {
+        return 0;
+      }
+    })();
+    var invocations = 0;
+    function getTmpname(filename) {
+      return filename + "." + MurmurHash3(__filename).hash(String(process.pid)).hash(String(threadId)).hash(String(++invocations)).result();
+    }
+    function cleanupOnExit(tmpfile) {
+      return () => {
+        try {
+          fs.unlinkSync(typeof tmpfile === "function" ? tmpfile() : tmpfile);
+        } catch {
+        }
+      };
+    }
+    function serializeActiveFile(absoluteName) {
+      return new Promise((resolve4) => {
+        if (!activeFiles[absoluteName]) {
+          activeFiles[absoluteName] = [];
+        }
+        activeFiles[absoluteName].push(resolve4);
+        if (activeFiles[absoluteName].length === 1) {
+          resolve4();
+        }
+      });
+    }
+    function isChownErrOk(err) {
+      if (err.code === "ENOSYS") {
+        return true;
+      }
+      const nonroot = !process.getuid || process.getuid() !== 0;
+      if (nonroot) {
+        if (err.code === "EINVAL" || err.code === "EPERM") {
+          return true;
+        }
+      }
+      return false;
+    }
+    async function writeFileAsync(filename, data, options = {}) {
+      if (typeof options === "string") {
+        options = { encoding: options };
+      }
+      let fd;
+      let tmpfile;
+      const removeOnExitHandler = onExit(cleanupOnExit(() => tmpfile));
+      const absoluteName = path.resolve(filename);
+      try {
+        await serializeActiveFile(absoluteName);
+        const truename = await promisify(fs.realpath)(filename).catch(() => filename);
+        tmpfile = getTmpname(truename);
+        if (!options.mode || !options.chown) {
+          const stats = await promisify(fs.stat)(truename).catch(() => {
+          });
+          if (stats) {
+            if (options.mode == null) {
+              options.mode = stats.mode;
+            }
+            if (options.chown == null && process.getuid) {
+              options.chown = { uid: stats.uid, gid: stats.gid };
+            }
+          }
+        }
+        fd = await promisify(fs.open)(tmpfile, "w", options.mode);
+        if (options.tmpfileCreated) {
+          await options.tmpfileCreated(tmpfile);
+        }
+        if (ArrayBuffer.isView(data)) {
+          await promisify(fs.write)(fd, data, 0, data.length, 0);
+        } else if (data != null) {
+          await promisify(fs.write)(fd, String(data), 0, String(options.encoding || "utf8"));
+        }
+        if (options.fsync !== false) {
+          await promisify(fs.fsync)(fd);
+        }
+        await promisify(fs.close)(fd);
+        fd = null;
+        if (options.chown) {
+          await promisify(fs.chown)(tmpfile, options.chown.uid, options.chown.gid).catch((err) => {
+            if (!isChownErrOk(err)) {
+              throw err;
+            }
+          });
+        }
+        if (options.mode) {
+          await promisify(fs.chmod)(tmpfile, options.mode).catch((err) => {
+            if (!isChownErrOk(err)) {
+              throw err;
+            }
+          });
+        }
+        await promisify(fs.rename)(tmpfile, truename);
+      } finally {
+        if (fd) {
+          await promisify(fs.close)(fd).catch(
+            /* istanbul ignore next */
+            () => {
+            }
+          );
+        }
+        removeOnExitHandler();
+        await promisify(fs.unlink)(tmpfile).catch(() => {
+        });
+        activeFiles[absoluteName].shift();
+        if (activeFiles[absoluteName].length > 0) {
+          activeFiles[absoluteName][0]();
+        } else {
+          delete activeFiles[absoluteName];
+        }
+      }
+    }
+    async function writeFile(filename, data, options, callback) {
+      if (options instanceof Function) {
+        callback = options;
+        options = {};
+      }
+      const promise = writeFileAsync(filename, data, options);
+      if (callback) {
+        try {
+          const result = await promise;
+          return callback(result);
+        } catch (err) {
+          return callback(err);
+        }
+      }
+      return promise;
+    }
+    function writeFileSync2(filename, data, options) {
+      if (typeof options === "string") {
+        options = { encoding: options };
+      } else if (!options) {
+        options = {};
+      }
+      try {
+        filename = fs.realpathSync(filename);
+      } catch (ex) {
+      }
+      const tmpfile = getTmpname(filename);
+      if (!options.mode || !options.chown) {
+        try {
+          const stats = fs.statSync(filename);
+          options = Object.assign({}, options);
+          if (!options.mode) {
+            options.mode = stats.mode;
+          }
+          if (!options.chown && process.getuid) {
+            options.chown = { uid: stats.uid, gid: stats.gid };
+          }
+        } catch (ex) {
+        }
+      }
+      let fd;
+      const cleanup = cleanupOnExit(tmpfile);
+      const removeOnExitHandler = onExit(cleanup);
+      let threw = true;
+      try {
+        fd = fs.openSync(tmpfile, "w", options.mode || 438);
+        if (options.tmpfileCreated) {
+          options.tmpfileCreated(tmpfile);
+        }
+        if (ArrayBuffer.isView(data)) {
+          fs.writeSync(fd, data, 0, data.length, 0);
+        } else if (data != null) {
+          fs.writeSync(fd, String(data), 0, String(options.encoding || "utf8"));
+        }
+        if (options.fsync !== false) {
+          fs.fsyncSync(fd);
+        }
+        fs.closeSync(fd);
+        fd = null;
+        if (options.chown) {
+          try {
+            fs.chownSync(tmpfile, options.chown.uid, options.chown.gid);
+          } catch (err) {
+            if (!isChownErrOk(err)) {
+              throw err;
+            }
+          }
+        }
+        if (options.mode) {
+          try {
+            fs.chmodSync(tmpfile, options.mode);
+          } catch (err) {
+            if (!isChownErrOk(err)) {
+              throw err;
+            }
+          }
+        }
+        fs.renameSync(tmpfile, filename);
+        threw = false;
+      } finally {
+        if (fd) {
+          try {
+            fs.closeSync(fd);
+          } catch (ex) {
+          }
+        }
+        removeOnExitHandler();
+        if (threw) {
+          cleanup();
+        }
+      }
+    }
+  }
+});
+
+// dist/core/audit/redact.js
+function redact(text) {
+  return MAYBE.test(text) ? redactAll(text) : text;
 }
-function precomputedRoute(parsed, path) {
-  const [, pi, , ri] = path;
-  if (!parsed.routes || typeof pi !== "number" || typeof ri !== "number")
-    return void 0;
-  const r = parsed.routes[pi]?.[ri];
-  if (r === void 0)
-    return void 0;
-  return r === null ? null : { exact: r.exact, needles: r.needles, keys: r.keys, ends: r.ends ? new Set(r.ends) : null };
-}
-function parseDuration(text) {
-  const m = /^(\d+)(ms|s|m)$/.exec(text);
-  if (!m)
-    return 5e3;
-  const n = Number(m[1]);
-  return m[2] === "ms" ? n : m[2] === "s" ? n * 1e3 : n * 6e4;
-}
-function compileWhen(when, parsed, path, options) {
-  const hasPositive = POSITIVE.some((k) => when[k] !== void 0);
-  const hasNegative = NEGATIVE.some((k) => when[k] !== void 0);
-  const out2 = {
-    // as in the reference: `default: true` is a catch-all that ignores the other fields
-    always: when.default === true || !hasPositive && !hasNegative,
-    never: !hasPositive && hasNegative && when.default !== true,
-    ...NO_CONDITIONS
-  };
-  const commandGlobs = (key) => {
-    const list = when[key];
-    if (!list)
-      return void 0;
-    list.forEach((g, i) => checkGlob(g, parsed, [...path, key, i], options));
-    return compileCommandGlobSet(list);
-  };
-  const pathGlobs = (key) => {
-    const list = when[key];
-    if (!list)
-      return void 0;
-    list.forEach((g, i) => checkGlob(g, parsed, [...path, key, i], options));
-    return compilePathGlobSet(list, { home: options.home, caseInsensitive: options.caseInsensitivePaths });
-  };
-  const regexes = (key) => when[key]?.map((source, i) => compileRegex(source, parsed, [...path, key, i], options.trusted === true, options));
-  const set = (key, value) => {
-    if (value !== void 0)
-      out2[key] = value;
-  };
-  set("command", commandGlobs("command_matches"));
-  if (when.command_matches) {
-    const spans = (g) => /&&|\|\||;|\|/.test(g);
-    const single = when.command_matches.filter((g) => !spans(g));
-    const span = when.command_matches.filter(spans);
-    if (single.length > 0)
-      out2.commandSingle = compileCommandGlobSet(single);
-    if (span.length > 0)
-      out2.commandSpan = compileCommandGlobSet(span);
-  }
-  set("commandNot", commandGlobs("command_not_matches"));
-  set("contains", when.command_contains?.map((s) => s.toLowerCase()));
-  if (out2.contains)
-    out2.containsFilter = literalAlternation(out2.contains, "i");
-  set("envAssignments", commandGlobs("command_env_assignments"));
-  set("path", pathGlobs("path_matches"));
-  set("pathNot", pathGlobs("path_not_matches"));
-  set("url", commandGlobs("url_matches"));
-  if (when.domain_matches) {
-    when.domain_matches.forEach((g, i) => checkGlob(g, parsed, [...path, "domain_matches", i], options));
-    out2.domain = compileCommandGlobSet(when.domain_matches.map((d) => d.toLowerCase()));
-  }
-  set("session", commandGlobs("session_matches"));
-  set("sessionNot", commandGlobs("session_not_matches"));
-  set("response", regexes("response_matches"));
-  set("responseNot", regexes("response_not_matches"));
-  if (when.call_count) {
-    const w = /^(\d+)([smh])$/.exec(when.call_count.window);
-    const windowMs = w ? Number(w[1]) * (WINDOW_UNITS[w[2]] ?? 1e3) : 6e4;
-    out2.callCount = { gte: when.call_count.gte, windowMs, ...when.call_count.tool ? { tool: when.call_count.tool } : {} };
-  }
-  if (when.tool_param_matches) {
-    out2.params = Object.entries(when.tool_param_matches).map(([name, glob]) => {
-      checkGlob(glob, parsed, [...path, "tool_param_matches", name], options);
-      return [name, compileCommandGlobSet([glob.toLowerCase()])];
-    });
-  }
-  if (when.agent_depth)
-    out2.depth = { ...when.agent_depth };
+function redactAll(text) {
+  let out2 = text;
+  for (const rule of RULES)
+    out2 = out2.replace(rule.re, rule.replace);
   return out2;
 }
-function checkGlob(glob, parsed, path, options) {
-  if (parsed.trusted)
-    return;
-  if (countGlobstars(glob) > 2) {
-    problem(options, new PolicyError(parsed.locate(path), `the pattern ${JSON.stringify(glob)} has more than two '**'`, "use at most two ** per pattern (split it into several patterns)"), "RAM006");
-  }
+function redactValue(value) {
+  return walk(value, void 0);
 }
-function compileRegex(source, parsed, path, lazy, options) {
-  if (lazy) {
-    let compiled;
-    return { source, test: (input) => (compiled ??= compileRegex(source, parsed, path, false, options)).test(input) };
+function walk(value, field) {
+  if (typeof value === "string")
+    return field !== void 0 && SECRET_FIELD.test(field) && value !== "" ? REDACTED : redact(value);
+  if (Array.isArray(value))
+    return value.map((v) => walk(v, field));
+  if (isPlainObject(value)) {
+    const out2 = {};
+    for (const [k, v] of Object.entries(value))
+      out2[k] = walk(v, k);
+    return out2;
   }
-  const nested = findNestedQuantifier(source);
-  if (nested !== void 0) {
-    problem(options, new PolicyError(parsed.locate(path), `the regular expression ${JSON.stringify(source)} nests a repeated group inside a repetition (at character ${nested + 1}), which is catastrophic in backtracking engines`, "rewrite it without the outer repetition, e.g. (ab)+ instead of (a+b+)+"), "RAM008");
-    return { source, test: NEVER };
-  }
-  let re;
-  try {
-    re = re2js().RE2JS.compile(source);
-  } catch (error) {
-    problem(options, new PolicyError(parsed.locate(path), `invalid regular expression ${JSON.stringify(source)}: ${error.message}`, "use RE2 syntax (no look-around or back-references); escape literal ( ) [ ] { } . * + ? with a backslash"), "RAM007");
-    return { source, test: NEVER };
-  }
-  return { source, test: (input) => re.matcher(input).find() };
+  return value;
 }
-function findNestedQuantifier(source) {
-  const stack = [];
-  let lastGroupHadQuantifier = false;
-  let inClass = false;
-  for (let i = 0; i < source.length; i++) {
-    const ch = source[i];
-    if (ch === "\\") {
-      i++;
-      lastGroupHadQuantifier = false;
-      continue;
-    }
-    if (inClass) {
-      if (ch === "]")
-        inClass = false;
-      continue;
-    }
-    if (ch === "[") {
-      inClass = true;
-      lastGroupHadQuantifier = false;
-      continue;
-    }
-    if (ch === "(") {
-      stack.push(false);
-      lastGroupHadQuantifier = false;
-      continue;
-    }
-    if (ch === ")") {
-      lastGroupHadQuantifier = stack.pop() ?? false;
-      if (lastGroupHadQuantifier && stack.length > 0)
-        stack[stack.length - 1] = true;
-      continue;
-    }
-    const unbounded = ch === "*" || ch === "+" || ch === "{" && /^\{\d+,\}/.test(source.slice(i, i + 12));
-    if (unbounded) {
-      if (source[i - 1] === ")" && lastGroupHadQuantifier)
-        return i;
-      if (stack.length > 0)
-        stack[stack.length - 1] = true;
-    }
-    lastGroupHadQuantifier = false;
-  }
-  return void 0;
+function isPlainObject(value) {
+  if (value === null || typeof value !== "object")
+    return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }
-var ALIAS, WINDOW_UNITS, POSITIVE, NEGATIVE, NO_CONDITIONS, NEVER;
-var init_compile = __esm({
-  "dist/core/policy/compile.js"() {
+var REDACTED, SECRET_KEY, VALUE, keepQuotes, RULES, MAYBE, SECRET_FIELD;
+var init_redact = __esm({
+  "dist/core/audit/redact.js"() {
     "use strict";
-    init_errors();
-    init_lazy();
-    init_glob();
-    ALIAS = {
-      allow: "allow",
-      deny: "deny",
-      watch: "watch",
-      log: "watch",
-      ask: "ask",
-      require_approval: "ask",
-      webhook: "deny"
+    REDACTED = "[REDACTED]";
+    SECRET_KEY = "password|passwd|pwd|secret|secret[_-]?key|private[_-]?key|token|api[_-]?key|access[_-]?key";
+    VALUE = `"(?:[^"\\\\\\n]|\\\\.)*"?|'[^'\\n]*'?|[^\\s"'&;|)\`<>]+`;
+    keepQuotes = (value) => {
+      const q = value[0];
+      if (q !== '"' && q !== "'")
+        return REDACTED;
+      return value.length > 1 && value.endsWith(q) ? `${q}${REDACTED}${q}` : `${q}${REDACTED}`;
     };
-    WINDOW_UNITS = { s: 1e3, m: 6e4, h: 36e5 };
-    POSITIVE = [
-      "command_matches",
-      "command_contains",
-      "command_env_assignments",
-      "path_matches",
-      "url_matches",
-      "domain_matches",
-      "session_matches",
-      "response_matches",
-      "call_count",
-      "tool_param_matches",
-      "agent_depth"
+    RULES = [
+      {
+        // the body is base64 (no "-"); a block cut short is redacted up to where it stops
+        re: /-----BEGIN[ A-Z0-9]{0,40}PRIVATE KEY-----[^-]*(-----END[ A-Z0-9]{0,40}PRIVATE KEY-----)?/g,
+        replace: (match, end) => `${match.slice(0, match.indexOf("-----", 5) + 5)}${REDACTED}${end ?? ""}`
+      },
+      {
+        // https://user:pass@host: the user stays, the password goes
+        re: /(\/\/[^\s/@:]+:)[^\s/@]+@/g,
+        replace: (_match, userinfo) => `${userinfo}${REDACTED}@`
+      },
+      {
+        re: /(authorization["']?[ \t]*[:=][ \t]*["']?)((?:bearer|basic|token|digest)[ \t]+)?[^\s"']+/gi,
+        replace: (_match, header, scheme) => `${header}${scheme ?? ""}${REDACTED}`
+      },
+      {
+        // `key=value` anywhere; `key: value` only with a space after the colon or a quoted key, so that
+        // `docker run -v $PWD:/app` keeps its path
+        re: new RegExp(`(${SECRET_KEY})(["']?[ \\t]*=[ \\t]*|["'][ \\t]*:[ \\t]*|[ \\t]*:[ \\t]+)(${VALUE})`, "gi"),
+        replace: (_match, key, sep2, value) => `${key}${sep2}${keepQuotes(value)}`
+      },
+      {
+        re: new RegExp(`(--(?:password|passwd|token|secret|api-key|api_key|access-key|access_key))([ \\t]+)(${VALUE})`, "gi"),
+        replace: (_match, flag, space, value) => `${flag}${space}${keepQuotes(value)}`
+      },
+      {
+        // outside an Authorization header: a long enough credential after the scheme word
+        re: /(?<![A-Za-z0-9_-])(Bearer|bearer|BEARER|Basic)([ \t]+)[A-Za-z0-9._~+/=-]{8,}/g,
+        replace: (_match, scheme, space) => `${scheme}${space}${REDACTED}`
+      },
+      { re: /(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])/g, replace: () => REDACTED },
+      { re: /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})/g, replace: () => REDACTED },
+      { re: /(?<![A-Za-z0-9_-])xox[abpr]-[A-Za-z0-9-]{10,}/g, replace: () => REDACTED },
+      { re: /(?<![A-Za-z0-9_-])(?:sk-[A-Za-z0-9_-]{20,}|sk_(?:live|test)_[A-Za-z0-9]{16,})/g, replace: () => REDACTED },
+      { re: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g, replace: () => REDACTED }
     ];
-    NEGATIVE = ["command_not_matches", "path_not_matches", "session_not_matches", "response_not_matches"];
-    NO_CONDITIONS = {
-      command: void 0,
-      commandSingle: void 0,
-      commandSpan: void 0,
-      commandNot: void 0,
-      contains: void 0,
-      containsFilter: void 0,
-      envAssignments: void 0,
-      path: void 0,
-      pathNot: void 0,
-      url: void 0,
-      domain: void 0,
-      session: void 0,
-      sessionNot: void 0,
-      response: void 0,
-      responseNot: void 0,
-      callCount: void 0,
-      params: void 0,
-      depth: void 0
-    };
-    NEVER = () => false;
+    MAYBE = /-----BEGIN|@|authorization|passw|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|bearer|basic|akia|asia|gh[pousr]_|github_pat_|xox[abpr]-|sk[-_]|eyj/i;
+    SECRET_FIELD = /(?:password|passwd|secret|token|api[_-]?key|access[_-]?key|authorization)/i;
   }
 });
 
@@ -29718,7 +29726,7 @@ function encodeTime(now, len = TIME_LEN) {
 function inWebWorker() {
   return typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScope;
 }
-function ulid(seedTime, prng) {
+function ulid2(seedTime, prng) {
   const currentPRNG = prng || detectPRNG();
   const seed = !seedTime || isNaN(seedTime) ? Date.now() : seedTime;
   return encodeTime(seed, TIME_LEN) + encodeRandom(RANDOM_LEN, currentPRNG);
@@ -29772,7 +29780,7 @@ __export(protocol_exports, {
   sameLogin: () => sameLogin
 });
 function newApprovalId() {
-  return ulid();
+  return ulid2();
 }
 function renderMarker(m) {
   const fields = [
@@ -30026,8 +30034,8 @@ var init_protocol = __esm({
 var import_node_fs14 = require("node:fs");
 
 // dist/core/audit/log.js
-var import_node_fs3 = require("node:fs");
-var import_node_path3 = require("node:path");
+var import_node_fs6 = require("node:fs");
+var import_node_path7 = require("node:path");
 
 // dist/core/engine/call.js
 function subjectOf(call) {
@@ -30036,54 +30044,55 @@ function subjectOf(call) {
 
 // dist/core/audit/log.js
 init_errors();
+init_lazy();
 
 // dist/core/state/files.js
-var import_node_fs = require("node:fs");
-var import_node_path = require("node:path");
+var import_node_fs4 = require("node:fs");
+var import_node_path5 = require("node:path");
 var appendFds = /* @__PURE__ */ new Map();
 function appendLine(file, text) {
   let fd = appendFds.get(file);
   if (fd === void 0) {
-    (0, import_node_fs.mkdirSync)((0, import_node_path.dirname)(file), { recursive: true });
-    fd = (0, import_node_fs.openSync)(file, "a", 384);
+    (0, import_node_fs4.mkdirSync)((0, import_node_path5.dirname)(file), { recursive: true });
+    fd = (0, import_node_fs4.openSync)(file, "a", 384);
     appendFds.set(file, fd);
   }
-  (0, import_node_fs.writeSync)(fd, text);
+  (0, import_node_fs4.writeSync)(fd, text);
 }
 function readTail(file, bytes) {
   let fd;
   try {
-    fd = (0, import_node_fs.openSync)(file, "r");
+    fd = (0, import_node_fs4.openSync)(file, "r");
   } catch (error) {
     if (error.code === "ENOENT")
       return { text: "", whole: true };
     throw error;
   }
   try {
-    const size = (0, import_node_fs.fstatSync)(fd).size;
+    const size = (0, import_node_fs4.fstatSync)(fd).size;
     const start = Math.max(0, size - bytes);
     const buf = Buffer.alloc(size - start);
     let got = 0;
     while (got < buf.length) {
-      const n = (0, import_node_fs.readSync)(fd, buf, got, buf.length - got, start + got);
+      const n = (0, import_node_fs4.readSync)(fd, buf, got, buf.length - got, start + got);
       if (n === 0)
         break;
       got += n;
     }
     return { text: buf.subarray(0, got).toString("utf8"), whole: start === 0 };
   } finally {
-    (0, import_node_fs.closeSync)(fd);
+    (0, import_node_fs4.closeSync)(fd);
   }
 }
 
 // dist/core/state/lock.js
-var import_node_fs2 = require("node:fs");
-var import_node_path2 = require("node:path");
+var import_node_fs5 = require("node:fs");
+var import_node_path6 = require("node:path");
 function withFileLock(file, fn) {
-  (0, import_node_fs2.mkdirSync)((0, import_node_path2.dirname)(file), { recursive: true });
-  if (!(0, import_node_fs2.existsSync)(file)) {
+  (0, import_node_fs5.mkdirSync)((0, import_node_path6.dirname)(file), { recursive: true });
+  if (!(0, import_node_fs5.existsSync)(file)) {
     try {
-      (0, import_node_fs2.writeFileSync)(file, "", { flag: "wx", mode: 384 });
+      (0, import_node_fs5.writeFileSync)(file, "", { flag: "wx", mode: 384 });
     } catch {
     }
   }
@@ -30112,25 +30121,23 @@ function writeAtomic(file, text, mode) {
 
 // dist/core/audit/log.js
 init_redact();
-var cryptoModule;
-var lazyCrypto = () => cryptoModule ??= require("node:crypto");
 var GENESIS_HASH = "sha256:" + "0".repeat(64);
 var DAY_FILE = /^\d{4}-\d{2}-\d{2}\.jsonl$/;
 var TAIL_BYTES = 64 * 1024;
 function auditDir(rampartHome2) {
-  return (0, import_node_path3.join)(rampartHome2, "audit");
+  return (0, import_node_path7.join)(rampartHome2, "audit");
 }
 function auditFiles(rampartHome2) {
   const dir = auditDir(rampartHome2);
   let names;
   try {
-    names = (0, import_node_fs3.readdirSync)(dir);
+    names = (0, import_node_fs6.readdirSync)(dir);
   } catch (error) {
     if (error.code === "ENOENT")
       return [];
     throw error;
   }
-  return names.filter((n) => DAY_FILE.test(n)).sort().map((n) => (0, import_node_path3.join)(dir, n));
+  return names.filter((n) => DAY_FILE.test(n)).sort().map((n) => (0, import_node_path7.join)(dir, n));
 }
 function canonicalJson(value) {
   if (value === null || typeof value !== "object")
@@ -30150,7 +30157,7 @@ function eventHash(event) {
   const rest = { ...event };
   delete rest.hash;
   const prev = typeof rest.prev_hash === "string" ? rest.prev_hash : "";
-  return "sha256:" + lazyCrypto().createHash("sha256").update(prev + canonicalJson(rest)).digest("hex");
+  return "sha256:" + crypto().createHash("sha256").update(prev + canonicalJson(rest)).digest("hex");
 }
 function decisionEvent(call, d) {
   return { tool: call.tool, agent: call.agent ?? "", session: call.session ?? "", request: subjectOf(call), decision: { action: d.action, matched_policies: d.matched_policies, message: d.message } };
@@ -30182,12 +30189,12 @@ var AuditLog = class {
       const at = new Date(timestamp);
       if (Number.isNaN(at.getTime()))
         throw new RampartError(`audit event timestamp "${timestamp}" is not a date \u2014 pass an ISO 8601 time`, ExitCode.internal);
-      return { body: this.build(input, timestamp, at), file: (0, import_node_path3.join)(this.dir, `${at.toISOString().slice(0, 10)}.jsonl`) };
+      return { body: this.build(input, timestamp, at), file: (0, import_node_path7.join)(this.dir, `${at.toISOString().slice(0, 10)}.jsonl`) };
     });
     let file = bodies[0]?.file ?? this.dir;
     try {
-      (0, import_node_fs3.mkdirSync)(this.dir, { recursive: true, mode: 448 });
-      return withFileLock((0, import_node_path3.join)(this.dir, ".chain"), () => {
+      (0, import_node_fs6.mkdirSync)(this.dir, { recursive: true, mode: 448 });
+      return withFileLock((0, import_node_path7.join)(this.dir, ".chain"), () => {
         const files = auditFiles(this.home);
         let newest = files.at(-1);
         let { hash: prevHash, tornTail } = lastHash(files);
@@ -30214,7 +30221,7 @@ var AuditLog = class {
     } catch (error) {
       const code = error.code;
       if (code === "ELOCKED")
-        throw new RampartError(`cannot lock the audit trail ${(0, import_node_path3.join)(this.dir, ".chain")} (held by another process for too long) \u2014 retry, or remove ${(0, import_node_path3.join)(this.dir, ".chain.lock")} if no rampart process is running`, ExitCode.internal);
+        throw new RampartError(`cannot lock the audit trail ${(0, import_node_path7.join)(this.dir, ".chain")} (held by another process for too long) \u2014 retry, or remove ${(0, import_node_path7.join)(this.dir, ".chain.lock")} if no rampart process is running`, ExitCode.internal);
       throw new RampartError(`cannot write the audit trail ${file} (${code ?? error.message}) \u2014 make RAMPART_HOME writable`, ExitCode.internal);
     }
   }
@@ -30234,7 +30241,7 @@ var AuditLog = class {
       matched_policies: d.matched_policies.map((p) => redact(p)),
       message: redact(d.message)
     };
-    return { id: input.id ?? (this.nextId ??= require_node().monotonicFactory())(at.getTime()), timestamp, tool: input.tool, agent: input.agent, session: input.session, request: request2, decision };
+    return { id: input.id ?? (this.nextId ??= ulid().monotonicFactory())(at.getTime()), timestamp, tool: input.tool, agent: input.agent, session: input.session, request: request2, decision };
   }
 };
 function lastHash(files) {
@@ -30273,29 +30280,29 @@ function hashOf(line) {
 }
 function writeDurably(file, text) {
   const buf = Buffer.from(text, "utf8");
-  const fd = (0, import_node_fs3.openSync)(file, "a", 384);
+  const fd = (0, import_node_fs6.openSync)(file, "a", 384);
   let created = false;
   try {
-    created = (0, import_node_fs3.fstatSync)(fd).size === 0;
+    created = (0, import_node_fs6.fstatSync)(fd).size === 0;
     let off = 0;
     while (off < buf.length)
-      off += (0, import_node_fs3.writeSync)(fd, buf, off, buf.length - off);
-    (0, import_node_fs3.fsyncSync)(fd);
+      off += (0, import_node_fs6.writeSync)(fd, buf, off, buf.length - off);
+    (0, import_node_fs6.fsyncSync)(fd);
   } finally {
-    (0, import_node_fs3.closeSync)(fd);
+    (0, import_node_fs6.closeSync)(fd);
   }
   if (created)
-    syncDir((0, import_node_path3.join)(file, ".."));
+    syncDir((0, import_node_path7.join)(file, ".."));
 }
 function syncDir(dir) {
   let fd;
   try {
-    fd = (0, import_node_fs3.openSync)(dir, "r");
-    (0, import_node_fs3.fsyncSync)(fd);
+    fd = (0, import_node_fs6.openSync)(dir, "r");
+    (0, import_node_fs6.fsyncSync)(fd);
   } catch {
   } finally {
     if (fd !== void 0)
-      (0, import_node_fs3.closeSync)(fd);
+      (0, import_node_fs6.closeSync)(fd);
   }
 }
 
@@ -33780,6 +33787,7 @@ var import_node_path15 = require("node:path");
 // dist/core/approvals/secrets.js
 var import_node_fs11 = require("node:fs");
 var import_node_path14 = require("node:path");
+init_lazy();
 function tokenFile(rampartHome2) {
   return (0, import_node_path14.join)(rampartHome2, "token");
 }

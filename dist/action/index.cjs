@@ -4294,11 +4294,11 @@ var require_util2 = __commonJS({
     var { isUint8Array } = require("node:util/types");
     var { webidl } = require_webidl();
     var supportedHashes = [];
-    var crypto2;
+    var crypto3;
     try {
-      crypto2 = require("node:crypto");
+      crypto3 = require("node:crypto");
       const possibleRelevantHashes = ["sha256", "sha384", "sha512"];
-      supportedHashes = crypto2.getHashes().filter((hash) => possibleRelevantHashes.includes(hash));
+      supportedHashes = crypto3.getHashes().filter((hash) => possibleRelevantHashes.includes(hash));
     } catch {
     }
     function responseURL(response) {
@@ -4571,7 +4571,7 @@ var require_util2 = __commonJS({
       }
     }
     function bytesMatch(bytes, metadataList) {
-      if (crypto2 === void 0) {
+      if (crypto3 === void 0) {
         return true;
       }
       const parsedMetadata = parseMetadata(metadataList);
@@ -4586,7 +4586,7 @@ var require_util2 = __commonJS({
       for (const item of metadata) {
         const algorithm = item.algo;
         const expectedValue = item.hash;
-        let actualValue = crypto2.createHash(algorithm).update(bytes).digest("base64");
+        let actualValue = crypto3.createHash(algorithm).update(bytes).digest("base64");
         if (actualValue[actualValue.length - 1] === "=") {
           if (actualValue[actualValue.length - 2] === "=") {
             actualValue = actualValue.slice(0, -2);
@@ -5650,8 +5650,8 @@ var require_body = __commonJS({
     var { multipartFormDataParser } = require_formdata_parser();
     var random;
     try {
-      const crypto2 = require("node:crypto");
-      random = (max) => crypto2.randomInt(0, max);
+      const crypto3 = require("node:crypto");
+      random = (max) => crypto3.randomInt(0, max);
     } catch {
       random = (max) => Math.floor(Math.random(max));
     }
@@ -17290,13 +17290,13 @@ var require_frame = __commonJS({
     "use strict";
     var { maxUnsigned16Bit } = require_constants5();
     var BUFFER_SIZE = 16386;
-    var crypto2;
+    var crypto3;
     var buffer = null;
     var bufIdx = BUFFER_SIZE;
     try {
-      crypto2 = require("node:crypto");
+      crypto3 = require("node:crypto");
     } catch {
-      crypto2 = {
+      crypto3 = {
         // not full compatibility, but minimum.
         randomFillSync: function randomFillSync(buffer2, _offset, _size) {
           for (let i2 = 0; i2 < buffer2.length; ++i2) {
@@ -17309,7 +17309,7 @@ var require_frame = __commonJS({
     function generateMask() {
       if (bufIdx === BUFFER_SIZE) {
         bufIdx = 0;
-        crypto2.randomFillSync(buffer ??= Buffer.allocUnsafe(BUFFER_SIZE), 0, BUFFER_SIZE);
+        crypto3.randomFillSync(buffer ??= Buffer.allocUnsafe(BUFFER_SIZE), 0, BUFFER_SIZE);
       }
       return [buffer[bufIdx++], buffer[bufIdx++], buffer[bufIdx++], buffer[bufIdx++]];
     }
@@ -17381,9 +17381,9 @@ var require_connection = __commonJS({
     var { Headers: Headers2, getHeadersList } = require_headers();
     var { getDecodeSplit } = require_util2();
     var { WebsocketFrameSend } = require_frame();
-    var crypto2;
+    var crypto3;
     try {
-      crypto2 = require("node:crypto");
+      crypto3 = require("node:crypto");
     } catch {
     }
     function establishWebSocketConnection(url, protocols, client, ws, onEstablish, options) {
@@ -17403,7 +17403,7 @@ var require_connection = __commonJS({
         const headersList = getHeadersList(new Headers2(options.headers));
         request2.headersList = headersList;
       }
-      const keyValue = crypto2.randomBytes(16).toString("base64");
+      const keyValue = crypto3.randomBytes(16).toString("base64");
       request2.headersList.append("sec-websocket-key", keyValue);
       request2.headersList.append("sec-websocket-version", "13");
       for (const protocol of protocols) {
@@ -17433,7 +17433,7 @@ var require_connection = __commonJS({
             return;
           }
           const secWSAccept = response.headersList.get("Sec-WebSocket-Accept");
-          const digest = crypto2.createHash("sha1").update(keyValue + uid).digest("base64");
+          const digest = crypto3.createHash("sha1").update(keyValue + uid).digest("base64");
           if (secWSAccept !== digest) {
             failWebsocketConnection(ws, "Incorrect hash received in Sec-WebSocket-Accept header.");
             return;
@@ -21555,1839 +21555,17 @@ var init_errors = __esm({
   }
 });
 
-// node_modules/graceful-fs/polyfills.js
-var require_polyfills = __commonJS({
-  "node_modules/graceful-fs/polyfills.js"(exports2, module2) {
-    var constants3 = require("constants");
-    var origCwd = process.cwd;
-    var cwd = null;
-    var platform2 = process.env.GRACEFUL_FS_PLATFORM || process.platform;
-    process.cwd = function() {
-      if (!cwd)
-        cwd = origCwd.call(process);
-      return cwd;
-    };
-    try {
-      process.cwd();
-    } catch (er) {
-    }
-    if (typeof process.chdir === "function") {
-      chdir = process.chdir;
-      process.chdir = function(d) {
-        cwd = null;
-        chdir.call(process, d);
-      };
-      if (Object.setPrototypeOf) Object.setPrototypeOf(process.chdir, chdir);
-    }
-    var chdir;
-    module2.exports = patch;
-    function patch(fs3) {
-      if (constants3.hasOwnProperty("O_SYMLINK") && process.version.match(/^v0\.6\.[0-2]|^v0\.5\./)) {
-        patchLchmod(fs3);
-      }
-      if (!fs3.lutimes) {
-        patchLutimes(fs3);
-      }
-      fs3.chown = chownFix(fs3.chown);
-      fs3.fchown = chownFix(fs3.fchown);
-      fs3.lchown = chownFix(fs3.lchown);
-      fs3.chmod = chmodFix(fs3.chmod);
-      fs3.fchmod = chmodFix(fs3.fchmod);
-      fs3.lchmod = chmodFix(fs3.lchmod);
-      fs3.chownSync = chownFixSync(fs3.chownSync);
-      fs3.fchownSync = chownFixSync(fs3.fchownSync);
-      fs3.lchownSync = chownFixSync(fs3.lchownSync);
-      fs3.chmodSync = chmodFixSync(fs3.chmodSync);
-      fs3.fchmodSync = chmodFixSync(fs3.fchmodSync);
-      fs3.lchmodSync = chmodFixSync(fs3.lchmodSync);
-      fs3.stat = statFix(fs3.stat);
-      fs3.fstat = statFix(fs3.fstat);
-      fs3.lstat = statFix(fs3.lstat);
-      fs3.statSync = statFixSync(fs3.statSync);
-      fs3.fstatSync = statFixSync(fs3.fstatSync);
-      fs3.lstatSync = statFixSync(fs3.lstatSync);
-      if (fs3.chmod && !fs3.lchmod) {
-        fs3.lchmod = function(path6, mode, cb) {
-          if (cb) process.nextTick(cb);
-        };
-        fs3.lchmodSync = function() {
-        };
-      }
-      if (fs3.chown && !fs3.lchown) {
-        fs3.lchown = function(path6, uid, gid, cb) {
-          if (cb) process.nextTick(cb);
-        };
-        fs3.lchownSync = function() {
-        };
-      }
-      if (platform2 === "win32") {
-        fs3.rename = typeof fs3.rename !== "function" ? fs3.rename : (function(fs$rename) {
-          function rename2(from, to, cb) {
-            var start = Date.now();
-            var backoff = 0;
-            fs$rename(from, to, function CB(er) {
-              if (er && (er.code === "EACCES" || er.code === "EPERM" || er.code === "EBUSY") && Date.now() - start < 6e4) {
-                setTimeout(function() {
-                  fs3.stat(to, function(stater, st) {
-                    if (stater && stater.code === "ENOENT")
-                      fs$rename(from, to, CB);
-                    else
-                      cb(er);
-                  });
-                }, backoff);
-                if (backoff < 100)
-                  backoff += 10;
-                return;
-              }
-              if (cb) cb(er);
-            });
-          }
-          if (Object.setPrototypeOf) Object.setPrototypeOf(rename2, fs$rename);
-          return rename2;
-        })(fs3.rename);
-      }
-      fs3.read = typeof fs3.read !== "function" ? fs3.read : (function(fs$read) {
-        function read(fd, buffer, offset, length, position, callback_) {
-          var callback;
-          if (callback_ && typeof callback_ === "function") {
-            var eagCounter = 0;
-            callback = function(er, _2, __) {
-              if (er && er.code === "EAGAIN" && eagCounter < 10) {
-                eagCounter++;
-                return fs$read.call(fs3, fd, buffer, offset, length, position, callback);
-              }
-              callback_.apply(this, arguments);
-            };
-          }
-          return fs$read.call(fs3, fd, buffer, offset, length, position, callback);
-        }
-        if (Object.setPrototypeOf) Object.setPrototypeOf(read, fs$read);
-        return read;
-      })(fs3.read);
-      fs3.readSync = typeof fs3.readSync !== "function" ? fs3.readSync : /* @__PURE__ */ (function(fs$readSync) {
-        return function(fd, buffer, offset, length, position) {
-          var eagCounter = 0;
-          while (true) {
-            try {
-              return fs$readSync.call(fs3, fd, buffer, offset, length, position);
-            } catch (er) {
-              if (er.code === "EAGAIN" && eagCounter < 10) {
-                eagCounter++;
-                continue;
-              }
-              throw er;
-            }
-          }
-        };
-      })(fs3.readSync);
-      function patchLchmod(fs4) {
-        fs4.lchmod = function(path6, mode, callback) {
-          fs4.open(
-            path6,
-            constants3.O_WRONLY | constants3.O_SYMLINK,
-            mode,
-            function(err, fd) {
-              if (err) {
-                if (callback) callback(err);
-                return;
-              }
-              fs4.fchmod(fd, mode, function(err2) {
-                fs4.close(fd, function(err22) {
-                  if (callback) callback(err2 || err22);
-                });
-              });
-            }
-          );
-        };
-        fs4.lchmodSync = function(path6, mode) {
-          var fd = fs4.openSync(path6, constants3.O_WRONLY | constants3.O_SYMLINK, mode);
-          var threw = true;
-          var ret;
-          try {
-            ret = fs4.fchmodSync(fd, mode);
-            threw = false;
-          } finally {
-            if (threw) {
-              try {
-                fs4.closeSync(fd);
-              } catch (er) {
-              }
-            } else {
-              fs4.closeSync(fd);
-            }
-          }
-          return ret;
-        };
-      }
-      function patchLutimes(fs4) {
-        if (constants3.hasOwnProperty("O_SYMLINK") && fs4.futimes) {
-          fs4.lutimes = function(path6, at2, mt, cb) {
-            fs4.open(path6, constants3.O_SYMLINK, function(er, fd) {
-              if (er) {
-                if (cb) cb(er);
-                return;
-              }
-              fs4.futimes(fd, at2, mt, function(er2) {
-                fs4.close(fd, function(er22) {
-                  if (cb) cb(er2 || er22);
-                });
-              });
-            });
-          };
-          fs4.lutimesSync = function(path6, at2, mt) {
-            var fd = fs4.openSync(path6, constants3.O_SYMLINK);
-            var ret;
-            var threw = true;
-            try {
-              ret = fs4.futimesSync(fd, at2, mt);
-              threw = false;
-            } finally {
-              if (threw) {
-                try {
-                  fs4.closeSync(fd);
-                } catch (er) {
-                }
-              } else {
-                fs4.closeSync(fd);
-              }
-            }
-            return ret;
-          };
-        } else if (fs4.futimes) {
-          fs4.lutimes = function(_a2, _b, _c, cb) {
-            if (cb) process.nextTick(cb);
-          };
-          fs4.lutimesSync = function() {
-          };
-        }
-      }
-      function chmodFix(orig) {
-        if (!orig) return orig;
-        return function(target, mode, cb) {
-          return orig.call(fs3, target, mode, function(er) {
-            if (chownErOk(er)) er = null;
-            if (cb) cb.apply(this, arguments);
-          });
-        };
-      }
-      function chmodFixSync(orig) {
-        if (!orig) return orig;
-        return function(target, mode) {
-          try {
-            return orig.call(fs3, target, mode);
-          } catch (er) {
-            if (!chownErOk(er)) throw er;
-          }
-        };
-      }
-      function chownFix(orig) {
-        if (!orig) return orig;
-        return function(target, uid, gid, cb) {
-          return orig.call(fs3, target, uid, gid, function(er) {
-            if (chownErOk(er)) er = null;
-            if (cb) cb.apply(this, arguments);
-          });
-        };
-      }
-      function chownFixSync(orig) {
-        if (!orig) return orig;
-        return function(target, uid, gid) {
-          try {
-            return orig.call(fs3, target, uid, gid);
-          } catch (er) {
-            if (!chownErOk(er)) throw er;
-          }
-        };
-      }
-      function statFix(orig) {
-        if (!orig) return orig;
-        return function(target, options, cb) {
-          if (typeof options === "function") {
-            cb = options;
-            options = null;
-          }
-          function callback(er, stats) {
-            if (stats) {
-              if (stats.uid < 0) stats.uid += 4294967296;
-              if (stats.gid < 0) stats.gid += 4294967296;
-            }
-            if (cb) cb.apply(this, arguments);
-          }
-          return options ? orig.call(fs3, target, options, callback) : orig.call(fs3, target, callback);
-        };
-      }
-      function statFixSync(orig) {
-        if (!orig) return orig;
-        return function(target, options) {
-          var stats = options ? orig.call(fs3, target, options) : orig.call(fs3, target);
-          if (stats) {
-            if (stats.uid < 0) stats.uid += 4294967296;
-            if (stats.gid < 0) stats.gid += 4294967296;
-          }
-          return stats;
-        };
-      }
-      function chownErOk(er) {
-        if (!er)
-          return true;
-        if (er.code === "ENOSYS")
-          return true;
-        var nonroot = !process.getuid || process.getuid() !== 0;
-        if (nonroot) {
-          if (er.code === "EINVAL" || er.code === "EPERM")
-            return true;
-        }
-        return false;
-      }
-    }
-  }
-});
-
-// node_modules/graceful-fs/legacy-streams.js
-var require_legacy_streams = __commonJS({
-  "node_modules/graceful-fs/legacy-streams.js"(exports2, module2) {
-    var Stream = require("stream").Stream;
-    module2.exports = legacy;
-    function legacy(fs3) {
-      return {
-        ReadStream,
-        WriteStream
-      };
-      function ReadStream(path6, options) {
-        if (!(this instanceof ReadStream)) return new ReadStream(path6, options);
-        Stream.call(this);
-        var self2 = this;
-        this.path = path6;
-        this.fd = null;
-        this.readable = true;
-        this.paused = false;
-        this.flags = "r";
-        this.mode = 438;
-        this.bufferSize = 64 * 1024;
-        options = options || {};
-        var keys = Object.keys(options);
-        for (var index = 0, length = keys.length; index < length; index++) {
-          var key = keys[index];
-          this[key] = options[key];
-        }
-        if (this.encoding) this.setEncoding(this.encoding);
-        if (this.start !== void 0) {
-          if ("number" !== typeof this.start) {
-            throw TypeError("start must be a Number");
-          }
-          if (this.end === void 0) {
-            this.end = Infinity;
-          } else if ("number" !== typeof this.end) {
-            throw TypeError("end must be a Number");
-          }
-          if (this.start > this.end) {
-            throw new Error("start must be <= end");
-          }
-          this.pos = this.start;
-        }
-        if (this.fd !== null) {
-          process.nextTick(function() {
-            self2._read();
-          });
-          return;
-        }
-        fs3.open(this.path, this.flags, this.mode, function(err, fd) {
-          if (err) {
-            self2.emit("error", err);
-            self2.readable = false;
-            return;
-          }
-          self2.fd = fd;
-          self2.emit("open", fd);
-          self2._read();
-        });
-      }
-      function WriteStream(path6, options) {
-        if (!(this instanceof WriteStream)) return new WriteStream(path6, options);
-        Stream.call(this);
-        this.path = path6;
-        this.fd = null;
-        this.writable = true;
-        this.flags = "w";
-        this.encoding = "binary";
-        this.mode = 438;
-        this.bytesWritten = 0;
-        options = options || {};
-        var keys = Object.keys(options);
-        for (var index = 0, length = keys.length; index < length; index++) {
-          var key = keys[index];
-          this[key] = options[key];
-        }
-        if (this.start !== void 0) {
-          if ("number" !== typeof this.start) {
-            throw TypeError("start must be a Number");
-          }
-          if (this.start < 0) {
-            throw new Error("start must be >= zero");
-          }
-          this.pos = this.start;
-        }
-        this.busy = false;
-        this._queue = [];
-        if (this.fd === null) {
-          this._open = fs3.open;
-          this._queue.push([this._open, this.path, this.flags, this.mode, void 0]);
-          this.flush();
-        }
-      }
-    }
-  }
-});
-
-// node_modules/graceful-fs/clone.js
-var require_clone = __commonJS({
-  "node_modules/graceful-fs/clone.js"(exports2, module2) {
-    "use strict";
-    module2.exports = clone;
-    var getPrototypeOf = Object.getPrototypeOf || function(obj) {
-      return obj.__proto__;
-    };
-    function clone(obj) {
-      if (obj === null || typeof obj !== "object")
-        return obj;
-      if (obj instanceof Object)
-        var copy = { __proto__: getPrototypeOf(obj) };
-      else
-        var copy = /* @__PURE__ */ Object.create(null);
-      Object.getOwnPropertyNames(obj).forEach(function(key) {
-        Object.defineProperty(copy, key, Object.getOwnPropertyDescriptor(obj, key));
-      });
-      return copy;
-    }
-  }
-});
-
-// node_modules/graceful-fs/graceful-fs.js
-var require_graceful_fs = __commonJS({
-  "node_modules/graceful-fs/graceful-fs.js"(exports2, module2) {
-    var fs3 = require("fs");
-    var polyfills = require_polyfills();
-    var legacy = require_legacy_streams();
-    var clone = require_clone();
-    var util = require("util");
-    var gracefulQueue;
-    var previousSymbol;
-    if (typeof Symbol === "function" && typeof Symbol.for === "function") {
-      gracefulQueue = /* @__PURE__ */ Symbol.for("graceful-fs.queue");
-      previousSymbol = /* @__PURE__ */ Symbol.for("graceful-fs.previous");
-    } else {
-      gracefulQueue = "___graceful-fs.queue";
-      previousSymbol = "___graceful-fs.previous";
-    }
-    function noop3() {
-    }
-    function publishQueue(context, queue2) {
-      Object.defineProperty(context, gracefulQueue, {
-        get: function() {
-          return queue2;
-        }
-      });
-    }
-    var debug3 = noop3;
-    if (util.debuglog)
-      debug3 = util.debuglog("gfs4");
-    else if (/\bgfs4\b/i.test(process.env.NODE_DEBUG || ""))
-      debug3 = function() {
-        var m = util.format.apply(util, arguments);
-        m = "GFS4: " + m.split(/\n/).join("\nGFS4: ");
-        console.error(m);
-      };
-    if (!fs3[gracefulQueue]) {
-      queue = global[gracefulQueue] || [];
-      publishQueue(fs3, queue);
-      fs3.close = (function(fs$close) {
-        function close(fd, cb) {
-          return fs$close.call(fs3, fd, function(err) {
-            if (!err) {
-              resetQueue();
-            }
-            if (typeof cb === "function")
-              cb.apply(this, arguments);
-          });
-        }
-        Object.defineProperty(close, previousSymbol, {
-          value: fs$close
-        });
-        return close;
-      })(fs3.close);
-      fs3.closeSync = (function(fs$closeSync) {
-        function closeSync3(fd) {
-          fs$closeSync.apply(fs3, arguments);
-          resetQueue();
-        }
-        Object.defineProperty(closeSync3, previousSymbol, {
-          value: fs$closeSync
-        });
-        return closeSync3;
-      })(fs3.closeSync);
-      if (/\bgfs4\b/i.test(process.env.NODE_DEBUG || "")) {
-        process.on("exit", function() {
-          debug3(fs3[gracefulQueue]);
-          require("assert").equal(fs3[gracefulQueue].length, 0);
-        });
-      }
-    }
-    var queue;
-    if (!global[gracefulQueue]) {
-      publishQueue(global, fs3[gracefulQueue]);
-    }
-    module2.exports = patch(clone(fs3));
-    if (process.env.TEST_GRACEFUL_FS_GLOBAL_PATCH && !fs3.__patched) {
-      module2.exports = patch(fs3);
-      fs3.__patched = true;
-    }
-    function patch(fs4) {
-      polyfills(fs4);
-      fs4.gracefulify = patch;
-      fs4.createReadStream = createReadStream;
-      fs4.createWriteStream = createWriteStream;
-      var fs$readFile = fs4.readFile;
-      fs4.readFile = readFile;
-      function readFile(path6, options, cb) {
-        if (typeof options === "function")
-          cb = options, options = null;
-        return go$readFile(path6, options, cb);
-        function go$readFile(path7, options2, cb2, startTime) {
-          return fs$readFile(path7, options2, function(err) {
-            if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
-              enqueue([go$readFile, [path7, options2, cb2], err, startTime || Date.now(), Date.now()]);
-            else {
-              if (typeof cb2 === "function")
-                cb2.apply(this, arguments);
-            }
-          });
-        }
-      }
-      var fs$writeFile = fs4.writeFile;
-      fs4.writeFile = writeFile2;
-      function writeFile2(path6, data, options, cb) {
-        if (typeof options === "function")
-          cb = options, options = null;
-        return go$writeFile(path6, data, options, cb);
-        function go$writeFile(path7, data2, options2, cb2, startTime) {
-          return fs$writeFile(path7, data2, options2, function(err) {
-            if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
-              enqueue([go$writeFile, [path7, data2, options2, cb2], err, startTime || Date.now(), Date.now()]);
-            else {
-              if (typeof cb2 === "function")
-                cb2.apply(this, arguments);
-            }
-          });
-        }
-      }
-      var fs$appendFile = fs4.appendFile;
-      if (fs$appendFile)
-        fs4.appendFile = appendFile2;
-      function appendFile2(path6, data, options, cb) {
-        if (typeof options === "function")
-          cb = options, options = null;
-        return go$appendFile(path6, data, options, cb);
-        function go$appendFile(path7, data2, options2, cb2, startTime) {
-          return fs$appendFile(path7, data2, options2, function(err) {
-            if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
-              enqueue([go$appendFile, [path7, data2, options2, cb2], err, startTime || Date.now(), Date.now()]);
-            else {
-              if (typeof cb2 === "function")
-                cb2.apply(this, arguments);
-            }
-          });
-        }
-      }
-      var fs$copyFile = fs4.copyFile;
-      if (fs$copyFile)
-        fs4.copyFile = copyFile2;
-      function copyFile2(src, dest, flags, cb) {
-        if (typeof flags === "function") {
-          cb = flags;
-          flags = 0;
-        }
-        return go$copyFile(src, dest, flags, cb);
-        function go$copyFile(src2, dest2, flags2, cb2, startTime) {
-          return fs$copyFile(src2, dest2, flags2, function(err) {
-            if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
-              enqueue([go$copyFile, [src2, dest2, flags2, cb2], err, startTime || Date.now(), Date.now()]);
-            else {
-              if (typeof cb2 === "function")
-                cb2.apply(this, arguments);
-            }
-          });
-        }
-      }
-      var fs$readdir = fs4.readdir;
-      fs4.readdir = readdir2;
-      var noReaddirOptionVersions = /^v[0-5]\./;
-      function readdir2(path6, options, cb) {
-        if (typeof options === "function")
-          cb = options, options = null;
-        var go$readdir = noReaddirOptionVersions.test(process.version) ? function go$readdir2(path7, options2, cb2, startTime) {
-          return fs$readdir(path7, fs$readdirCallback(
-            path7,
-            options2,
-            cb2,
-            startTime
-          ));
-        } : function go$readdir2(path7, options2, cb2, startTime) {
-          return fs$readdir(path7, options2, fs$readdirCallback(
-            path7,
-            options2,
-            cb2,
-            startTime
-          ));
-        };
-        return go$readdir(path6, options, cb);
-        function fs$readdirCallback(path7, options2, cb2, startTime) {
-          return function(err, files) {
-            if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
-              enqueue([
-                go$readdir,
-                [path7, options2, cb2],
-                err,
-                startTime || Date.now(),
-                Date.now()
-              ]);
-            else {
-              if (files && files.sort)
-                files.sort();
-              if (typeof cb2 === "function")
-                cb2.call(this, err, files);
-            }
-          };
-        }
-      }
-      if (process.version.substr(0, 4) === "v0.8") {
-        var legStreams = legacy(fs4);
-        ReadStream = legStreams.ReadStream;
-        WriteStream = legStreams.WriteStream;
-      }
-      var fs$ReadStream = fs4.ReadStream;
-      if (fs$ReadStream) {
-        ReadStream.prototype = Object.create(fs$ReadStream.prototype);
-        ReadStream.prototype.open = ReadStream$open;
-      }
-      var fs$WriteStream = fs4.WriteStream;
-      if (fs$WriteStream) {
-        WriteStream.prototype = Object.create(fs$WriteStream.prototype);
-        WriteStream.prototype.open = WriteStream$open;
-      }
-      Object.defineProperty(fs4, "ReadStream", {
-        get: function() {
-          return ReadStream;
-        },
-        set: function(val) {
-          ReadStream = val;
-        },
-        enumerable: true,
-        configurable: true
-      });
-      Object.defineProperty(fs4, "WriteStream", {
-        get: function() {
-          return WriteStream;
-        },
-        set: function(val) {
-          WriteStream = val;
-        },
-        enumerable: true,
-        configurable: true
-      });
-      var FileReadStream = ReadStream;
-      Object.defineProperty(fs4, "FileReadStream", {
-        get: function() {
-          return FileReadStream;
-        },
-        set: function(val) {
-          FileReadStream = val;
-        },
-        enumerable: true,
-        configurable: true
-      });
-      var FileWriteStream = WriteStream;
-      Object.defineProperty(fs4, "FileWriteStream", {
-        get: function() {
-          return FileWriteStream;
-        },
-        set: function(val) {
-          FileWriteStream = val;
-        },
-        enumerable: true,
-        configurable: true
-      });
-      function ReadStream(path6, options) {
-        if (this instanceof ReadStream)
-          return fs$ReadStream.apply(this, arguments), this;
-        else
-          return ReadStream.apply(Object.create(ReadStream.prototype), arguments);
-      }
-      function ReadStream$open() {
-        var that = this;
-        open2(that.path, that.flags, that.mode, function(err, fd) {
-          if (err) {
-            if (that.autoClose)
-              that.destroy();
-            that.emit("error", err);
-          } else {
-            that.fd = fd;
-            that.emit("open", fd);
-            that.read();
-          }
-        });
-      }
-      function WriteStream(path6, options) {
-        if (this instanceof WriteStream)
-          return fs$WriteStream.apply(this, arguments), this;
-        else
-          return WriteStream.apply(Object.create(WriteStream.prototype), arguments);
-      }
-      function WriteStream$open() {
-        var that = this;
-        open2(that.path, that.flags, that.mode, function(err, fd) {
-          if (err) {
-            that.destroy();
-            that.emit("error", err);
-          } else {
-            that.fd = fd;
-            that.emit("open", fd);
-          }
-        });
-      }
-      function createReadStream(path6, options) {
-        return new fs4.ReadStream(path6, options);
-      }
-      function createWriteStream(path6, options) {
-        return new fs4.WriteStream(path6, options);
-      }
-      var fs$open = fs4.open;
-      fs4.open = open2;
-      function open2(path6, flags, mode, cb) {
-        if (typeof mode === "function")
-          cb = mode, mode = null;
-        return go$open(path6, flags, mode, cb);
-        function go$open(path7, flags2, mode2, cb2, startTime) {
-          return fs$open(path7, flags2, mode2, function(err, fd) {
-            if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
-              enqueue([go$open, [path7, flags2, mode2, cb2], err, startTime || Date.now(), Date.now()]);
-            else {
-              if (typeof cb2 === "function")
-                cb2.apply(this, arguments);
-            }
-          });
-        }
-      }
-      return fs4;
-    }
-    function enqueue(elem) {
-      debug3("ENQUEUE", elem[0].name, elem[1]);
-      fs3[gracefulQueue].push(elem);
-      retry();
-    }
-    var retryTimer;
-    function resetQueue() {
-      var now = Date.now();
-      for (var i2 = 0; i2 < fs3[gracefulQueue].length; ++i2) {
-        if (fs3[gracefulQueue][i2].length > 2) {
-          fs3[gracefulQueue][i2][3] = now;
-          fs3[gracefulQueue][i2][4] = now;
-        }
-      }
-      retry();
-    }
-    function retry() {
-      clearTimeout(retryTimer);
-      retryTimer = void 0;
-      if (fs3[gracefulQueue].length === 0)
-        return;
-      var elem = fs3[gracefulQueue].shift();
-      var fn = elem[0];
-      var args = elem[1];
-      var err = elem[2];
-      var startTime = elem[3];
-      var lastTime = elem[4];
-      if (startTime === void 0) {
-        debug3("RETRY", fn.name, args);
-        fn.apply(null, args);
-      } else if (Date.now() - startTime >= 6e4) {
-        debug3("TIMEOUT", fn.name, args);
-        var cb = args.pop();
-        if (typeof cb === "function")
-          cb.call(null, err);
-      } else {
-        var sinceAttempt = Date.now() - lastTime;
-        var sinceStart = Math.max(lastTime - startTime, 1);
-        var desiredDelay = Math.min(sinceStart * 1.2, 100);
-        if (sinceAttempt >= desiredDelay) {
-          debug3("RETRY", fn.name, args);
-          fn.apply(null, args.concat([startTime]));
-        } else {
-          fs3[gracefulQueue].push(elem);
-        }
-      }
-      if (retryTimer === void 0) {
-        retryTimer = setTimeout(retry, 0);
-      }
-    }
-  }
-});
-
-// node_modules/retry/lib/retry_operation.js
-var require_retry_operation = __commonJS({
-  "node_modules/retry/lib/retry_operation.js"(exports2, module2) {
-    function RetryOperation(timeouts, options) {
-      if (typeof options === "boolean") {
-        options = { forever: options };
-      }
-      this._originalTimeouts = JSON.parse(JSON.stringify(timeouts));
-      this._timeouts = timeouts;
-      this._options = options || {};
-      this._maxRetryTime = options && options.maxRetryTime || Infinity;
-      this._fn = null;
-      this._errors = [];
-      this._attempts = 1;
-      this._operationTimeout = null;
-      this._operationTimeoutCb = null;
-      this._timeout = null;
-      this._operationStart = null;
-      if (this._options.forever) {
-        this._cachedTimeouts = this._timeouts.slice(0);
-      }
-    }
-    module2.exports = RetryOperation;
-    RetryOperation.prototype.reset = function() {
-      this._attempts = 1;
-      this._timeouts = this._originalTimeouts;
-    };
-    RetryOperation.prototype.stop = function() {
-      if (this._timeout) {
-        clearTimeout(this._timeout);
-      }
-      this._timeouts = [];
-      this._cachedTimeouts = null;
-    };
-    RetryOperation.prototype.retry = function(err) {
-      if (this._timeout) {
-        clearTimeout(this._timeout);
-      }
-      if (!err) {
-        return false;
-      }
-      var currentTime = (/* @__PURE__ */ new Date()).getTime();
-      if (err && currentTime - this._operationStart >= this._maxRetryTime) {
-        this._errors.unshift(new Error("RetryOperation timeout occurred"));
-        return false;
-      }
-      this._errors.push(err);
-      var timeout = this._timeouts.shift();
-      if (timeout === void 0) {
-        if (this._cachedTimeouts) {
-          this._errors.splice(this._errors.length - 1, this._errors.length);
-          this._timeouts = this._cachedTimeouts.slice(0);
-          timeout = this._timeouts.shift();
-        } else {
-          return false;
-        }
-      }
-      var self2 = this;
-      var timer = setTimeout(function() {
-        self2._attempts++;
-        if (self2._operationTimeoutCb) {
-          self2._timeout = setTimeout(function() {
-            self2._operationTimeoutCb(self2._attempts);
-          }, self2._operationTimeout);
-          if (self2._options.unref) {
-            self2._timeout.unref();
-          }
-        }
-        self2._fn(self2._attempts);
-      }, timeout);
-      if (this._options.unref) {
-        timer.unref();
-      }
-      return true;
-    };
-    RetryOperation.prototype.attempt = function(fn, timeoutOps) {
-      this._fn = fn;
-      if (timeoutOps) {
-        if (timeoutOps.timeout) {
-          this._operationTimeout = timeoutOps.timeout;
-        }
-        if (timeoutOps.cb) {
-          this._operationTimeoutCb = timeoutOps.cb;
-        }
-      }
-      var self2 = this;
-      if (this._operationTimeoutCb) {
-        this._timeout = setTimeout(function() {
-          self2._operationTimeoutCb();
-        }, self2._operationTimeout);
-      }
-      this._operationStart = (/* @__PURE__ */ new Date()).getTime();
-      this._fn(this._attempts);
-    };
-    RetryOperation.prototype.try = function(fn) {
-      console.log("Using RetryOperation.try() is deprecated");
-      this.attempt(fn);
-    };
-    RetryOperation.prototype.start = function(fn) {
-      console.log("Using RetryOperation.start() is deprecated");
-      this.attempt(fn);
-    };
-    RetryOperation.prototype.start = RetryOperation.prototype.try;
-    RetryOperation.prototype.errors = function() {
-      return this._errors;
-    };
-    RetryOperation.prototype.attempts = function() {
-      return this._attempts;
-    };
-    RetryOperation.prototype.mainError = function() {
-      if (this._errors.length === 0) {
-        return null;
-      }
-      var counts = {};
-      var mainError = null;
-      var mainErrorCount = 0;
-      for (var i2 = 0; i2 < this._errors.length; i2++) {
-        var error2 = this._errors[i2];
-        var message = error2.message;
-        var count = (counts[message] || 0) + 1;
-        counts[message] = count;
-        if (count >= mainErrorCount) {
-          mainError = error2;
-          mainErrorCount = count;
-        }
-      }
-      return mainError;
-    };
-  }
-});
-
-// node_modules/retry/lib/retry.js
-var require_retry2 = __commonJS({
-  "node_modules/retry/lib/retry.js"(exports2) {
-    var RetryOperation = require_retry_operation();
-    exports2.operation = function(options) {
-      var timeouts = exports2.timeouts(options);
-      return new RetryOperation(timeouts, {
-        forever: options && options.forever,
-        unref: options && options.unref,
-        maxRetryTime: options && options.maxRetryTime
-      });
-    };
-    exports2.timeouts = function(options) {
-      if (options instanceof Array) {
-        return [].concat(options);
-      }
-      var opts2 = {
-        retries: 10,
-        factor: 2,
-        minTimeout: 1 * 1e3,
-        maxTimeout: Infinity,
-        randomize: false
-      };
-      for (var key in options) {
-        opts2[key] = options[key];
-      }
-      if (opts2.minTimeout > opts2.maxTimeout) {
-        throw new Error("minTimeout is greater than maxTimeout");
-      }
-      var timeouts = [];
-      for (var i2 = 0; i2 < opts2.retries; i2++) {
-        timeouts.push(this.createTimeout(i2, opts2));
-      }
-      if (options && options.forever && !timeouts.length) {
-        timeouts.push(this.createTimeout(i2, opts2));
-      }
-      timeouts.sort(function(a, b2) {
-        return a - b2;
-      });
-      return timeouts;
-    };
-    exports2.createTimeout = function(attempt, opts2) {
-      var random = opts2.randomize ? Math.random() + 1 : 1;
-      var timeout = Math.round(random * opts2.minTimeout * Math.pow(opts2.factor, attempt));
-      timeout = Math.min(timeout, opts2.maxTimeout);
-      return timeout;
-    };
-    exports2.wrap = function(obj, options, methods) {
-      if (options instanceof Array) {
-        methods = options;
-        options = null;
-      }
-      if (!methods) {
-        methods = [];
-        for (var key in obj) {
-          if (typeof obj[key] === "function") {
-            methods.push(key);
-          }
-        }
-      }
-      for (var i2 = 0; i2 < methods.length; i2++) {
-        var method = methods[i2];
-        var original = obj[method];
-        obj[method] = function retryWrapper(original2) {
-          var op = exports2.operation(options);
-          var args = Array.prototype.slice.call(arguments, 1);
-          var callback = args.pop();
-          args.push(function(err) {
-            if (op.retry(err)) {
-              return;
-            }
-            if (err) {
-              arguments[0] = op.mainError();
-            }
-            callback.apply(this, arguments);
-          });
-          op.attempt(function() {
-            original2.apply(obj, args);
-          });
-        }.bind(obj, original);
-        obj[method].options = options;
-      }
-    };
-  }
-});
-
-// node_modules/retry/index.js
-var require_retry3 = __commonJS({
-  "node_modules/retry/index.js"(exports2, module2) {
-    module2.exports = require_retry2();
-  }
-});
-
-// node_modules/signal-exit/signals.js
-var require_signals = __commonJS({
-  "node_modules/signal-exit/signals.js"(exports2, module2) {
-    module2.exports = [
-      "SIGABRT",
-      "SIGALRM",
-      "SIGHUP",
-      "SIGINT",
-      "SIGTERM"
-    ];
-    if (process.platform !== "win32") {
-      module2.exports.push(
-        "SIGVTALRM",
-        "SIGXCPU",
-        "SIGXFSZ",
-        "SIGUSR2",
-        "SIGTRAP",
-        "SIGSYS",
-        "SIGQUIT",
-        "SIGIOT"
-        // should detect profiler and enable/disable accordingly.
-        // see #21
-        // 'SIGPROF'
-      );
-    }
-    if (process.platform === "linux") {
-      module2.exports.push(
-        "SIGIO",
-        "SIGPOLL",
-        "SIGPWR",
-        "SIGSTKFLT",
-        "SIGUNUSED"
-      );
-    }
-  }
-});
-
-// node_modules/signal-exit/index.js
-var require_signal_exit = __commonJS({
-  "node_modules/signal-exit/index.js"(exports2, module2) {
-    var process2 = global.process;
-    var processOk = function(process3) {
-      return process3 && typeof process3 === "object" && typeof process3.removeListener === "function" && typeof process3.emit === "function" && typeof process3.reallyExit === "function" && typeof process3.listeners === "function" && typeof process3.kill === "function" && typeof process3.pid === "number" && typeof process3.on === "function";
-    };
-    if (!processOk(process2)) {
-      module2.exports = function() {
-        return function() {
-        };
-      };
-    } else {
-      assert = require("assert");
-      signals = require_signals();
-      isWin = /^win/i.test(process2.platform);
-      EE = require("events");
-      if (typeof EE !== "function") {
-        EE = EE.EventEmitter;
-      }
-      if (process2.__signal_exit_emitter__) {
-        emitter = process2.__signal_exit_emitter__;
-      } else {
-        emitter = process2.__signal_exit_emitter__ = new EE();
-        emitter.count = 0;
-        emitter.emitted = {};
-      }
-      if (!emitter.infinite) {
-        emitter.setMaxListeners(Infinity);
-        emitter.infinite = true;
-      }
-      module2.exports = function(cb, opts2) {
-        if (!processOk(global.process)) {
-          return function() {
-          };
-        }
-        assert.equal(typeof cb, "function", "a callback must be provided for exit handler");
-        if (loaded === false) {
-          load();
-        }
-        var ev = "exit";
-        if (opts2 && opts2.alwaysLast) {
-          ev = "afterexit";
-        }
-        var remove2 = function() {
-          emitter.removeListener(ev, cb);
-          if (emitter.listeners("exit").length === 0 && emitter.listeners("afterexit").length === 0) {
-            unload();
-          }
-        };
-        emitter.on(ev, cb);
-        return remove2;
-      };
-      unload = function unload2() {
-        if (!loaded || !processOk(global.process)) {
-          return;
-        }
-        loaded = false;
-        signals.forEach(function(sig) {
-          try {
-            process2.removeListener(sig, sigListeners[sig]);
-          } catch (er) {
-          }
-        });
-        process2.emit = originalProcessEmit;
-        process2.reallyExit = originalProcessReallyExit;
-        emitter.count -= 1;
-      };
-      module2.exports.unload = unload;
-      emit = function emit2(event, code2, signal) {
-        if (emitter.emitted[event]) {
-          return;
-        }
-        emitter.emitted[event] = true;
-        emitter.emit(event, code2, signal);
-      };
-      sigListeners = {};
-      signals.forEach(function(sig) {
-        sigListeners[sig] = function listener() {
-          if (!processOk(global.process)) {
-            return;
-          }
-          var listeners = process2.listeners(sig);
-          if (listeners.length === emitter.count) {
-            unload();
-            emit("exit", null, sig);
-            emit("afterexit", null, sig);
-            if (isWin && sig === "SIGHUP") {
-              sig = "SIGINT";
-            }
-            process2.kill(process2.pid, sig);
-          }
-        };
-      });
-      module2.exports.signals = function() {
-        return signals;
-      };
-      loaded = false;
-      load = function load2() {
-        if (loaded || !processOk(global.process)) {
-          return;
-        }
-        loaded = true;
-        emitter.count += 1;
-        signals = signals.filter(function(sig) {
-          try {
-            process2.on(sig, sigListeners[sig]);
-            return true;
-          } catch (er) {
-            return false;
-          }
-        });
-        process2.emit = processEmit;
-        process2.reallyExit = processReallyExit;
-      };
-      module2.exports.load = load;
-      originalProcessReallyExit = process2.reallyExit;
-      processReallyExit = function processReallyExit2(code2) {
-        if (!processOk(global.process)) {
-          return;
-        }
-        process2.exitCode = code2 || /* istanbul ignore next */
-        0;
-        emit("exit", process2.exitCode, null);
-        emit("afterexit", process2.exitCode, null);
-        originalProcessReallyExit.call(process2, process2.exitCode);
-      };
-      originalProcessEmit = process2.emit;
-      processEmit = function processEmit2(ev, arg) {
-        if (ev === "exit" && processOk(global.process)) {
-          if (arg !== void 0) {
-            process2.exitCode = arg;
-          }
-          var ret = originalProcessEmit.apply(this, arguments);
-          emit("exit", process2.exitCode, null);
-          emit("afterexit", process2.exitCode, null);
-          return ret;
-        } else {
-          return originalProcessEmit.apply(this, arguments);
-        }
-      };
-    }
-    var assert;
-    var signals;
-    var isWin;
-    var EE;
-    var emitter;
-    var unload;
-    var emit;
-    var sigListeners;
-    var loaded;
-    var load;
-    var originalProcessReallyExit;
-    var processReallyExit;
-    var originalProcessEmit;
-    var processEmit;
-  }
-});
-
-// node_modules/proper-lockfile/lib/mtime-precision.js
-var require_mtime_precision = __commonJS({
-  "node_modules/proper-lockfile/lib/mtime-precision.js"(exports2, module2) {
-    "use strict";
-    var cacheSymbol = /* @__PURE__ */ Symbol();
-    function probe(file, fs3, callback) {
-      const cachedPrecision = fs3[cacheSymbol];
-      if (cachedPrecision) {
-        return fs3.stat(file, (err, stat2) => {
-          if (err) {
-            return callback(err);
-          }
-          callback(null, stat2.mtime, cachedPrecision);
-        });
-      }
-      const mtime = new Date(Math.ceil(Date.now() / 1e3) * 1e3 + 5);
-      fs3.utimes(file, mtime, mtime, (err) => {
-        if (err) {
-          return callback(err);
-        }
-        fs3.stat(file, (err2, stat2) => {
-          if (err2) {
-            return callback(err2);
-          }
-          const precision = stat2.mtime.getTime() % 1e3 === 0 ? "s" : "ms";
-          Object.defineProperty(fs3, cacheSymbol, { value: precision });
-          callback(null, stat2.mtime, precision);
-        });
-      });
-    }
-    function getMtime(precision) {
-      let now = Date.now();
-      if (precision === "s") {
-        now = Math.ceil(now / 1e3) * 1e3;
-      }
-      return new Date(now);
-    }
-    module2.exports.probe = probe;
-    module2.exports.getMtime = getMtime;
-  }
-});
-
-// node_modules/proper-lockfile/lib/lockfile.js
-var require_lockfile = __commonJS({
-  "node_modules/proper-lockfile/lib/lockfile.js"(exports2, module2) {
-    "use strict";
-    var path6 = require("path");
-    var fs3 = require_graceful_fs();
-    var retry = require_retry3();
-    var onExit = require_signal_exit();
-    var mtimePrecision = require_mtime_precision();
-    var locks = {};
-    function getLockFile(file, options) {
-      return options.lockfilePath || `${file}.lock`;
-    }
-    function resolveCanonicalPath(file, options, callback) {
-      if (!options.realpath) {
-        return callback(null, path6.resolve(file));
-      }
-      options.fs.realpath(file, callback);
-    }
-    function acquireLock(file, options, callback) {
-      const lockfilePath = getLockFile(file, options);
-      options.fs.mkdir(lockfilePath, (err) => {
-        if (!err) {
-          return mtimePrecision.probe(lockfilePath, options.fs, (err2, mtime, mtimePrecision2) => {
-            if (err2) {
-              options.fs.rmdir(lockfilePath, () => {
-              });
-              return callback(err2);
-            }
-            callback(null, mtime, mtimePrecision2);
-          });
-        }
-        if (err.code !== "EEXIST") {
-          return callback(err);
-        }
-        if (options.stale <= 0) {
-          return callback(Object.assign(new Error("Lock file is already being held"), { code: "ELOCKED", file }));
-        }
-        options.fs.stat(lockfilePath, (err2, stat2) => {
-          if (err2) {
-            if (err2.code === "ENOENT") {
-              return acquireLock(file, { ...options, stale: 0 }, callback);
-            }
-            return callback(err2);
-          }
-          if (!isLockStale(stat2, options)) {
-            return callback(Object.assign(new Error("Lock file is already being held"), { code: "ELOCKED", file }));
-          }
-          removeLock(file, options, (err3) => {
-            if (err3) {
-              return callback(err3);
-            }
-            acquireLock(file, { ...options, stale: 0 }, callback);
-          });
-        });
-      });
-    }
-    function isLockStale(stat2, options) {
-      return stat2.mtime.getTime() < Date.now() - options.stale;
-    }
-    function removeLock(file, options, callback) {
-      options.fs.rmdir(getLockFile(file, options), (err) => {
-        if (err && err.code !== "ENOENT") {
-          return callback(err);
-        }
-        callback();
-      });
-    }
-    function updateLock(file, options) {
-      const lock2 = locks[file];
-      if (lock2.updateTimeout) {
-        return;
-      }
-      lock2.updateDelay = lock2.updateDelay || options.update;
-      lock2.updateTimeout = setTimeout(() => {
-        lock2.updateTimeout = null;
-        options.fs.stat(lock2.lockfilePath, (err, stat2) => {
-          const isOverThreshold = lock2.lastUpdate + options.stale < Date.now();
-          if (err) {
-            if (err.code === "ENOENT" || isOverThreshold) {
-              return setLockAsCompromised(file, lock2, Object.assign(err, { code: "ECOMPROMISED" }));
-            }
-            lock2.updateDelay = 1e3;
-            return updateLock(file, options);
-          }
-          const isMtimeOurs = lock2.mtime.getTime() === stat2.mtime.getTime();
-          if (!isMtimeOurs) {
-            return setLockAsCompromised(
-              file,
-              lock2,
-              Object.assign(
-                new Error("Unable to update lock within the stale threshold"),
-                { code: "ECOMPROMISED" }
-              )
-            );
-          }
-          const mtime = mtimePrecision.getMtime(lock2.mtimePrecision);
-          options.fs.utimes(lock2.lockfilePath, mtime, mtime, (err2) => {
-            const isOverThreshold2 = lock2.lastUpdate + options.stale < Date.now();
-            if (lock2.released) {
-              return;
-            }
-            if (err2) {
-              if (err2.code === "ENOENT" || isOverThreshold2) {
-                return setLockAsCompromised(file, lock2, Object.assign(err2, { code: "ECOMPROMISED" }));
-              }
-              lock2.updateDelay = 1e3;
-              return updateLock(file, options);
-            }
-            lock2.mtime = mtime;
-            lock2.lastUpdate = Date.now();
-            lock2.updateDelay = null;
-            updateLock(file, options);
-          });
-        });
-      }, lock2.updateDelay);
-      if (lock2.updateTimeout.unref) {
-        lock2.updateTimeout.unref();
-      }
-    }
-    function setLockAsCompromised(file, lock2, err) {
-      lock2.released = true;
-      if (lock2.updateTimeout) {
-        clearTimeout(lock2.updateTimeout);
-      }
-      if (locks[file] === lock2) {
-        delete locks[file];
-      }
-      lock2.options.onCompromised(err);
-    }
-    function lock(file, options, callback) {
-      options = {
-        stale: 1e4,
-        update: null,
-        realpath: true,
-        retries: 0,
-        fs: fs3,
-        onCompromised: (err) => {
-          throw err;
-        },
-        ...options
-      };
-      options.retries = options.retries || 0;
-      options.retries = typeof options.retries === "number" ? { retries: options.retries } : options.retries;
-      options.stale = Math.max(options.stale || 0, 2e3);
-      options.update = options.update == null ? options.stale / 2 : options.update || 0;
-      options.update = Math.max(Math.min(options.update, options.stale / 2), 1e3);
-      resolveCanonicalPath(file, options, (err, file2) => {
-        if (err) {
-          return callback(err);
-        }
-        const operation = retry.operation(options.retries);
-        operation.attempt(() => {
-          acquireLock(file2, options, (err2, mtime, mtimePrecision2) => {
-            if (operation.retry(err2)) {
-              return;
-            }
-            if (err2) {
-              return callback(operation.mainError());
-            }
-            const lock2 = locks[file2] = {
-              lockfilePath: getLockFile(file2, options),
-              mtime,
-              mtimePrecision: mtimePrecision2,
-              options,
-              lastUpdate: Date.now()
-            };
-            updateLock(file2, options);
-            callback(null, (releasedCallback) => {
-              if (lock2.released) {
-                return releasedCallback && releasedCallback(Object.assign(new Error("Lock is already released"), { code: "ERELEASED" }));
-              }
-              unlock(file2, { ...options, realpath: false }, releasedCallback);
-            });
-          });
-        });
-      });
-    }
-    function unlock(file, options, callback) {
-      options = {
-        fs: fs3,
-        realpath: true,
-        ...options
-      };
-      resolveCanonicalPath(file, options, (err, file2) => {
-        if (err) {
-          return callback(err);
-        }
-        const lock2 = locks[file2];
-        if (!lock2) {
-          return callback(Object.assign(new Error("Lock is not acquired/owned by you"), { code: "ENOTACQUIRED" }));
-        }
-        lock2.updateTimeout && clearTimeout(lock2.updateTimeout);
-        lock2.released = true;
-        delete locks[file2];
-        removeLock(file2, options, callback);
-      });
-    }
-    function check(file, options, callback) {
-      options = {
-        stale: 1e4,
-        realpath: true,
-        fs: fs3,
-        ...options
-      };
-      options.stale = Math.max(options.stale || 0, 2e3);
-      resolveCanonicalPath(file, options, (err, file2) => {
-        if (err) {
-          return callback(err);
-        }
-        options.fs.stat(getLockFile(file2, options), (err2, stat2) => {
-          if (err2) {
-            return err2.code === "ENOENT" ? callback(null, false) : callback(err2);
-          }
-          return callback(null, !isLockStale(stat2, options));
-        });
-      });
-    }
-    function getLocks() {
-      return locks;
-    }
-    onExit(() => {
-      for (const file in locks) {
-        const options = locks[file].options;
-        try {
-          options.fs.rmdirSync(getLockFile(file, options));
-        } catch (e) {
-        }
-      }
-    });
-    module2.exports.lock = lock;
-    module2.exports.unlock = unlock;
-    module2.exports.check = check;
-    module2.exports.getLocks = getLocks;
-  }
-});
-
-// node_modules/proper-lockfile/lib/adapter.js
-var require_adapter = __commonJS({
-  "node_modules/proper-lockfile/lib/adapter.js"(exports2, module2) {
-    "use strict";
-    var fs3 = require_graceful_fs();
-    function createSyncFs(fs4) {
-      const methods = ["mkdir", "realpath", "stat", "rmdir", "utimes"];
-      const newFs = { ...fs4 };
-      methods.forEach((method) => {
-        newFs[method] = (...args) => {
-          const callback = args.pop();
-          let ret;
-          try {
-            ret = fs4[`${method}Sync`](...args);
-          } catch (err) {
-            return callback(err);
-          }
-          callback(null, ret);
-        };
-      });
-      return newFs;
-    }
-    function toPromise(method) {
-      return (...args) => new Promise((resolve9, reject) => {
-        args.push((err, result) => {
-          if (err) {
-            reject(err);
-          } else {
-            resolve9(result);
-          }
-        });
-        method(...args);
-      });
-    }
-    function toSync(method) {
-      return (...args) => {
-        let err;
-        let result;
-        args.push((_err, _result) => {
-          err = _err;
-          result = _result;
-        });
-        method(...args);
-        if (err) {
-          throw err;
-        }
-        return result;
-      };
-    }
-    function toSyncOptions(options) {
-      options = { ...options };
-      options.fs = createSyncFs(options.fs || fs3);
-      if (typeof options.retries === "number" && options.retries > 0 || options.retries && typeof options.retries.retries === "number" && options.retries.retries > 0) {
-        throw Object.assign(new Error("Cannot use retries with the sync api"), { code: "ESYNC" });
-      }
-      return options;
-    }
-    module2.exports = {
-      toPromise,
-      toSync,
-      toSyncOptions
-    };
-  }
-});
-
-// node_modules/proper-lockfile/index.js
-var require_proper_lockfile = __commonJS({
-  "node_modules/proper-lockfile/index.js"(exports2, module2) {
-    "use strict";
-    var lockfile = require_lockfile();
-    var { toPromise, toSync, toSyncOptions } = require_adapter();
-    async function lock(file, options) {
-      const release = await toPromise(lockfile.lock)(file, options);
-      return toPromise(release);
-    }
-    function lockSync(file, options) {
-      const release = toSync(lockfile.lock)(file, toSyncOptions(options));
-      return toSync(release);
-    }
-    function unlock(file, options) {
-      return toPromise(lockfile.unlock)(file, options);
-    }
-    function unlockSync(file, options) {
-      return toSync(lockfile.unlock)(file, toSyncOptions(options));
-    }
-    function check(file, options) {
-      return toPromise(lockfile.check)(file, options);
-    }
-    function checkSync(file, options) {
-      return toSync(lockfile.check)(file, toSyncOptions(options));
-    }
-    module2.exports = lock;
-    module2.exports.lock = lock;
-    module2.exports.unlock = unlock;
-    module2.exports.lockSync = lockSync;
-    module2.exports.unlockSync = unlockSync;
-    module2.exports.check = check;
-    module2.exports.checkSync = checkSync;
-  }
-});
-
-// node_modules/ulid/dist/node/index.cjs
-var require_node = __commonJS({
-  "node_modules/ulid/dist/node/index.cjs"(exports2) {
-    "use strict";
-    var crypto2 = require("node:crypto");
-    var B32_CHARACTERS = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    var ENCODING = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    var ENCODING_LEN = 32;
-    var MAX_ULID = "7ZZZZZZZZZZZZZZZZZZZZZZZZZ";
-    var MIN_ULID = "00000000000000000000000000";
-    var RANDOM_LEN = 16;
-    var TIME_LEN = 10;
-    var TIME_MAX = 281474976710655;
-    var ULID_REGEX = /^[0-7][0-9a-hjkmnp-tv-zA-HJKMNP-TV-Z]{25}$/;
-    var UUID_REGEX = /^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/;
-    exports2.ULIDErrorCode = void 0;
-    (function(ULIDErrorCode) {
-      ULIDErrorCode["Base32IncorrectEncoding"] = "B32_ENC_INVALID";
-      ULIDErrorCode["DecodeTimeInvalidCharacter"] = "DEC_TIME_CHAR";
-      ULIDErrorCode["DecodeTimeValueMalformed"] = "DEC_TIME_MALFORMED";
-      ULIDErrorCode["EncodeTimeNegative"] = "ENC_TIME_NEG";
-      ULIDErrorCode["EncodeTimeSizeExceeded"] = "ENC_TIME_SIZE_EXCEED";
-      ULIDErrorCode["EncodeTimeValueMalformed"] = "ENC_TIME_MALFORMED";
-      ULIDErrorCode["PRNGDetectFailure"] = "PRNG_DETECT";
-      ULIDErrorCode["ULIDInvalid"] = "ULID_INVALID";
-      ULIDErrorCode["Unexpected"] = "UNEXPECTED";
-      ULIDErrorCode["UUIDInvalid"] = "UUID_INVALID";
-    })(exports2.ULIDErrorCode || (exports2.ULIDErrorCode = {}));
-    var ULIDError = class extends Error {
-      constructor(errorCode, message) {
-        super(`${message} (${errorCode})`);
-        this.name = "ULIDError";
-        this.code = errorCode;
-      }
-    };
-    function randomChar(prng) {
-      const randomPosition = Math.floor(prng() * ENCODING_LEN) % ENCODING_LEN;
-      return ENCODING.charAt(randomPosition);
-    }
-    function replaceCharAt(str, index, char) {
-      if (index > str.length - 1) {
-        return str;
-      }
-      return str.substr(0, index) + char + str.substr(index + 1);
-    }
-    function crockfordEncode(input) {
-      const output = [];
-      let bitsRead = 0;
-      let buffer = 0;
-      const reversedInput = new Uint8Array(input.slice().reverse());
-      for (const byte of reversedInput) {
-        buffer |= byte << bitsRead;
-        bitsRead += 8;
-        while (bitsRead >= 5) {
-          output.unshift(buffer & 31);
-          buffer >>>= 5;
-          bitsRead -= 5;
-        }
-      }
-      if (bitsRead > 0) {
-        output.unshift(buffer & 31);
-      }
-      return output.map((byte) => B32_CHARACTERS.charAt(byte)).join("");
-    }
-    function crockfordDecode(input) {
-      const sanitizedInput = input.toUpperCase().split("").reverse().join("");
-      const output = [];
-      let bitsRead = 0;
-      let buffer = 0;
-      for (const character of sanitizedInput) {
-        const byte = B32_CHARACTERS.indexOf(character);
-        if (byte === -1) {
-          throw new Error(`Invalid base 32 character found in string: ${character}`);
-        }
-        buffer |= byte << bitsRead;
-        bitsRead += 5;
-        while (bitsRead >= 8) {
-          output.unshift(buffer & 255);
-          buffer >>>= 8;
-          bitsRead -= 8;
-        }
-      }
-      if (bitsRead >= 5 || buffer > 0) {
-        output.unshift(buffer & 255);
-      }
-      return new Uint8Array(output);
-    }
-    function fixULIDBase32(id) {
-      return id.replace(/i/gi, "1").replace(/l/gi, "1").replace(/o/gi, "0").replace(/-/g, "");
-    }
-    function incrementBase32(str) {
-      let done = void 0, index = str.length, char, charIndex, output = str;
-      const maxCharIndex = ENCODING_LEN - 1;
-      while (!done && index-- >= 0) {
-        char = output[index];
-        charIndex = ENCODING.indexOf(char);
-        if (charIndex === -1) {
-          throw new ULIDError(exports2.ULIDErrorCode.Base32IncorrectEncoding, "Incorrectly encoded string");
-        }
-        if (charIndex === maxCharIndex) {
-          output = replaceCharAt(output, index, ENCODING[0]);
-          continue;
-        }
-        done = replaceCharAt(output, index, ENCODING[charIndex + 1]);
-      }
-      if (typeof done === "string") {
-        return done;
-      }
-      throw new ULIDError(exports2.ULIDErrorCode.Base32IncorrectEncoding, "Failed incrementing string");
-    }
-    function decodeTime(id) {
-      if (id.length !== TIME_LEN + RANDOM_LEN) {
-        throw new ULIDError(exports2.ULIDErrorCode.DecodeTimeValueMalformed, "Malformed ULID");
-      }
-      const time = id.substr(0, TIME_LEN).toUpperCase().split("").reverse().reduce((carry, char, index) => {
-        const encodingIndex = ENCODING.indexOf(char);
-        if (encodingIndex === -1) {
-          throw new ULIDError(exports2.ULIDErrorCode.DecodeTimeInvalidCharacter, `Time decode error: Invalid character: ${char}`);
-        }
-        return carry += encodingIndex * Math.pow(ENCODING_LEN, index);
-      }, 0);
-      if (time > TIME_MAX) {
-        throw new ULIDError(exports2.ULIDErrorCode.DecodeTimeValueMalformed, `Malformed ULID: timestamp too large: ${time}`);
-      }
-      return time;
-    }
-    function detectPRNG(root2) {
-      const rootLookup = detectRoot();
-      const globalCrypto = rootLookup && (rootLookup.crypto || rootLookup.msCrypto) || (typeof crypto2 !== "undefined" ? crypto2 : null);
-      if (typeof globalCrypto?.getRandomValues === "function") {
-        return () => {
-          const buffer = new Uint8Array(1);
-          globalCrypto.getRandomValues(buffer);
-          return buffer[0] / 256;
-        };
-      } else if (typeof globalCrypto?.randomBytes === "function") {
-        return () => globalCrypto.randomBytes(1).readUInt8() / 256;
-      } else if (crypto2?.randomBytes) {
-        return () => crypto2.randomBytes(1).readUInt8() / 256;
-      }
-      throw new ULIDError(exports2.ULIDErrorCode.PRNGDetectFailure, "Failed to find a reliable PRNG");
-    }
-    function detectRoot() {
-      if (inWebWorker())
-        return self;
-      if (typeof window !== "undefined") {
-        return window;
-      }
-      if (typeof global !== "undefined") {
-        return global;
-      }
-      if (typeof globalThis !== "undefined") {
-        return globalThis;
-      }
-      return null;
-    }
-    function encodeRandom(len, prng) {
-      let str = "";
-      for (; len > 0; len--) {
-        str = randomChar(prng) + str;
-      }
-      return str;
-    }
-    function encodeTime(now, len = TIME_LEN) {
-      if (isNaN(now)) {
-        throw new ULIDError(exports2.ULIDErrorCode.EncodeTimeValueMalformed, `Time must be a number: ${now}`);
-      } else if (now > TIME_MAX) {
-        throw new ULIDError(exports2.ULIDErrorCode.EncodeTimeSizeExceeded, `Cannot encode a time larger than ${TIME_MAX}: ${now}`);
-      } else if (now < 0) {
-        throw new ULIDError(exports2.ULIDErrorCode.EncodeTimeNegative, `Time must be positive: ${now}`);
-      } else if (Number.isInteger(now) === false) {
-        throw new ULIDError(exports2.ULIDErrorCode.EncodeTimeValueMalformed, `Time must be an integer: ${now}`);
-      }
-      let mod, str = "";
-      for (let currentLen = len; currentLen > 0; currentLen--) {
-        mod = now % ENCODING_LEN;
-        str = ENCODING.charAt(mod) + str;
-        now = (now - mod) / ENCODING_LEN;
-      }
-      return str;
-    }
-    function inWebWorker() {
-      return typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScope;
-    }
-    function isValid(id) {
-      return typeof id === "string" && id.length === TIME_LEN + RANDOM_LEN && id.toUpperCase().split("").every((char) => ENCODING.indexOf(char) !== -1);
-    }
-    function monotonicFactory(prng) {
-      const currentPRNG = prng || detectPRNG();
-      let lastTime = 0, lastRandom;
-      return function _ulid(seedTime) {
-        const seed = !seedTime || isNaN(seedTime) ? Date.now() : seedTime;
-        if (seed <= lastTime) {
-          const incrementedRandom = lastRandom = incrementBase32(lastRandom);
-          return encodeTime(lastTime, TIME_LEN) + incrementedRandom;
-        }
-        lastTime = seed;
-        const newRandom = lastRandom = encodeRandom(RANDOM_LEN, currentPRNG);
-        return encodeTime(seed, TIME_LEN) + newRandom;
-      };
-    }
-    function ulid(seedTime, prng) {
-      const currentPRNG = prng || detectPRNG();
-      const seed = !seedTime || isNaN(seedTime) ? Date.now() : seedTime;
-      return encodeTime(seed, TIME_LEN) + encodeRandom(RANDOM_LEN, currentPRNG);
-    }
-    function ulidToUUID(ulid2) {
-      const isValid2 = ULID_REGEX.test(ulid2);
-      if (!isValid2) {
-        throw new ULIDError(exports2.ULIDErrorCode.ULIDInvalid, `Invalid ULID: ${ulid2}`);
-      }
-      const uint8Array = crockfordDecode(ulid2);
-      let uuid = Array.from(uint8Array).map((byte) => byte.toString(16).padStart(2, "0")).join("");
-      uuid = uuid.substring(0, 8) + "-" + uuid.substring(8, 12) + "-" + uuid.substring(12, 16) + "-" + uuid.substring(16, 20) + "-" + uuid.substring(20);
-      return uuid.toUpperCase();
-    }
-    function uuidToULID(uuid) {
-      const isValid2 = UUID_REGEX.test(uuid);
-      if (!isValid2) {
-        throw new ULIDError(exports2.ULIDErrorCode.UUIDInvalid, `Invalid UUID: ${uuid}`);
-      }
-      const bytes = uuid.replace(/-/g, "").match(/.{1,2}/g);
-      if (!bytes) {
-        throw new ULIDError(exports2.ULIDErrorCode.Unexpected, `Failed parsing UUID bytes: ${uuid}`);
-      }
-      const uint8Array = new Uint8Array(bytes.map((byte) => parseInt(byte, 16)));
-      return crockfordEncode(uint8Array);
-    }
-    exports2.MAX_ULID = MAX_ULID;
-    exports2.MIN_ULID = MIN_ULID;
-    exports2.TIME_LEN = TIME_LEN;
-    exports2.TIME_MAX = TIME_MAX;
-    exports2.ULIDError = ULIDError;
-    exports2.decodeTime = decodeTime;
-    exports2.encodeTime = encodeTime;
-    exports2.fixULIDBase32 = fixULIDBase32;
-    exports2.incrementBase32 = incrementBase32;
-    exports2.isValid = isValid;
-    exports2.monotonicFactory = monotonicFactory;
-    exports2.ulid = ulid;
-    exports2.ulidToUUID = ulidToUUID;
-    exports2.uuidToULID = uuidToULID;
-  }
-});
-
 // dist/core/package-root.js
 function packageRoot() {
   if (root)
     return root;
-  let dir = (0, import_node_path3.dirname)((0, import_node_url.fileURLToPath)(__rampartModuleUrl));
+  let dir = (0, import_node_path.dirname)((0, import_node_url.fileURLToPath)(__rampartModuleUrl));
   for (let i2 = 0; i2 < 8; i2++) {
-    if ((0, import_node_fs4.existsSync)((0, import_node_path3.join)(dir, "schemas", "policy.schema.json"))) {
+    if ((0, import_node_fs.existsSync)((0, import_node_path.join)(dir, "schemas", "policy.schema.json"))) {
       root = dir;
       return dir;
     }
-    const parent = (0, import_node_path3.dirname)(dir);
+    const parent = (0, import_node_path.dirname)(dir);
     if (parent === dir)
       break;
     dir = parent;
@@ -23402,12 +21580,12 @@ function fingerprint(text) {
   }
   return `${text.length}:${(h2 >>> 0).toString(16)}`;
 }
-var import_node_fs4, import_node_path3, import_node_url, root;
+var import_node_fs, import_node_path, import_node_url, root;
 var init_package_root = __esm({
   "dist/core/package-root.js"() {
     "use strict";
-    import_node_fs4 = require("node:fs");
-    import_node_path3 = require("node:path");
+    import_node_fs = require("node:fs");
+    import_node_path = require("node:path");
     import_node_url = require("node:url");
   }
 });
@@ -23420,18 +21598,985 @@ var init_compile_d = __esm({
   }
 });
 
+// dist/core/engine/needles.js
+function foldedAt(text, needle, at2) {
+  if (text.length - at2 < needle.length)
+    return false;
+  for (let k2 = 4; k2 < needle.length; k2++)
+    if (lower(text.charCodeAt(at2 + k2)) !== needle.charCodeAt(k2))
+      return false;
+  return true;
+}
+function isNeedle(text) {
+  if (text.length < 2)
+    return false;
+  for (let i2 = 0; i2 < text.length; i2++) {
+    const c3 = text.charCodeAt(i2);
+    if (c3 >= 128 || c3 >= 65 && c3 <= 90)
+      return false;
+  }
+  return true;
+}
+var NeedleIndex, PAIRS, SHORT, LONG, pair, quad, lower;
+var init_needles = __esm({
+  "dist/core/engine/needles.js"() {
+    "use strict";
+    NeedleIndex = class {
+      /** needles of two or three characters, by their first two */
+      pairs = /* @__PURE__ */ new Map();
+      /** longer needles, by their first four */
+      quads = /* @__PURE__ */ new Map();
+      /** SHORT / LONG bits per hashed pair of first characters; built on first use, sized to the needles */
+      starts;
+      count = 0;
+      entries = /* @__PURE__ */ new Map();
+      get size() {
+        return this.count;
+      }
+      /** Needles must be lowercase ASCII (see isNeedle): `item` is reported whenever `needle` occurs. */
+      add(needle, item) {
+        let entry = this.entries.get(needle);
+        if (!entry) {
+          if (!isNeedle(needle))
+            throw new Error(`not a needle: ${JSON.stringify(needle)}`);
+          const long = needle.length >= 4;
+          const map = long ? this.quads : this.pairs;
+          const key = long ? quad(needle.charCodeAt(0), needle.charCodeAt(1), needle.charCodeAt(2), needle.charCodeAt(3)) : pair(needle.charCodeAt(0), needle.charCodeAt(1));
+          let bucket = map.get(key);
+          if (!bucket)
+            map.set(key, bucket = []);
+          entry = { needle, items: [item] };
+          bucket.push(entry);
+          this.entries.set(needle, entry);
+        } else if (!entry.items.includes(item))
+          entry.items.push(item);
+        this.count++;
+        this.starts = void 0;
+      }
+      /**
+       * Calls `visit` with the items of every needle that occurs in `text`, ignoring ASCII case, until a call returns
+       * true; then returns true.
+       */
+      forEachIn(text, visit) {
+        const n = text.length;
+        if (n < 2)
+          return false;
+        const starts = this.starts ?? this.seal();
+        const mask = starts.length - 1;
+        let a = 0;
+        let b2 = lower(text.charCodeAt(0));
+        let c3 = lower(text.charCodeAt(1));
+        let d = n > 2 ? lower(text.charCodeAt(2)) : 128;
+        for (let i2 = 0; i2 < n - 1; i2++) {
+          a = b2;
+          b2 = c3;
+          c3 = d;
+          d = i2 + 3 < n ? lower(text.charCodeAt(i2 + 3)) : 128;
+          if ((a | b2) >= 128)
+            continue;
+          const p2 = pair(a, b2);
+          const kinds = starts[p2 & mask];
+          if (kinds === 0)
+            continue;
+          if (kinds & SHORT) {
+            const bucket2 = this.pairs.get(p2);
+            if (bucket2 !== void 0) {
+              for (const e of bucket2)
+                if ((e.needle.length === 2 || e.needle.charCodeAt(2) === c3) && visit(e.items, text) === true)
+                  return true;
+            }
+          }
+          if ((kinds & LONG) === 0 || (c3 | d) >= 128)
+            continue;
+          const bucket = this.quads.get(quad(a, b2, c3, d));
+          if (bucket === void 0)
+            continue;
+          for (const e of bucket)
+            if (foldedAt(text, e.needle, i2) && visit(e.items, text) === true)
+              return true;
+        }
+        return false;
+      }
+      /** The table of first pairs: sixteen slots per pair in use (up to one per ASCII pair), so collisions are rare. */
+      seal() {
+        let size = 16;
+        while (size < PAIRS && size < (this.pairs.size + this.quads.size) * 16)
+          size *= 2;
+        const starts = new Uint8Array(size);
+        for (const p2 of this.pairs.keys())
+          starts[p2 & size - 1] = starts[p2 & size - 1] | SHORT;
+        for (const q2 of this.quads.keys())
+          starts[q2 >> 14 & size - 1] = starts[q2 >> 14 & size - 1] | LONG;
+        this.starts = starts;
+        return starts;
+      }
+    };
+    PAIRS = 128 * 128;
+    SHORT = 1;
+    LONG = 2;
+    pair = (a, b2) => a * 128 + b2;
+    quad = (a, b2, c3, d) => pair(a, b2) * PAIRS + pair(c3, d);
+    lower = (code2) => code2 >= 65 && code2 <= 90 ? code2 + 32 : code2;
+  }
+});
+
+// dist/core/engine/glob.js
+function countGlobstars(pattern) {
+  let count = 0;
+  for (let i2 = 0; i2 < pattern.length - 1; i2++) {
+    if (pattern[i2] === "\\") {
+      i2++;
+      continue;
+    }
+    if (pattern[i2] === "*" && pattern[i2 + 1] === "*") {
+      count++;
+      while (pattern[i2 + 1] === "*")
+        i2++;
+    }
+  }
+  return count;
+}
+function compileCommandGlob(pattern) {
+  const kinds = [];
+  const codes = [];
+  const classes = [];
+  for (let i2 = 0; i2 < pattern.length; i2++) {
+    const ch = pattern[i2];
+    if (ch === "\\" && i2 + 1 < pattern.length) {
+      i2++;
+      kinds.push(LITERAL);
+      codes.push(pattern.charCodeAt(i2));
+      classes.push(void 0);
+    } else if (ch === "*") {
+      if (kinds[kinds.length - 1] !== STAR) {
+        kinds.push(STAR);
+        codes.push(0);
+        classes.push(void 0);
+      }
+    } else if (ch === "?") {
+      kinds.push(ANY_ONE);
+      codes.push(0);
+      classes.push(void 0);
+    } else if (ch === "[") {
+      const parsed = parseClass(pattern, i2);
+      if (parsed) {
+        kinds.push(CLASS);
+        codes.push(0);
+        classes.push(parsed.cls);
+        i2 = parsed.end;
+      } else {
+        kinds.push(LITERAL);
+        codes.push(91);
+        classes.push(void 0);
+      }
+    } else {
+      kinds.push(LITERAL);
+      codes.push(pattern.charCodeAt(i2));
+      classes.push(void 0);
+    }
+  }
+  let prefix = "";
+  for (let k2 = 0; k2 < kinds.length && kinds[k2] === LITERAL; k2++)
+    prefix += String.fromCharCode(codes[k2]);
+  let suffix = "";
+  if (prefix.length < kinds.length) {
+    for (let k2 = kinds.length - 1; k2 >= 0 && kinds[k2] === LITERAL; k2--)
+      suffix = String.fromCharCode(codes[k2]) + suffix;
+  }
+  const runs = [];
+  for (let k2 = prefix.length, run = ""; k2 <= kinds.length; k2++) {
+    if (k2 < kinds.length && kinds[k2] === LITERAL) {
+      run += String.fromCharCode(codes[k2]);
+    } else {
+      if (run)
+        runs.push(run);
+      run = "";
+    }
+  }
+  if (suffix && runs[runs.length - 1] === suffix)
+    runs.pop();
+  let core = prefix.length >= suffix.length ? prefix : suffix;
+  for (const r2 of runs)
+    if (r2.length > core.length)
+      core = r2;
+  const innerRuns = runs.filter((r2) => r2.length > 0);
+  const foldRuns = [];
+  let fold = "";
+  for (let k2 = 0, run = "", paired = false; k2 <= kinds.length; k2++) {
+    const folded = k2 < kinds.length ? foldedChar(kinds[k2], codes[k2], classes[k2]) : void 0;
+    if (folded !== void 0) {
+      run += folded;
+      paired ||= kinds[k2] === CLASS;
+    } else {
+      if (run.length >= 3 && run !== run.toUpperCase())
+        foldRuns.push(run);
+      if (paired && run.length > fold.length)
+        fold = run;
+      run = "";
+      paired = false;
+    }
+  }
+  const needsFold = foldRuns.length > 0 && classes.some((c3) => c3 !== void 0);
+  const needle = pickNeedle(prefix, suffix ? [...innerRuns, suffix] : innerRuns, fold);
+  const n = kinds.length;
+  const onlyLiteral = prefix.length === n;
+  const starOnlyAtEnd = n === prefix.length + 1 && kinds[n - 1] === STAR;
+  const kindArr = Uint8Array.from(kinds);
+  const codeArr = Int32Array.from(codes);
+  const test = (input) => {
+    if (onlyLiteral)
+      return input === prefix;
+    if (starOnlyAtEnd)
+      return input.startsWith(prefix);
+    if (input.length < prefix.length + suffix.length || !input.startsWith(prefix) || !input.endsWith(suffix))
+      return false;
+    for (const r2 of innerRuns)
+      if (!input.includes(r2))
+        return false;
+    if (needsFold) {
+      const lower2 = lowered(input);
+      for (const r2 of foldRuns)
+        if (!lower2.includes(r2))
+          return false;
+    }
+    let ti = 0;
+    let si = 0;
+    let starTi = -1;
+    let starSi = 0;
+    const len = input.length;
+    while (si < len) {
+      if (ti < n) {
+        const kind = kindArr[ti];
+        if (kind === STAR) {
+          starTi = ti++;
+          starSi = si;
+          continue;
+        }
+        const c3 = input.charCodeAt(si);
+        if (kind === LITERAL && codeArr[ti] === c3 || kind === ANY_ONE || kind === CLASS && classMatches(classes[ti], c3)) {
+          ti++;
+          si++;
+          continue;
+        }
+      }
+      if (starTi < 0)
+        return false;
+      ti = starTi + 1;
+      si = ++starSi;
+    }
+    while (ti < n && kindArr[ti] === STAR)
+      ti++;
+    return ti === n;
+  };
+  return { source: pattern, prefix, suffix, core, needle, literal: onlyLiteral ? prefix : void 0, test };
+}
+function isAscii(text) {
+  for (let i2 = 0; i2 < text.length; i2++)
+    if (text.charCodeAt(i2) >= 128)
+      return false;
+  return true;
+}
+function pickNeedle(prefix, later, fold) {
+  let best = fold;
+  for (const r2 of later)
+    if (r2.length > best.length && isAscii(r2))
+      best = r2.toLowerCase();
+  if (best.length < NEEDLE && isAscii(prefix) && prefix.length > best.length)
+    best = prefix.toLowerCase();
+  return best.length >= NEEDLE ? best : "";
+}
+function foldedChar(kind, code2, cls) {
+  if (kind === LITERAL) {
+    if (code2 >= 128)
+      return void 0;
+    const ch = String.fromCharCode(code2);
+    return ch.toLowerCase() === ch.toUpperCase() ? /[ ./_-]/.test(ch) ? ch : void 0 : ch.toLowerCase();
+  }
+  if (kind !== CLASS || !cls || cls.negated || cls.ranges.length > 0 || cls.singles.size !== 2)
+    return void 0;
+  const [a, b2] = [...cls.singles].map((c3) => c3 < 128 ? String.fromCharCode(c3) : void 0);
+  return a && b2 && a !== b2 && a.toLowerCase() === b2.toLowerCase() ? a.toLowerCase() : void 0;
+}
+function lowered(input) {
+  if (input !== lastInput) {
+    lastInput = input;
+    lastLower = input.toLowerCase();
+  }
+  return lastLower;
+}
+function parseClass(pattern, start) {
+  let i2 = start + 1;
+  let negated = false;
+  if (pattern[i2] === "!" || pattern[i2] === "^") {
+    negated = true;
+    i2++;
+  }
+  const singles = /* @__PURE__ */ new Set();
+  const ranges = [];
+  let first2 = true;
+  while (i2 < pattern.length) {
+    let ch = pattern[i2];
+    if (ch === "]" && !first2)
+      return { cls: { negated, singles, ranges }, end: i2 };
+    first2 = false;
+    if (ch === "\\" && i2 + 1 < pattern.length)
+      ch = pattern[++i2];
+    if (pattern[i2 + 1] === "-" && i2 + 2 < pattern.length && pattern[i2 + 2] !== "]") {
+      const lo = ch.charCodeAt(0);
+      let hiCh = pattern[i2 + 2];
+      let skip = 2;
+      if (hiCh === "\\" && i2 + 3 < pattern.length) {
+        hiCh = pattern[i2 + 3];
+        skip = 3;
+      }
+      ranges.push([lo, hiCh.charCodeAt(0)]);
+      i2 += skip + 1;
+      continue;
+    }
+    singles.add(ch.charCodeAt(0));
+    i2++;
+  }
+  return void 0;
+}
+function classMatches(cls, code2) {
+  let hit = cls.singles.has(code2);
+  if (!hit) {
+    for (const [lo, hi] of cls.ranges) {
+      if (code2 >= lo && code2 <= hi) {
+        hit = true;
+        break;
+      }
+    }
+  }
+  return hit !== cls.negated;
+}
+function literalEnds(pattern) {
+  let prefix = "";
+  let i2 = 0;
+  for (; i2 < pattern.length; i2++) {
+    const ch = pattern[i2];
+    if (ch === "*" || ch === "?" || ch === "[")
+      break;
+    if (ch === "\\" && i2 + 1 < pattern.length)
+      prefix += pattern[++i2];
+    else
+      prefix += ch;
+  }
+  if (i2 >= pattern.length)
+    return { prefix, suffix: "" };
+  let suffix = "";
+  for (let j2 = pattern.length - 1; j2 > i2; j2--) {
+    const ch = pattern[j2];
+    if (ch === "*" || ch === "?" || ch === "]")
+      break;
+    if (pattern[j2 - 1] === "\\" && j2 - 1 > i2) {
+      suffix = ch + suffix;
+      j2--;
+      continue;
+    }
+    suffix = ch + suffix;
+  }
+  return { prefix, suffix };
+}
+function literalAlternation(literals, flags = "") {
+  const unique = [...new Set(literals)].sort((a, b2) => b2.length - a.length);
+  return new RegExp(unique.map((l) => l.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join("|"), flags);
+}
+function routingKeysOf(input) {
+  if (input.length < KEY)
+    return void 0;
+  return [key2(input, 0), -1 - key2(input, input.length - KEY), key1(input)];
+}
+function lazyGlob(source) {
+  let compiled2;
+  const { prefix, suffix } = literalEnds(source);
+  let core;
+  let needle;
+  let literal;
+  if (/[[\\]/.test(source)) {
+    compiled2 = compileCommandGlob(source);
+    ({ core, needle, literal } = compiled2);
+  } else {
+    const runs = source.split(/[*?]+/);
+    core = runs.reduce((a, b2) => b2.length > a.length ? b2 : a, "");
+    needle = pickNeedle(prefix, runs.slice(1).filter((r2) => r2 !== ""), "");
+    literal = runs.length === 1 ? source : void 0;
+  }
+  return { source, prefix, suffix, core, needle, literal, test: (input) => (compiled2 ??= compileCommandGlob(source)).test(input) };
+}
+function globRoute(g) {
+  if (g.literal !== void 0)
+    return { exact: g.literal };
+  if (g.needle)
+    return { needle: g.needle };
+  const key = endKey(g);
+  return key === void 0 ? void 0 : { key };
+}
+function endKey(g) {
+  if (g.suffix.length >= KEY)
+    return -1 - key2(g.suffix, g.suffix.length - KEY);
+  if (g.prefix.length >= KEY)
+    return key2(g.prefix, 0);
+  if (g.prefix.length === 1)
+    return key1(g.prefix);
+  return void 0;
+}
+function anyMatches(globs, input) {
+  for (const g of globs)
+    if (g.test(input))
+      return true;
+  return false;
+}
+function compileCommandGlobSet(patterns) {
+  const SMALL_SET = 8;
+  let globs;
+  let index;
+  const all = () => globs ??= patterns.map(lazyGlob);
+  const push = (map, key, g) => {
+    const list = map.get(key);
+    if (list)
+      list.push(g);
+    else
+      map.set(key, [g]);
+  };
+  const build2 = () => {
+    const ix = { all: all(), bySuffix: /* @__PURE__ */ new Map(), needles: new NeedleIndex(), byPrefix: /* @__PURE__ */ new Map(), byFirst: /* @__PURE__ */ new Map(), rest: [], matchAll: patterns.some((p2) => p2.length > 0 && /^\*+$/.test(p2)) };
+    for (const g of ix.all) {
+      if (g.suffix.length >= KEY)
+        push(ix.bySuffix, key2(g.suffix, g.suffix.length - KEY), g);
+      else if (g.needle)
+        ix.needles.add(g.needle, g);
+      else if (g.prefix.length >= KEY)
+        push(ix.byPrefix, key2(g.prefix, 0), g);
+      else if (g.prefix.length === 1)
+        push(ix.byFirst, key1(g.prefix), g);
+      else
+        ix.rest.push(g);
+    }
+    index = ix;
+    return ix;
+  };
+  const test = (input) => {
+    const ix = index ?? build2();
+    if (ix.matchAll)
+      return true;
+    if (input.length < KEY || ix.all.length <= SMALL_SET)
+      return anyMatches(ix.all, input);
+    const tail = ix.bySuffix.get(key2(input, input.length - KEY));
+    if (tail && anyMatches(tail, input))
+      return true;
+    if (ix.needles.forEachIn(input, anyMatches))
+      return true;
+    const head = ix.byPrefix.get(key2(input, 0));
+    if (head && anyMatches(head, input))
+      return true;
+    const first2 = ix.byFirst.get(key1(input));
+    if (first2 && anyMatches(first2, input))
+      return true;
+    return anyMatches(ix.rest, input);
+  };
+  let order;
+  const explainOrder = () => {
+    if (order)
+      return order;
+    const rank = (g) => g.suffix.length >= KEY ? 1 : g.prefix.length >= KEY ? 0 : g.prefix.length === 1 ? 2 : g.suffix.length > 0 || g.core === "" ? 3 : 4;
+    const long = [...all()].sort((a, b2) => rank(a) - rank(b2));
+    const short2 = [...all()].sort((a, b2) => Math.max(rank(a), 2) - Math.max(rank(b2), 2));
+    order = { long, short: short2 };
+    return order;
+  };
+  return {
+    sources: patterns,
+    test,
+    find: (input) => (input.length >= KEY ? explainOrder().long : explainOrder().short).find((g) => g.test(input))?.source,
+    compile: () => {
+      for (const g of (index ?? build2()).all)
+        g.test("");
+    },
+    // from the pattern text (compiling only patterns with classes or escapes): a rule routed away never pays for
+    // its globs
+    route: () => {
+      const out = { exact: [], needles: [], keys: [] };
+      for (const g of all()) {
+        const r2 = globRoute(g);
+        if (!r2)
+          return void 0;
+        if ("exact" in r2)
+          out.exact.push(r2.exact);
+        else if ("needle" in r2)
+          out.needles.push(r2.needle);
+        else
+          out.keys.push(r2.key);
+      }
+      return out;
+    },
+    routingKeys: () => {
+      const keys = [];
+      for (const g of all()) {
+        const key = endKey(g);
+        if (key === void 0)
+          return void 0;
+        keys.push(key);
+      }
+      return keys;
+    }
+  };
+}
+function normalisePathPattern(pattern, home) {
+  if (home.length > 1 && home.endsWith("/"))
+    home = home.replace(/\/+$/, "") || "/";
+  let p2 = pattern.replace(/\\/g, "/");
+  if (p2 === "~" || p2.startsWith("~/"))
+    p2 = home + p2.slice(1);
+  else if (p2 === "$HOME" || p2.startsWith("$HOME/"))
+    p2 = home + p2.slice(5);
+  else if (p2.startsWith("${HOME}"))
+    p2 = home + p2.slice(7);
+  if (!p2.startsWith("/") && p2.includes("/") && !p2.startsWith("**"))
+    p2 = "**/" + p2;
+  return p2;
+}
+function pathLiterals(pattern) {
+  const special = /[*?[\]{}()!+@\\]/;
+  let i2 = 0;
+  while (i2 < pattern.length && !special.test(pattern[i2]))
+    i2++;
+  if (i2 === pattern.length)
+    return { prefix: pattern, suffix: pattern, core: pattern };
+  let j2 = pattern.length;
+  while (j2 > i2 && !special.test(pattern[j2 - 1]))
+    j2--;
+  let prefix = pattern.slice(0, i2);
+  let suffix = pattern.slice(j2);
+  const middle = pattern.slice(i2, j2);
+  if (middle.startsWith("**") && prefix.endsWith("/"))
+    prefix = prefix.slice(0, -1);
+  if (middle.endsWith("**") && suffix.startsWith("/"))
+    suffix = suffix.slice(1);
+  let core = "";
+  if (!/[[\]{}()!+@\\]/.test(middle)) {
+    for (const run of middle.split(/[*?]+/)) {
+      const trimmed2 = run.replace(/^\/+|\/+$/g, "");
+      if (trimmed2.length > core.length)
+        core = trimmed2;
+    }
+  }
+  return { prefix, suffix, core };
+}
+function startsWithAt(input, prefix, at2) {
+  if (input.length - at2 < prefix.length)
+    return false;
+  for (let i2 = prefix.length - 1; i2 >= 0; i2--)
+    if (input.charCodeAt(at2 + i2) !== prefix.charCodeAt(i2))
+      return false;
+  return true;
+}
+function compilePathGlobSet(patterns, options) {
+  let index;
+  const nocase = options.caseInsensitive ?? false;
+  const compiled2 = () => {
+    if (index)
+      return index;
+    const all = patterns.map((source) => {
+      const normalised = normalisePathPattern(source, options.home);
+      const base = !normalised.includes("/");
+      const lit = nocase ? { prefix: "", suffix: "", core: "" } : pathLiterals(normalised);
+      return { source, base, re: picomatch().makeRe(normalised, { dot: true, nocase }), prefix: lit.prefix, suffix: lit.suffix, core: lit.core };
+    });
+    const ix = { all, bySuffix: /* @__PURE__ */ new Map(), rest: [] };
+    for (const g of all) {
+      if (g.suffix.length < KEY) {
+        ix.rest.push(g);
+        continue;
+      }
+      const key = key2(g.suffix, g.suffix.length - KEY);
+      const list = ix.bySuffix.get(key);
+      if (list)
+        list.push(g);
+      else
+        ix.bySuffix.set(key, [g]);
+    }
+    index = ix;
+    return ix;
+  };
+  const hit = (c3, input) => {
+    if (c3.suffix && !input.endsWith(c3.suffix))
+      return false;
+    const name = c3.base ? input.lastIndexOf("/") + 1 : 0;
+    if (c3.prefix && !startsWithAt(input, c3.prefix, name))
+      return false;
+    if (c3.core && !input.includes(c3.core))
+      return false;
+    return c3.re.test(name > 0 ? input.slice(name) : input);
+  };
+  return {
+    sources: patterns,
+    test: (input) => {
+      const ix = compiled2();
+      if (input.length < KEY)
+        return ix.all.some((c3) => hit(c3, input));
+      const ending = ix.bySuffix.get(key2(input, input.length - KEY));
+      if (ending) {
+        for (const c3 of ending)
+          if (hit(c3, input))
+            return true;
+      }
+      for (const c3 of ix.rest)
+        if (hit(c3, input))
+          return true;
+      return false;
+    },
+    // in the order written, for explanations
+    find: (input) => compiled2().all.find((c3) => hit(c3, input))?.source,
+    compile: () => {
+      compiled2();
+    }
+  };
+}
+var LITERAL, ANY_ONE, STAR, CLASS, NEEDLE, lastInput, lastLower, KEY, FIRST_CHAR, WIDE_PAIR, key1, key2;
+var init_glob = __esm({
+  "dist/core/engine/glob.js"() {
+    "use strict";
+    init_lazy();
+    init_needles();
+    LITERAL = 0;
+    ANY_ONE = 1;
+    STAR = 2;
+    CLASS = 3;
+    NEEDLE = 3;
+    lastInput = "";
+    lastLower = "";
+    KEY = 2;
+    FIRST_CHAR = 128 * 128;
+    WIDE_PAIR = FIRST_CHAR + 65536;
+    key1 = (text) => FIRST_CHAR + text.charCodeAt(0);
+    key2 = (text, at2) => {
+      const a = text.charCodeAt(at2);
+      const b2 = text.charCodeAt(at2 + 1);
+      return a < 128 && b2 < 128 ? a * 128 + b2 : WIDE_PAIR + a * 65536 + b2;
+    };
+  }
+});
+
+// dist/core/policy/compile.js
+var compile_exports = {};
+__export(compile_exports, {
+  compileFile: () => compileFile,
+  findNestedQuantifier: () => findNestedQuantifier,
+  onlyCommandCondition: () => onlyCommandCondition,
+  toAction: () => toAction
+});
+function onlyCommandCondition(w) {
+  return w.command !== void 0 && !w.always && !w.never && !w.contains && !w.envAssignments && !w.path && !w.pathNot && !w.url && !w.domain && !w.session && !w.sessionNot && !w.response && !w.responseNot && !w.callCount && !w.params && !w.depth;
+}
+function problem(options, error2, id) {
+  if (!options.onProblem)
+    throw error2;
+  options.onProblem(error2, id);
+}
+function toAction(name) {
+  return ALIAS[name];
+}
+function compileFile(parsed, options) {
+  const doc = parsed.doc;
+  const seen = /* @__PURE__ */ new Map();
+  const policies = [];
+  let order = options.orderStart;
+  for (const [pi, p2] of (doc.policies ?? []).entries()) {
+    const previous = seen.get(p2.name);
+    if (previous !== void 0) {
+      const first2 = parsed.locate(["policies", previous, "name"]);
+      problem(options, new PolicyError(parsed.locate(["policies", pi, "name"]), `duplicate policy name '${p2.name}' (first defined at line ${first2.line})`, "give each policy a unique name"), "RAM004");
+    }
+    seen.set(p2.name, pi);
+    const match = { tool: void 0, agent: void 0, session: void 0 };
+    for (const key of ["tool", "agent", "session"]) {
+      const value = p2.match?.[key];
+      if (value === void 0)
+        continue;
+      const list = Array.isArray(value) ? value : [value];
+      list.forEach((g, gi) => checkGlob(g, parsed, ["policies", pi, "match", key, ...Array.isArray(value) ? [gi] : []], options));
+      if (list.length > 0 && !list.includes("*"))
+        match[key] = compileCommandGlobSet(list);
+    }
+    const rules = (p2.rules ?? []).map((r2, ri) => compileRule(r2, parsed, ["policies", pi, "rules", ri], ri + 1, options));
+    policies.push({
+      name: p2.name,
+      description: p2.description,
+      priority: p2.priority ?? 100,
+      enabled: p2.enabled ?? true,
+      layer: options.layer,
+      file: parsed.file,
+      pos: parsed.locate(["policies", pi]),
+      order: order++,
+      match,
+      rules
+    });
+  }
+  return {
+    file: parsed.file,
+    layer: options.layer,
+    defaultAction: doc.default_action === void 0 ? void 0 : toAction(doc.default_action),
+    policies,
+    parsed
+  };
+}
+function compileRule(rule2, parsed, path6, index, options) {
+  let expiresAt;
+  if (rule2.expires_at !== void 0) {
+    expiresAt = Date.parse(rule2.expires_at);
+    if (Number.isNaN(expiresAt) || !/^\d{4}-\d{2}-\d{2}/.test(rule2.expires_at)) {
+      problem(options, new PolicyError(parsed.locate([...path6, "expires_at"]), `invalid timestamp ${JSON.stringify(rule2.expires_at)} for expires_at`, "write an RFC 3339 time such as 2026-12-31T23:59:59Z"), "RAM013");
+      expiresAt = void 0;
+    }
+  }
+  const timeout = rule2.webhook?.timeout;
+  const whenPath = [...path6, "when"];
+  const compiled2 = {
+    index,
+    declared: rule2.action,
+    action: toAction(rule2.action),
+    message: rule2.message,
+    audit: rule2.ask?.audit ?? rule2.action === "require_approval",
+    headlessOnly: rule2.ask?.headless_only ?? false,
+    expiresAt,
+    once: rule2.once ?? false,
+    webhook: rule2.webhook ? {
+      url: rule2.webhook.url,
+      timeoutMs: typeof timeout === "number" ? timeout * 1e3 : timeout ? parseDuration(timeout) : 5e3,
+      failOpen: rule2.webhook.fail_open ?? false
+    } : void 0,
+    pos: parsed.locate(path6),
+    when: options.lazyWhen ? void 0 : compileWhen(rule2.when ?? {}, parsed, whenPath, options),
+    route: precomputedRoute(parsed, path6),
+    candidateOf: 0
+  };
+  if (options.lazyWhen) {
+    Object.defineProperty(compiled2, "when", {
+      configurable: true,
+      enumerable: true,
+      get() {
+        const when = compileWhen(rule2.when ?? {}, parsed, whenPath, options);
+        Object.defineProperty(compiled2, "when", { value: when, writable: true, enumerable: true, configurable: true });
+        return when;
+      }
+    });
+  }
+  return compiled2;
+}
+function precomputedRoute(parsed, path6) {
+  const [, pi, , ri] = path6;
+  if (!parsed.routes || typeof pi !== "number" || typeof ri !== "number")
+    return void 0;
+  const r2 = parsed.routes[pi]?.[ri];
+  if (r2 === void 0)
+    return void 0;
+  return r2 === null ? null : { exact: r2.exact, needles: r2.needles, keys: r2.keys, ends: r2.ends ? new Set(r2.ends) : null };
+}
+function parseDuration(text) {
+  const m = /^(\d+)(ms|s|m)$/.exec(text);
+  if (!m)
+    return 5e3;
+  const n = Number(m[1]);
+  return m[2] === "ms" ? n : m[2] === "s" ? n * 1e3 : n * 6e4;
+}
+function compileWhen(when, parsed, path6, options) {
+  const hasPositive = POSITIVE.some((k2) => when[k2] !== void 0);
+  const hasNegative = NEGATIVE.some((k2) => when[k2] !== void 0);
+  const out = {
+    // as in the reference: `default: true` is a catch-all that ignores the other fields
+    always: when.default === true || !hasPositive && !hasNegative,
+    never: !hasPositive && hasNegative && when.default !== true,
+    ...NO_CONDITIONS
+  };
+  const commandGlobs = (key) => {
+    const list = when[key];
+    if (!list)
+      return void 0;
+    list.forEach((g, i2) => checkGlob(g, parsed, [...path6, key, i2], options));
+    return compileCommandGlobSet(list);
+  };
+  const pathGlobs = (key) => {
+    const list = when[key];
+    if (!list)
+      return void 0;
+    list.forEach((g, i2) => checkGlob(g, parsed, [...path6, key, i2], options));
+    return compilePathGlobSet(list, { home: options.home, caseInsensitive: options.caseInsensitivePaths });
+  };
+  const regexes = (key) => when[key]?.map((source, i2) => compileRegex(source, parsed, [...path6, key, i2], options.trusted === true, options));
+  const set = (key, value) => {
+    if (value !== void 0)
+      out[key] = value;
+  };
+  set("command", commandGlobs("command_matches"));
+  if (when.command_matches) {
+    const spans = (g) => /&&|\|\||;|\|/.test(g);
+    const single = when.command_matches.filter((g) => !spans(g));
+    const span = when.command_matches.filter(spans);
+    if (single.length > 0)
+      out.commandSingle = compileCommandGlobSet(single);
+    if (span.length > 0)
+      out.commandSpan = compileCommandGlobSet(span);
+  }
+  set("commandNot", commandGlobs("command_not_matches"));
+  set("contains", when.command_contains?.map((s) => s.toLowerCase()));
+  if (out.contains)
+    out.containsFilter = literalAlternation(out.contains, "i");
+  set("envAssignments", commandGlobs("command_env_assignments"));
+  set("path", pathGlobs("path_matches"));
+  set("pathNot", pathGlobs("path_not_matches"));
+  set("url", commandGlobs("url_matches"));
+  if (when.domain_matches) {
+    when.domain_matches.forEach((g, i2) => checkGlob(g, parsed, [...path6, "domain_matches", i2], options));
+    out.domain = compileCommandGlobSet(when.domain_matches.map((d) => d.toLowerCase()));
+  }
+  set("session", commandGlobs("session_matches"));
+  set("sessionNot", commandGlobs("session_not_matches"));
+  set("response", regexes("response_matches"));
+  set("responseNot", regexes("response_not_matches"));
+  if (when.call_count) {
+    const w = /^(\d+)([smh])$/.exec(when.call_count.window);
+    const windowMs = w ? Number(w[1]) * (WINDOW_UNITS[w[2]] ?? 1e3) : 6e4;
+    out.callCount = { gte: when.call_count.gte, windowMs, ...when.call_count.tool ? { tool: when.call_count.tool } : {} };
+  }
+  if (when.tool_param_matches) {
+    out.params = Object.entries(when.tool_param_matches).map(([name, glob]) => {
+      checkGlob(glob, parsed, [...path6, "tool_param_matches", name], options);
+      return [name, compileCommandGlobSet([glob.toLowerCase()])];
+    });
+  }
+  if (when.agent_depth)
+    out.depth = { ...when.agent_depth };
+  return out;
+}
+function checkGlob(glob, parsed, path6, options) {
+  if (parsed.trusted)
+    return;
+  if (countGlobstars(glob) > 2) {
+    problem(options, new PolicyError(parsed.locate(path6), `the pattern ${JSON.stringify(glob)} has more than two '**'`, "use at most two ** per pattern (split it into several patterns)"), "RAM006");
+  }
+}
+function compileRegex(source, parsed, path6, lazy, options) {
+  if (lazy) {
+    let compiled2;
+    return { source, test: (input) => (compiled2 ??= compileRegex(source, parsed, path6, false, options)).test(input) };
+  }
+  const nested = findNestedQuantifier(source);
+  if (nested !== void 0) {
+    problem(options, new PolicyError(parsed.locate(path6), `the regular expression ${JSON.stringify(source)} nests a repeated group inside a repetition (at character ${nested + 1}), which is catastrophic in backtracking engines`, "rewrite it without the outer repetition, e.g. (ab)+ instead of (a+b+)+"), "RAM008");
+    return { source, test: NEVER };
+  }
+  let re;
+  try {
+    re = re2js().RE2JS.compile(source);
+  } catch (error2) {
+    problem(options, new PolicyError(parsed.locate(path6), `invalid regular expression ${JSON.stringify(source)}: ${error2.message}`, "use RE2 syntax (no look-around or back-references); escape literal ( ) [ ] { } . * + ? with a backslash"), "RAM007");
+    return { source, test: NEVER };
+  }
+  return { source, test: (input) => re.matcher(input).find() };
+}
+function findNestedQuantifier(source) {
+  const stack = [];
+  let lastGroupHadQuantifier = false;
+  let inClass = false;
+  for (let i2 = 0; i2 < source.length; i2++) {
+    const ch = source[i2];
+    if (ch === "\\") {
+      i2++;
+      lastGroupHadQuantifier = false;
+      continue;
+    }
+    if (inClass) {
+      if (ch === "]")
+        inClass = false;
+      continue;
+    }
+    if (ch === "[") {
+      inClass = true;
+      lastGroupHadQuantifier = false;
+      continue;
+    }
+    if (ch === "(") {
+      stack.push(false);
+      lastGroupHadQuantifier = false;
+      continue;
+    }
+    if (ch === ")") {
+      lastGroupHadQuantifier = stack.pop() ?? false;
+      if (lastGroupHadQuantifier && stack.length > 0)
+        stack[stack.length - 1] = true;
+      continue;
+    }
+    const unbounded = ch === "*" || ch === "+" || ch === "{" && /^\{\d+,\}/.test(source.slice(i2, i2 + 12));
+    if (unbounded) {
+      if (source[i2 - 1] === ")" && lastGroupHadQuantifier)
+        return i2;
+      if (stack.length > 0)
+        stack[stack.length - 1] = true;
+    }
+    lastGroupHadQuantifier = false;
+  }
+  return void 0;
+}
+var ALIAS, WINDOW_UNITS, POSITIVE, NEGATIVE, NO_CONDITIONS, NEVER;
+var init_compile = __esm({
+  "dist/core/policy/compile.js"() {
+    "use strict";
+    init_errors();
+    init_lazy();
+    init_glob();
+    ALIAS = {
+      allow: "allow",
+      deny: "deny",
+      watch: "watch",
+      log: "watch",
+      ask: "ask",
+      require_approval: "ask",
+      webhook: "deny"
+    };
+    WINDOW_UNITS = { s: 1e3, m: 6e4, h: 36e5 };
+    POSITIVE = [
+      "command_matches",
+      "command_contains",
+      "command_env_assignments",
+      "path_matches",
+      "url_matches",
+      "domain_matches",
+      "session_matches",
+      "response_matches",
+      "call_count",
+      "tool_param_matches",
+      "agent_depth"
+    ];
+    NEGATIVE = ["command_not_matches", "path_not_matches", "session_not_matches", "response_not_matches"];
+    NO_CONDITIONS = {
+      command: void 0,
+      commandSingle: void 0,
+      commandSpan: void 0,
+      commandNot: void 0,
+      contains: void 0,
+      containsFilter: void 0,
+      envAssignments: void 0,
+      path: void 0,
+      pathNot: void 0,
+      url: void 0,
+      domain: void 0,
+      session: void 0,
+      sessionNot: void 0,
+      response: void 0,
+      responseNot: void 0,
+      callCount: void 0,
+      params: void 0,
+      depth: void 0
+    };
+    NEVER = () => false;
+  }
+});
+
 // dist/core/policy/load.d.ts
 var load_d_exports = {};
 var init_load_d = __esm({
   "dist/core/policy/load.d.ts"() {
-    "use strict";
-  }
-});
-
-// dist/core/policy/parse.d.ts
-var parse_d_exports = {};
-var init_parse_d = __esm({
-  "dist/core/policy/parse.d.ts"() {
     "use strict";
   }
 });
@@ -23498,19 +22643,19 @@ __export(parse_exports, {
 function readPolicyFile(file) {
   let size;
   try {
-    size = (0, import_node_fs5.statSync)(file).size;
+    size = (0, import_node_fs2.statSync)(file).size;
   } catch (error2) {
     throw new PolicyError({ file, line: 1, col: 1 }, `cannot read the policy file (${error2.code ?? "error"})`, "check the path, or pass a different file with --config");
   }
   if (size > MAX_POLICY_BYTES) {
     throw new PolicyError({ file, line: 1, col: 1 }, `the file is ${(size / 1024 / 1024).toFixed(1)} MiB, over the 1 MiB limit for policy files`, "split it into several files in $RAMPART_HOME/policies or remove generated content");
   }
-  return parsePolicyText((0, import_node_fs5.readFileSync)(file, "utf8"), file);
+  return parsePolicyText((0, import_node_fs2.readFileSync)(file, "utf8"), file);
 }
 function readTestFile(file) {
   let text;
   try {
-    text = (0, import_node_fs5.readFileSync)(file, "utf8");
+    text = (0, import_node_fs2.readFileSync)(file, "utf8");
   } catch (error2) {
     throw new PolicyError({ file, line: 1, col: 1 }, `cannot read the test file (${error2.code ?? "error"})`, "check the path");
   }
@@ -23620,7 +22765,7 @@ function locateIn(doc, path6, key, at2) {
 function loadSchema(name = "policy.schema.json") {
   let s = schemaCache.get(name);
   if (!s) {
-    s = JSON.parse((0, import_node_fs5.readFileSync)((0, import_node_path4.join)(packageRoot(), "schemas", name), "utf8"));
+    s = JSON.parse((0, import_node_fs2.readFileSync)((0, import_node_path2.join)(packageRoot(), "schemas", name), "utf8"));
     schemaCache.set(name, s);
   }
   return s;
@@ -23824,12 +22969,12 @@ function fromSnapshot(snapshot, file, readText) {
     }
   };
 }
-var import_node_fs5, import_node_path4, MAX_POLICY_BYTES, ACTION_HINTS, schemaCache;
+var import_node_fs2, import_node_path2, MAX_POLICY_BYTES, ACTION_HINTS, schemaCache;
 var init_parse = __esm({
   "dist/core/policy/parse.js"() {
     "use strict";
-    import_node_fs5 = require("node:fs");
-    import_node_path4 = require("node:path");
+    import_node_fs2 = require("node:fs");
+    import_node_path2 = require("node:path");
     init_errors();
     init_lazy();
     init_package_root();
@@ -23856,6 +23001,217 @@ var init_parse = __esm({
       log: "watch"
     };
     schemaCache = /* @__PURE__ */ new Map();
+  }
+});
+
+// dist/core/policy/load.js
+var load_exports = {};
+__export(load_exports, {
+  DEFAULT_PROFILE: () => DEFAULT_PROFILE,
+  OVERRIDE_FILES: () => OVERRIDE_FILES,
+  PROFILES_DIR: () => PROFILES_DIR,
+  findProjectRoot: () => findProjectRoot,
+  listProfiles: () => listProfiles,
+  loadPolicy: () => loadPolicy,
+  profilePath: () => profilePath,
+  rampartHome: () => rampartHome,
+  userHome: () => userHome
+});
+function readProfile(file) {
+  const name = file.slice(file.lastIndexOf("/") + 1).replace(/\.ya?ml$/, "");
+  try {
+    const snapshot = JSON.parse((0, import_node_fs3.readFileSync)((0, import_node_path3.join)(SNAPSHOT_DIR, `${name}.json`), "utf8"));
+    const st = (0, import_node_fs3.statSync)(file);
+    if (st.size === snapshot.size && st.mtimeMs === snapshot.mtimeMs) {
+      return { parsed: fromSnapshot(snapshot, file, () => (0, import_node_fs3.readFileSync)(file, "utf8")), trusted: true };
+    }
+    const text = (0, import_node_fs3.readFileSync)(file, "utf8");
+    if (snapshot.fingerprint === fingerprint(text))
+      return { parsed: fromSnapshot(snapshot, file, () => text), trusted: true };
+    return { parsed: parsePolicyText(text, file), trusted: false };
+  } catch {
+    return { parsed: readPolicyFile(file), trusted: false };
+  }
+}
+function rampartHome(env = process.env) {
+  return env.RAMPART_HOME ? (0, import_node_path3.resolve)(env.RAMPART_HOME) : (0, import_node_path3.join)(userHome(env), ".rampart");
+}
+function userHome(env = process.env) {
+  return env.HOME || env.USERPROFILE || (0, import_node_os.homedir)();
+}
+function findProjectRoot(cwd) {
+  let dir = (0, import_node_path3.resolve)(cwd);
+  for (; ; ) {
+    if ((0, import_node_fs3.existsSync)((0, import_node_path3.join)(dir, ".git")))
+      return dir;
+    const parent = (0, import_node_path3.dirname)(dir);
+    if (parent === dir)
+      return void 0;
+    dir = parent;
+  }
+}
+function listProfiles() {
+  try {
+    return (0, import_node_fs3.readdirSync)(PROFILES_DIR).filter((f) => f.endsWith(".yaml") && !f.includes(".test.")).map((f) => f.slice(0, -5)).sort();
+  } catch {
+    return [];
+  }
+}
+function profilePath(name) {
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(name) || !(0, import_node_fs3.existsSync)((0, import_node_path3.join)(PROFILES_DIR, `${name}.yaml`))) {
+    throw new UsageError(`unknown profile '${name}' \u2014 use one of: ${listProfiles().join(", ")}`);
+  }
+  return (0, import_node_path3.join)(PROFILES_DIR, `${name}.yaml`);
+}
+function loadPolicy(options = {}) {
+  const env = options.env ?? process.env;
+  const cwd = (0, import_node_path3.resolve)(options.cwd ?? process.cwd());
+  const home = userHome(env);
+  const rHome = rampartHome(env);
+  const warnings = [];
+  const compiled2 = [];
+  let order = 0;
+  const add2 = (file, layer) => {
+    const profile = layer === "builtin" ? readProfile(file) : { parsed: readPolicyFile(file), trusted: false };
+    const c3 = compileFile(profile.parsed, { layer, home, caseInsensitivePaths, orderStart: order, trusted: profile.trusted, lazyWhen: profile.trusted && options.eager !== true });
+    order += c3.policies.length;
+    compiled2.push(c3);
+    return c3;
+  };
+  if (options.config) {
+    const file = (0, import_node_path3.resolve)(cwd, options.config);
+    if (!(0, import_node_fs3.existsSync)(file))
+      throw new UsageError(`--config ${options.config}: no such file \u2014 pass the path of a policy YAML file`);
+    add2(file, "config");
+  } else {
+    add2(profilePath(options.profile ?? DEFAULT_PROFILE), "builtin");
+  }
+  const globalDir = (0, import_node_path3.join)(rHome, "policies");
+  for (const name of options.noGlobal ? [] : listYaml(globalDir)) {
+    add2((0, import_node_path3.join)(globalDir, name), OVERRIDE_FILES.has(name) ? "override" : "global");
+  }
+  const noProject = options.noProject === true || isTruthy(env.RAMPART_NO_PROJECT_POLICY);
+  const projectRoot = findProjectRoot(cwd);
+  if (!noProject && projectRoot) {
+    const file = (0, import_node_path3.join)(projectRoot, ".rampart", "policy.yaml");
+    if ((0, import_node_fs3.existsSync)(file))
+      add2(file, "project");
+  }
+  const byName = /* @__PURE__ */ new Map();
+  const kept = [];
+  for (const file of compiled2) {
+    for (const policy of file.policies) {
+      const existing = byName.get(policy.name);
+      if (!existing) {
+        byName.set(policy.name, policy);
+        kept.push(policy);
+        continue;
+      }
+      if (policy.layer === "project") {
+        warnings.push(`${policy.pos.file}:${policy.pos.line}:${policy.pos.col}: project policy '${policy.name}' has the name of a policy in ${existing.file} and is skipped \u2014 rename it`);
+        continue;
+      }
+      if ((existing.layer === "builtin" || existing.layer === "config") && (policy.layer === "global" || policy.layer === "override")) {
+        policy.replaces = existing.file;
+        kept[kept.indexOf(existing)] = policy;
+        byName.set(policy.name, policy);
+        continue;
+      }
+      throw new PolicyError(policy.pos, `duplicate policy name '${policy.name}', also defined at ${existing.pos.file}:${existing.pos.line}`, "rename one of them; policy names must be unique across the built-in and global policy files");
+    }
+  }
+  kept.sort((a, b2) => a.priority - b2.priority || a.order - b2.order);
+  if (options.eager)
+    for (const p2 of kept)
+      compileEagerly(p2);
+  let defaultAction = "deny";
+  let defaultFrom;
+  for (const file of compiled2) {
+    if (file.defaultAction === void 0)
+      continue;
+    if (file.layer === "project") {
+      warnings.push(`${file.file}: default_action in a project policy is ignored \u2014 project policies can only tighten; set it in $RAMPART_HOME/policies instead`);
+      continue;
+    }
+    if (defaultFrom === void 0) {
+      defaultAction = file.defaultAction;
+      defaultFrom = file.file;
+    }
+  }
+  const memo = /* @__PURE__ */ new Map();
+  const forTool = (tool) => {
+    let list = memo.get(tool);
+    if (!list) {
+      list = kept.filter((p2) => p2.enabled && (!p2.match.tool || toolMatches(p2.match.tool, tool)));
+      memo.set(tool, list);
+    }
+    return list;
+  };
+  return {
+    policies: kept,
+    defaultAction,
+    defaultFrom,
+    files: compiled2.map((c3) => ({ file: c3.file, layer: c3.layer })),
+    compiled: compiled2,
+    warnings,
+    home,
+    rampartHome: rHome,
+    projectRoot,
+    forTool
+  };
+}
+function listYaml(dir) {
+  try {
+    if (!(0, import_node_fs3.statSync)(dir).isDirectory())
+      return [];
+    return (0, import_node_fs3.readdirSync)(dir).filter((f) => f.endsWith(".yaml") || f.endsWith(".yml")).sort();
+  } catch {
+    return [];
+  }
+}
+function isTruthy(value) {
+  return value !== void 0 && value !== "" && value !== "0" && value.toLowerCase() !== "false";
+}
+function toolMatches(set, tool) {
+  return set.sources.every((s) => !/[*?[\]{}\\]/.test(s)) ? set.sources.includes(tool) : set.test(tool);
+}
+function compileEagerly(policy) {
+  for (const g of [policy.match.tool, policy.match.agent, policy.match.session])
+    g?.compile();
+  for (const rule2 of policy.rules) {
+    const w = rule2.when;
+    for (const g of [w.command, w.commandNot, w.envAssignments, w.path, w.pathNot, w.url, w.domain, w.session, w.sessionNot])
+      g?.compile();
+    for (const [, g] of w.params ?? [])
+      g.compile();
+    for (const r2 of [...w.response ?? [], ...w.responseNot ?? []])
+      r2.test("");
+  }
+}
+var import_node_fs3, import_node_os, import_node_path3, PROFILES_DIR, SNAPSHOT_DIR, DEFAULT_PROFILE, OVERRIDE_FILES, caseInsensitivePaths;
+var init_load = __esm({
+  "dist/core/policy/load.js"() {
+    "use strict";
+    import_node_fs3 = require("node:fs");
+    import_node_os = require("node:os");
+    import_node_path3 = require("node:path");
+    init_errors();
+    init_package_root();
+    init_compile();
+    init_parse();
+    PROFILES_DIR = (0, import_node_path3.join)(packageRoot(), "policies");
+    SNAPSHOT_DIR = (0, import_node_path3.join)(packageRoot(), "dist", "profiles");
+    DEFAULT_PROFILE = "standard";
+    OVERRIDE_FILES = /* @__PURE__ */ new Set(["user-overrides.yaml", "auto-allowed.yaml"]);
+    caseInsensitivePaths = process.platform === "darwin" || process.platform === "win32";
+  }
+});
+
+// dist/core/policy/parse.d.ts
+var parse_d_exports = {};
+var init_parse_d = __esm({
+  "dist/core/policy/parse.d.ts"() {
+    "use strict";
   }
 });
 
@@ -44910,6 +44266,251 @@ var require_picomatch2 = __commonJS({
   }
 });
 
+// node_modules/ulid/dist/node/index.cjs
+var require_node = __commonJS({
+  "node_modules/ulid/dist/node/index.cjs"(exports2) {
+    "use strict";
+    var crypto3 = require("node:crypto");
+    var B32_CHARACTERS = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    var ENCODING = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    var ENCODING_LEN = 32;
+    var MAX_ULID = "7ZZZZZZZZZZZZZZZZZZZZZZZZZ";
+    var MIN_ULID = "00000000000000000000000000";
+    var RANDOM_LEN = 16;
+    var TIME_LEN = 10;
+    var TIME_MAX = 281474976710655;
+    var ULID_REGEX = /^[0-7][0-9a-hjkmnp-tv-zA-HJKMNP-TV-Z]{25}$/;
+    var UUID_REGEX = /^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/;
+    exports2.ULIDErrorCode = void 0;
+    (function(ULIDErrorCode) {
+      ULIDErrorCode["Base32IncorrectEncoding"] = "B32_ENC_INVALID";
+      ULIDErrorCode["DecodeTimeInvalidCharacter"] = "DEC_TIME_CHAR";
+      ULIDErrorCode["DecodeTimeValueMalformed"] = "DEC_TIME_MALFORMED";
+      ULIDErrorCode["EncodeTimeNegative"] = "ENC_TIME_NEG";
+      ULIDErrorCode["EncodeTimeSizeExceeded"] = "ENC_TIME_SIZE_EXCEED";
+      ULIDErrorCode["EncodeTimeValueMalformed"] = "ENC_TIME_MALFORMED";
+      ULIDErrorCode["PRNGDetectFailure"] = "PRNG_DETECT";
+      ULIDErrorCode["ULIDInvalid"] = "ULID_INVALID";
+      ULIDErrorCode["Unexpected"] = "UNEXPECTED";
+      ULIDErrorCode["UUIDInvalid"] = "UUID_INVALID";
+    })(exports2.ULIDErrorCode || (exports2.ULIDErrorCode = {}));
+    var ULIDError = class extends Error {
+      constructor(errorCode, message) {
+        super(`${message} (${errorCode})`);
+        this.name = "ULIDError";
+        this.code = errorCode;
+      }
+    };
+    function randomChar(prng) {
+      const randomPosition = Math.floor(prng() * ENCODING_LEN) % ENCODING_LEN;
+      return ENCODING.charAt(randomPosition);
+    }
+    function replaceCharAt(str, index, char) {
+      if (index > str.length - 1) {
+        return str;
+      }
+      return str.substr(0, index) + char + str.substr(index + 1);
+    }
+    function crockfordEncode(input) {
+      const output = [];
+      let bitsRead = 0;
+      let buffer = 0;
+      const reversedInput = new Uint8Array(input.slice().reverse());
+      for (const byte of reversedInput) {
+        buffer |= byte << bitsRead;
+        bitsRead += 8;
+        while (bitsRead >= 5) {
+          output.unshift(buffer & 31);
+          buffer >>>= 5;
+          bitsRead -= 5;
+        }
+      }
+      if (bitsRead > 0) {
+        output.unshift(buffer & 31);
+      }
+      return output.map((byte) => B32_CHARACTERS.charAt(byte)).join("");
+    }
+    function crockfordDecode(input) {
+      const sanitizedInput = input.toUpperCase().split("").reverse().join("");
+      const output = [];
+      let bitsRead = 0;
+      let buffer = 0;
+      for (const character of sanitizedInput) {
+        const byte = B32_CHARACTERS.indexOf(character);
+        if (byte === -1) {
+          throw new Error(`Invalid base 32 character found in string: ${character}`);
+        }
+        buffer |= byte << bitsRead;
+        bitsRead += 5;
+        while (bitsRead >= 8) {
+          output.unshift(buffer & 255);
+          buffer >>>= 8;
+          bitsRead -= 8;
+        }
+      }
+      if (bitsRead >= 5 || buffer > 0) {
+        output.unshift(buffer & 255);
+      }
+      return new Uint8Array(output);
+    }
+    function fixULIDBase32(id) {
+      return id.replace(/i/gi, "1").replace(/l/gi, "1").replace(/o/gi, "0").replace(/-/g, "");
+    }
+    function incrementBase32(str) {
+      let done = void 0, index = str.length, char, charIndex, output = str;
+      const maxCharIndex = ENCODING_LEN - 1;
+      while (!done && index-- >= 0) {
+        char = output[index];
+        charIndex = ENCODING.indexOf(char);
+        if (charIndex === -1) {
+          throw new ULIDError(exports2.ULIDErrorCode.Base32IncorrectEncoding, "Incorrectly encoded string");
+        }
+        if (charIndex === maxCharIndex) {
+          output = replaceCharAt(output, index, ENCODING[0]);
+          continue;
+        }
+        done = replaceCharAt(output, index, ENCODING[charIndex + 1]);
+      }
+      if (typeof done === "string") {
+        return done;
+      }
+      throw new ULIDError(exports2.ULIDErrorCode.Base32IncorrectEncoding, "Failed incrementing string");
+    }
+    function decodeTime(id) {
+      if (id.length !== TIME_LEN + RANDOM_LEN) {
+        throw new ULIDError(exports2.ULIDErrorCode.DecodeTimeValueMalformed, "Malformed ULID");
+      }
+      const time = id.substr(0, TIME_LEN).toUpperCase().split("").reverse().reduce((carry, char, index) => {
+        const encodingIndex = ENCODING.indexOf(char);
+        if (encodingIndex === -1) {
+          throw new ULIDError(exports2.ULIDErrorCode.DecodeTimeInvalidCharacter, `Time decode error: Invalid character: ${char}`);
+        }
+        return carry += encodingIndex * Math.pow(ENCODING_LEN, index);
+      }, 0);
+      if (time > TIME_MAX) {
+        throw new ULIDError(exports2.ULIDErrorCode.DecodeTimeValueMalformed, `Malformed ULID: timestamp too large: ${time}`);
+      }
+      return time;
+    }
+    function detectPRNG(root2) {
+      const rootLookup = detectRoot();
+      const globalCrypto = rootLookup && (rootLookup.crypto || rootLookup.msCrypto) || (typeof crypto3 !== "undefined" ? crypto3 : null);
+      if (typeof globalCrypto?.getRandomValues === "function") {
+        return () => {
+          const buffer = new Uint8Array(1);
+          globalCrypto.getRandomValues(buffer);
+          return buffer[0] / 256;
+        };
+      } else if (typeof globalCrypto?.randomBytes === "function") {
+        return () => globalCrypto.randomBytes(1).readUInt8() / 256;
+      } else if (crypto3?.randomBytes) {
+        return () => crypto3.randomBytes(1).readUInt8() / 256;
+      }
+      throw new ULIDError(exports2.ULIDErrorCode.PRNGDetectFailure, "Failed to find a reliable PRNG");
+    }
+    function detectRoot() {
+      if (inWebWorker())
+        return self;
+      if (typeof window !== "undefined") {
+        return window;
+      }
+      if (typeof global !== "undefined") {
+        return global;
+      }
+      if (typeof globalThis !== "undefined") {
+        return globalThis;
+      }
+      return null;
+    }
+    function encodeRandom(len, prng) {
+      let str = "";
+      for (; len > 0; len--) {
+        str = randomChar(prng) + str;
+      }
+      return str;
+    }
+    function encodeTime(now, len = TIME_LEN) {
+      if (isNaN(now)) {
+        throw new ULIDError(exports2.ULIDErrorCode.EncodeTimeValueMalformed, `Time must be a number: ${now}`);
+      } else if (now > TIME_MAX) {
+        throw new ULIDError(exports2.ULIDErrorCode.EncodeTimeSizeExceeded, `Cannot encode a time larger than ${TIME_MAX}: ${now}`);
+      } else if (now < 0) {
+        throw new ULIDError(exports2.ULIDErrorCode.EncodeTimeNegative, `Time must be positive: ${now}`);
+      } else if (Number.isInteger(now) === false) {
+        throw new ULIDError(exports2.ULIDErrorCode.EncodeTimeValueMalformed, `Time must be an integer: ${now}`);
+      }
+      let mod, str = "";
+      for (let currentLen = len; currentLen > 0; currentLen--) {
+        mod = now % ENCODING_LEN;
+        str = ENCODING.charAt(mod) + str;
+        now = (now - mod) / ENCODING_LEN;
+      }
+      return str;
+    }
+    function inWebWorker() {
+      return typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScope;
+    }
+    function isValid(id) {
+      return typeof id === "string" && id.length === TIME_LEN + RANDOM_LEN && id.toUpperCase().split("").every((char) => ENCODING.indexOf(char) !== -1);
+    }
+    function monotonicFactory(prng) {
+      const currentPRNG = prng || detectPRNG();
+      let lastTime = 0, lastRandom;
+      return function _ulid(seedTime) {
+        const seed = !seedTime || isNaN(seedTime) ? Date.now() : seedTime;
+        if (seed <= lastTime) {
+          const incrementedRandom = lastRandom = incrementBase32(lastRandom);
+          return encodeTime(lastTime, TIME_LEN) + incrementedRandom;
+        }
+        lastTime = seed;
+        const newRandom = lastRandom = encodeRandom(RANDOM_LEN, currentPRNG);
+        return encodeTime(seed, TIME_LEN) + newRandom;
+      };
+    }
+    function ulid2(seedTime, prng) {
+      const currentPRNG = prng || detectPRNG();
+      const seed = !seedTime || isNaN(seedTime) ? Date.now() : seedTime;
+      return encodeTime(seed, TIME_LEN) + encodeRandom(RANDOM_LEN, currentPRNG);
+    }
+    function ulidToUUID(ulid3) {
+      const isValid2 = ULID_REGEX.test(ulid3);
+      if (!isValid2) {
+        throw new ULIDError(exports2.ULIDErrorCode.ULIDInvalid, `Invalid ULID: ${ulid3}`);
+      }
+      const uint8Array = crockfordDecode(ulid3);
+      let uuid = Array.from(uint8Array).map((byte) => byte.toString(16).padStart(2, "0")).join("");
+      uuid = uuid.substring(0, 8) + "-" + uuid.substring(8, 12) + "-" + uuid.substring(12, 16) + "-" + uuid.substring(16, 20) + "-" + uuid.substring(20);
+      return uuid.toUpperCase();
+    }
+    function uuidToULID(uuid) {
+      const isValid2 = UUID_REGEX.test(uuid);
+      if (!isValid2) {
+        throw new ULIDError(exports2.ULIDErrorCode.UUIDInvalid, `Invalid UUID: ${uuid}`);
+      }
+      const bytes = uuid.replace(/-/g, "").match(/.{1,2}/g);
+      if (!bytes) {
+        throw new ULIDError(exports2.ULIDErrorCode.Unexpected, `Failed parsing UUID bytes: ${uuid}`);
+      }
+      const uint8Array = new Uint8Array(bytes.map((byte) => parseInt(byte, 16)));
+      return crockfordEncode(uint8Array);
+    }
+    exports2.MAX_ULID = MAX_ULID;
+    exports2.MIN_ULID = MIN_ULID;
+    exports2.TIME_LEN = TIME_LEN;
+    exports2.TIME_MAX = TIME_MAX;
+    exports2.ULIDError = ULIDError;
+    exports2.decodeTime = decodeTime;
+    exports2.encodeTime = encodeTime;
+    exports2.fixULIDBase32 = fixULIDBase32;
+    exports2.incrementBase32 = incrementBase32;
+    exports2.isValid = isValid;
+    exports2.monotonicFactory = monotonicFactory;
+    exports2.ulid = ulid2;
+    exports2.ulidToUUID = ulidToUUID;
+    exports2.uuidToULID = uuidToULID;
+  }
+});
+
 // dist/core/lazy.js
 function validators() {
   validatorsModule ??= loadGenerated("validate.generated.cjs");
@@ -44923,7 +44524,7 @@ function loadGenerated(name) {
   try {
     return globRequire_policy(`./policy/${name}`);
   } catch {
-    return require((0, import_node_path5.join)(packageRoot(), "dist", "core", "policy", name));
+    return require((0, import_node_path4.join)(packageRoot(), "dist", "core", "policy", name));
   }
 }
 function yaml() {
@@ -44938,1191 +44539,1598 @@ function picomatch() {
   picomatchModule ??= require_picomatch2();
   return picomatchModule;
 }
-var import_node_path5, validatorsModule, validatorsAllModule, yamlModule, re2Module, picomatchModule;
+function crypto2() {
+  cryptoModule ??= require("node:crypto");
+  return cryptoModule;
+}
+function ulid() {
+  ulidModule ??= require_node();
+  return ulidModule;
+}
+var import_node_path4, validatorsModule, validatorsAllModule, yamlModule, re2Module, picomatchModule, cryptoModule, ulidModule;
 var init_lazy = __esm({
   "dist/core/lazy.js"() {
     "use strict";
-    import_node_path5 = require("node:path");
+    import_node_path4 = require("node:path");
     init_package_root();
     init_();
   }
 });
 
-// dist/core/engine/needles.js
-function foldedAt(text, needle, at2) {
-  if (text.length - at2 < needle.length)
-    return false;
-  for (let k2 = 4; k2 < needle.length; k2++)
-    if (lower(text.charCodeAt(at2 + k2)) !== needle.charCodeAt(k2))
-      return false;
-  return true;
-}
-function isNeedle(text) {
-  if (text.length < 2)
-    return false;
-  for (let i2 = 0; i2 < text.length; i2++) {
-    const c3 = text.charCodeAt(i2);
-    if (c3 >= 128 || c3 >= 65 && c3 <= 90)
-      return false;
-  }
-  return true;
-}
-var NeedleIndex, PAIRS, SHORT, LONG, pair, quad, lower;
-var init_needles = __esm({
-  "dist/core/engine/needles.js"() {
-    "use strict";
-    NeedleIndex = class {
-      /** needles of two or three characters, by their first two */
-      pairs = /* @__PURE__ */ new Map();
-      /** longer needles, by their first four */
-      quads = /* @__PURE__ */ new Map();
-      /** SHORT / LONG bits per hashed pair of first characters; built on first use, sized to the needles */
-      starts;
-      count = 0;
-      entries = /* @__PURE__ */ new Map();
-      get size() {
-        return this.count;
+// node_modules/graceful-fs/polyfills.js
+var require_polyfills = __commonJS({
+  "node_modules/graceful-fs/polyfills.js"(exports2, module2) {
+    var constants3 = require("constants");
+    var origCwd = process.cwd;
+    var cwd = null;
+    var platform2 = process.env.GRACEFUL_FS_PLATFORM || process.platform;
+    process.cwd = function() {
+      if (!cwd)
+        cwd = origCwd.call(process);
+      return cwd;
+    };
+    try {
+      process.cwd();
+    } catch (er) {
+    }
+    if (typeof process.chdir === "function") {
+      chdir = process.chdir;
+      process.chdir = function(d) {
+        cwd = null;
+        chdir.call(process, d);
+      };
+      if (Object.setPrototypeOf) Object.setPrototypeOf(process.chdir, chdir);
+    }
+    var chdir;
+    module2.exports = patch;
+    function patch(fs3) {
+      if (constants3.hasOwnProperty("O_SYMLINK") && process.version.match(/^v0\.6\.[0-2]|^v0\.5\./)) {
+        patchLchmod(fs3);
       }
-      /** Needles must be lowercase ASCII (see isNeedle): `item` is reported whenever `needle` occurs. */
-      add(needle, item) {
-        let entry = this.entries.get(needle);
-        if (!entry) {
-          if (!isNeedle(needle))
-            throw new Error(`not a needle: ${JSON.stringify(needle)}`);
-          const long = needle.length >= 4;
-          const map = long ? this.quads : this.pairs;
-          const key = long ? quad(needle.charCodeAt(0), needle.charCodeAt(1), needle.charCodeAt(2), needle.charCodeAt(3)) : pair(needle.charCodeAt(0), needle.charCodeAt(1));
-          let bucket = map.get(key);
-          if (!bucket)
-            map.set(key, bucket = []);
-          entry = { needle, items: [item] };
-          bucket.push(entry);
-          this.entries.set(needle, entry);
-        } else if (!entry.items.includes(item))
-          entry.items.push(item);
-        this.count++;
-        this.starts = void 0;
+      if (!fs3.lutimes) {
+        patchLutimes(fs3);
       }
-      /**
-       * Calls `visit` with the items of every needle that occurs in `text`, ignoring ASCII case, until a call returns
-       * true; then returns true.
-       */
-      forEachIn(text, visit) {
-        const n = text.length;
-        if (n < 2)
-          return false;
-        const starts = this.starts ?? this.seal();
-        const mask = starts.length - 1;
-        let a = 0;
-        let b2 = lower(text.charCodeAt(0));
-        let c3 = lower(text.charCodeAt(1));
-        let d = n > 2 ? lower(text.charCodeAt(2)) : 128;
-        for (let i2 = 0; i2 < n - 1; i2++) {
-          a = b2;
-          b2 = c3;
-          c3 = d;
-          d = i2 + 3 < n ? lower(text.charCodeAt(i2 + 3)) : 128;
-          if ((a | b2) >= 128)
-            continue;
-          const p2 = pair(a, b2);
-          const kinds = starts[p2 & mask];
-          if (kinds === 0)
-            continue;
-          if (kinds & SHORT) {
-            const bucket2 = this.pairs.get(p2);
-            if (bucket2 !== void 0) {
-              for (const e of bucket2)
-                if ((e.needle.length === 2 || e.needle.charCodeAt(2) === c3) && visit(e.items, text) === true)
-                  return true;
+      fs3.chown = chownFix(fs3.chown);
+      fs3.fchown = chownFix(fs3.fchown);
+      fs3.lchown = chownFix(fs3.lchown);
+      fs3.chmod = chmodFix(fs3.chmod);
+      fs3.fchmod = chmodFix(fs3.fchmod);
+      fs3.lchmod = chmodFix(fs3.lchmod);
+      fs3.chownSync = chownFixSync(fs3.chownSync);
+      fs3.fchownSync = chownFixSync(fs3.fchownSync);
+      fs3.lchownSync = chownFixSync(fs3.lchownSync);
+      fs3.chmodSync = chmodFixSync(fs3.chmodSync);
+      fs3.fchmodSync = chmodFixSync(fs3.fchmodSync);
+      fs3.lchmodSync = chmodFixSync(fs3.lchmodSync);
+      fs3.stat = statFix(fs3.stat);
+      fs3.fstat = statFix(fs3.fstat);
+      fs3.lstat = statFix(fs3.lstat);
+      fs3.statSync = statFixSync(fs3.statSync);
+      fs3.fstatSync = statFixSync(fs3.fstatSync);
+      fs3.lstatSync = statFixSync(fs3.lstatSync);
+      if (fs3.chmod && !fs3.lchmod) {
+        fs3.lchmod = function(path6, mode, cb) {
+          if (cb) process.nextTick(cb);
+        };
+        fs3.lchmodSync = function() {
+        };
+      }
+      if (fs3.chown && !fs3.lchown) {
+        fs3.lchown = function(path6, uid, gid, cb) {
+          if (cb) process.nextTick(cb);
+        };
+        fs3.lchownSync = function() {
+        };
+      }
+      if (platform2 === "win32") {
+        fs3.rename = typeof fs3.rename !== "function" ? fs3.rename : (function(fs$rename) {
+          function rename2(from, to, cb) {
+            var start = Date.now();
+            var backoff = 0;
+            fs$rename(from, to, function CB(er) {
+              if (er && (er.code === "EACCES" || er.code === "EPERM" || er.code === "EBUSY") && Date.now() - start < 6e4) {
+                setTimeout(function() {
+                  fs3.stat(to, function(stater, st) {
+                    if (stater && stater.code === "ENOENT")
+                      fs$rename(from, to, CB);
+                    else
+                      cb(er);
+                  });
+                }, backoff);
+                if (backoff < 100)
+                  backoff += 10;
+                return;
+              }
+              if (cb) cb(er);
+            });
+          }
+          if (Object.setPrototypeOf) Object.setPrototypeOf(rename2, fs$rename);
+          return rename2;
+        })(fs3.rename);
+      }
+      fs3.read = typeof fs3.read !== "function" ? fs3.read : (function(fs$read) {
+        function read(fd, buffer, offset, length, position, callback_) {
+          var callback;
+          if (callback_ && typeof callback_ === "function") {
+            var eagCounter = 0;
+            callback = function(er, _2, __) {
+              if (er && er.code === "EAGAIN" && eagCounter < 10) {
+                eagCounter++;
+                return fs$read.call(fs3, fd, buffer, offset, length, position, callback);
+              }
+              callback_.apply(this, arguments);
+            };
+          }
+          return fs$read.call(fs3, fd, buffer, offset, length, position, callback);
+        }
+        if (Object.setPrototypeOf) Object.setPrototypeOf(read, fs$read);
+        return read;
+      })(fs3.read);
+      fs3.readSync = typeof fs3.readSync !== "function" ? fs3.readSync : /* @__PURE__ */ (function(fs$readSync) {
+        return function(fd, buffer, offset, length, position) {
+          var eagCounter = 0;
+          while (true) {
+            try {
+              return fs$readSync.call(fs3, fd, buffer, offset, length, position);
+            } catch (er) {
+              if (er.code === "EAGAIN" && eagCounter < 10) {
+                eagCounter++;
+                continue;
+              }
+              throw er;
             }
           }
-          if ((kinds & LONG) === 0 || (c3 | d) >= 128)
-            continue;
-          const bucket = this.quads.get(quad(a, b2, c3, d));
-          if (bucket === void 0)
-            continue;
-          for (const e of bucket)
-            if (foldedAt(text, e.needle, i2) && visit(e.items, text) === true)
-              return true;
-        }
-        return false;
+        };
+      })(fs3.readSync);
+      function patchLchmod(fs4) {
+        fs4.lchmod = function(path6, mode, callback) {
+          fs4.open(
+            path6,
+            constants3.O_WRONLY | constants3.O_SYMLINK,
+            mode,
+            function(err, fd) {
+              if (err) {
+                if (callback) callback(err);
+                return;
+              }
+              fs4.fchmod(fd, mode, function(err2) {
+                fs4.close(fd, function(err22) {
+                  if (callback) callback(err2 || err22);
+                });
+              });
+            }
+          );
+        };
+        fs4.lchmodSync = function(path6, mode) {
+          var fd = fs4.openSync(path6, constants3.O_WRONLY | constants3.O_SYMLINK, mode);
+          var threw = true;
+          var ret;
+          try {
+            ret = fs4.fchmodSync(fd, mode);
+            threw = false;
+          } finally {
+            if (threw) {
+              try {
+                fs4.closeSync(fd);
+              } catch (er) {
+              }
+            } else {
+              fs4.closeSync(fd);
+            }
+          }
+          return ret;
+        };
       }
-      /** The table of first pairs: sixteen slots per pair in use (up to one per ASCII pair), so collisions are rare. */
-      seal() {
-        let size = 16;
-        while (size < PAIRS && size < (this.pairs.size + this.quads.size) * 16)
-          size *= 2;
-        const starts = new Uint8Array(size);
-        for (const p2 of this.pairs.keys())
-          starts[p2 & size - 1] = starts[p2 & size - 1] | SHORT;
-        for (const q2 of this.quads.keys())
-          starts[q2 >> 14 & size - 1] = starts[q2 >> 14 & size - 1] | LONG;
-        this.starts = starts;
-        return starts;
-      }
-    };
-    PAIRS = 128 * 128;
-    SHORT = 1;
-    LONG = 2;
-    pair = (a, b2) => a * 128 + b2;
-    quad = (a, b2, c3, d) => pair(a, b2) * PAIRS + pair(c3, d);
-    lower = (code2) => code2 >= 65 && code2 <= 90 ? code2 + 32 : code2;
-  }
-});
-
-// dist/core/engine/glob.js
-function countGlobstars(pattern) {
-  let count = 0;
-  for (let i2 = 0; i2 < pattern.length - 1; i2++) {
-    if (pattern[i2] === "\\") {
-      i2++;
-      continue;
-    }
-    if (pattern[i2] === "*" && pattern[i2 + 1] === "*") {
-      count++;
-      while (pattern[i2 + 1] === "*")
-        i2++;
-    }
-  }
-  return count;
-}
-function compileCommandGlob(pattern) {
-  const kinds = [];
-  const codes = [];
-  const classes = [];
-  for (let i2 = 0; i2 < pattern.length; i2++) {
-    const ch = pattern[i2];
-    if (ch === "\\" && i2 + 1 < pattern.length) {
-      i2++;
-      kinds.push(LITERAL);
-      codes.push(pattern.charCodeAt(i2));
-      classes.push(void 0);
-    } else if (ch === "*") {
-      if (kinds[kinds.length - 1] !== STAR) {
-        kinds.push(STAR);
-        codes.push(0);
-        classes.push(void 0);
-      }
-    } else if (ch === "?") {
-      kinds.push(ANY_ONE);
-      codes.push(0);
-      classes.push(void 0);
-    } else if (ch === "[") {
-      const parsed = parseClass(pattern, i2);
-      if (parsed) {
-        kinds.push(CLASS);
-        codes.push(0);
-        classes.push(parsed.cls);
-        i2 = parsed.end;
-      } else {
-        kinds.push(LITERAL);
-        codes.push(91);
-        classes.push(void 0);
-      }
-    } else {
-      kinds.push(LITERAL);
-      codes.push(pattern.charCodeAt(i2));
-      classes.push(void 0);
-    }
-  }
-  let prefix = "";
-  for (let k2 = 0; k2 < kinds.length && kinds[k2] === LITERAL; k2++)
-    prefix += String.fromCharCode(codes[k2]);
-  let suffix = "";
-  if (prefix.length < kinds.length) {
-    for (let k2 = kinds.length - 1; k2 >= 0 && kinds[k2] === LITERAL; k2--)
-      suffix = String.fromCharCode(codes[k2]) + suffix;
-  }
-  const runs = [];
-  for (let k2 = prefix.length, run = ""; k2 <= kinds.length; k2++) {
-    if (k2 < kinds.length && kinds[k2] === LITERAL) {
-      run += String.fromCharCode(codes[k2]);
-    } else {
-      if (run)
-        runs.push(run);
-      run = "";
-    }
-  }
-  if (suffix && runs[runs.length - 1] === suffix)
-    runs.pop();
-  let core = prefix.length >= suffix.length ? prefix : suffix;
-  for (const r2 of runs)
-    if (r2.length > core.length)
-      core = r2;
-  const innerRuns = runs.filter((r2) => r2.length > 0);
-  const foldRuns = [];
-  let fold = "";
-  for (let k2 = 0, run = "", paired = false; k2 <= kinds.length; k2++) {
-    const folded = k2 < kinds.length ? foldedChar(kinds[k2], codes[k2], classes[k2]) : void 0;
-    if (folded !== void 0) {
-      run += folded;
-      paired ||= kinds[k2] === CLASS;
-    } else {
-      if (run.length >= 3 && run !== run.toUpperCase())
-        foldRuns.push(run);
-      if (paired && run.length > fold.length)
-        fold = run;
-      run = "";
-      paired = false;
-    }
-  }
-  const needsFold = foldRuns.length > 0 && classes.some((c3) => c3 !== void 0);
-  const needle = pickNeedle(prefix, suffix ? [...innerRuns, suffix] : innerRuns, fold);
-  const n = kinds.length;
-  const onlyLiteral = prefix.length === n;
-  const starOnlyAtEnd = n === prefix.length + 1 && kinds[n - 1] === STAR;
-  const kindArr = Uint8Array.from(kinds);
-  const codeArr = Int32Array.from(codes);
-  const test = (input) => {
-    if (onlyLiteral)
-      return input === prefix;
-    if (starOnlyAtEnd)
-      return input.startsWith(prefix);
-    if (input.length < prefix.length + suffix.length || !input.startsWith(prefix) || !input.endsWith(suffix))
-      return false;
-    for (const r2 of innerRuns)
-      if (!input.includes(r2))
-        return false;
-    if (needsFold) {
-      const lower2 = lowered(input);
-      for (const r2 of foldRuns)
-        if (!lower2.includes(r2))
-          return false;
-    }
-    let ti = 0;
-    let si = 0;
-    let starTi = -1;
-    let starSi = 0;
-    const len = input.length;
-    while (si < len) {
-      if (ti < n) {
-        const kind = kindArr[ti];
-        if (kind === STAR) {
-          starTi = ti++;
-          starSi = si;
-          continue;
-        }
-        const c3 = input.charCodeAt(si);
-        if (kind === LITERAL && codeArr[ti] === c3 || kind === ANY_ONE || kind === CLASS && classMatches(classes[ti], c3)) {
-          ti++;
-          si++;
-          continue;
+      function patchLutimes(fs4) {
+        if (constants3.hasOwnProperty("O_SYMLINK") && fs4.futimes) {
+          fs4.lutimes = function(path6, at2, mt, cb) {
+            fs4.open(path6, constants3.O_SYMLINK, function(er, fd) {
+              if (er) {
+                if (cb) cb(er);
+                return;
+              }
+              fs4.futimes(fd, at2, mt, function(er2) {
+                fs4.close(fd, function(er22) {
+                  if (cb) cb(er2 || er22);
+                });
+              });
+            });
+          };
+          fs4.lutimesSync = function(path6, at2, mt) {
+            var fd = fs4.openSync(path6, constants3.O_SYMLINK);
+            var ret;
+            var threw = true;
+            try {
+              ret = fs4.futimesSync(fd, at2, mt);
+              threw = false;
+            } finally {
+              if (threw) {
+                try {
+                  fs4.closeSync(fd);
+                } catch (er) {
+                }
+              } else {
+                fs4.closeSync(fd);
+              }
+            }
+            return ret;
+          };
+        } else if (fs4.futimes) {
+          fs4.lutimes = function(_a2, _b, _c, cb) {
+            if (cb) process.nextTick(cb);
+          };
+          fs4.lutimesSync = function() {
+          };
         }
       }
-      if (starTi < 0)
-        return false;
-      ti = starTi + 1;
-      si = ++starSi;
-    }
-    while (ti < n && kindArr[ti] === STAR)
-      ti++;
-    return ti === n;
-  };
-  return { source: pattern, prefix, suffix, core, needle, literal: onlyLiteral ? prefix : void 0, test };
-}
-function isAscii(text) {
-  for (let i2 = 0; i2 < text.length; i2++)
-    if (text.charCodeAt(i2) >= 128)
-      return false;
-  return true;
-}
-function pickNeedle(prefix, later, fold) {
-  let best = fold;
-  for (const r2 of later)
-    if (r2.length > best.length && isAscii(r2))
-      best = r2.toLowerCase();
-  if (best.length < NEEDLE && isAscii(prefix) && prefix.length > best.length)
-    best = prefix.toLowerCase();
-  return best.length >= NEEDLE ? best : "";
-}
-function foldedChar(kind, code2, cls) {
-  if (kind === LITERAL) {
-    if (code2 >= 128)
-      return void 0;
-    const ch = String.fromCharCode(code2);
-    return ch.toLowerCase() === ch.toUpperCase() ? /[ ./_-]/.test(ch) ? ch : void 0 : ch.toLowerCase();
-  }
-  if (kind !== CLASS || !cls || cls.negated || cls.ranges.length > 0 || cls.singles.size !== 2)
-    return void 0;
-  const [a, b2] = [...cls.singles].map((c3) => c3 < 128 ? String.fromCharCode(c3) : void 0);
-  return a && b2 && a !== b2 && a.toLowerCase() === b2.toLowerCase() ? a.toLowerCase() : void 0;
-}
-function lowered(input) {
-  if (input !== lastInput) {
-    lastInput = input;
-    lastLower = input.toLowerCase();
-  }
-  return lastLower;
-}
-function parseClass(pattern, start) {
-  let i2 = start + 1;
-  let negated = false;
-  if (pattern[i2] === "!" || pattern[i2] === "^") {
-    negated = true;
-    i2++;
-  }
-  const singles = /* @__PURE__ */ new Set();
-  const ranges = [];
-  let first2 = true;
-  while (i2 < pattern.length) {
-    let ch = pattern[i2];
-    if (ch === "]" && !first2)
-      return { cls: { negated, singles, ranges }, end: i2 };
-    first2 = false;
-    if (ch === "\\" && i2 + 1 < pattern.length)
-      ch = pattern[++i2];
-    if (pattern[i2 + 1] === "-" && i2 + 2 < pattern.length && pattern[i2 + 2] !== "]") {
-      const lo = ch.charCodeAt(0);
-      let hiCh = pattern[i2 + 2];
-      let skip = 2;
-      if (hiCh === "\\" && i2 + 3 < pattern.length) {
-        hiCh = pattern[i2 + 3];
-        skip = 3;
+      function chmodFix(orig) {
+        if (!orig) return orig;
+        return function(target, mode, cb) {
+          return orig.call(fs3, target, mode, function(er) {
+            if (chownErOk(er)) er = null;
+            if (cb) cb.apply(this, arguments);
+          });
+        };
       }
-      ranges.push([lo, hiCh.charCodeAt(0)]);
-      i2 += skip + 1;
-      continue;
-    }
-    singles.add(ch.charCodeAt(0));
-    i2++;
-  }
-  return void 0;
-}
-function classMatches(cls, code2) {
-  let hit = cls.singles.has(code2);
-  if (!hit) {
-    for (const [lo, hi] of cls.ranges) {
-      if (code2 >= lo && code2 <= hi) {
-        hit = true;
-        break;
+      function chmodFixSync(orig) {
+        if (!orig) return orig;
+        return function(target, mode) {
+          try {
+            return orig.call(fs3, target, mode);
+          } catch (er) {
+            if (!chownErOk(er)) throw er;
+          }
+        };
       }
-    }
-  }
-  return hit !== cls.negated;
-}
-function literalEnds(pattern) {
-  let prefix = "";
-  let i2 = 0;
-  for (; i2 < pattern.length; i2++) {
-    const ch = pattern[i2];
-    if (ch === "*" || ch === "?" || ch === "[")
-      break;
-    if (ch === "\\" && i2 + 1 < pattern.length)
-      prefix += pattern[++i2];
-    else
-      prefix += ch;
-  }
-  if (i2 >= pattern.length)
-    return { prefix, suffix: "" };
-  let suffix = "";
-  for (let j2 = pattern.length - 1; j2 > i2; j2--) {
-    const ch = pattern[j2];
-    if (ch === "*" || ch === "?" || ch === "]")
-      break;
-    if (pattern[j2 - 1] === "\\" && j2 - 1 > i2) {
-      suffix = ch + suffix;
-      j2--;
-      continue;
-    }
-    suffix = ch + suffix;
-  }
-  return { prefix, suffix };
-}
-function literalAlternation(literals, flags = "") {
-  const unique = [...new Set(literals)].sort((a, b2) => b2.length - a.length);
-  return new RegExp(unique.map((l) => l.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join("|"), flags);
-}
-function routingKeysOf(input) {
-  if (input.length < KEY)
-    return void 0;
-  return [key2(input, 0), -1 - key2(input, input.length - KEY), key1(input)];
-}
-function lazyGlob(source) {
-  let compiled2;
-  const { prefix, suffix } = literalEnds(source);
-  let core;
-  let needle;
-  let literal;
-  if (/[[\\]/.test(source)) {
-    compiled2 = compileCommandGlob(source);
-    ({ core, needle, literal } = compiled2);
-  } else {
-    const runs = source.split(/[*?]+/);
-    core = runs.reduce((a, b2) => b2.length > a.length ? b2 : a, "");
-    needle = pickNeedle(prefix, runs.slice(1).filter((r2) => r2 !== ""), "");
-    literal = runs.length === 1 ? source : void 0;
-  }
-  return { source, prefix, suffix, core, needle, literal, test: (input) => (compiled2 ??= compileCommandGlob(source)).test(input) };
-}
-function globRoute(g) {
-  if (g.literal !== void 0)
-    return { exact: g.literal };
-  if (g.needle)
-    return { needle: g.needle };
-  const key = endKey(g);
-  return key === void 0 ? void 0 : { key };
-}
-function endKey(g) {
-  if (g.suffix.length >= KEY)
-    return -1 - key2(g.suffix, g.suffix.length - KEY);
-  if (g.prefix.length >= KEY)
-    return key2(g.prefix, 0);
-  if (g.prefix.length === 1)
-    return key1(g.prefix);
-  return void 0;
-}
-function anyMatches(globs, input) {
-  for (const g of globs)
-    if (g.test(input))
-      return true;
-  return false;
-}
-function compileCommandGlobSet(patterns) {
-  const SMALL_SET = 8;
-  let globs;
-  let index;
-  const all = () => globs ??= patterns.map(lazyGlob);
-  const push = (map, key, g) => {
-    const list = map.get(key);
-    if (list)
-      list.push(g);
-    else
-      map.set(key, [g]);
-  };
-  const build2 = () => {
-    const ix = { all: all(), bySuffix: /* @__PURE__ */ new Map(), needles: new NeedleIndex(), byPrefix: /* @__PURE__ */ new Map(), byFirst: /* @__PURE__ */ new Map(), rest: [], matchAll: patterns.some((p2) => p2.length > 0 && /^\*+$/.test(p2)) };
-    for (const g of ix.all) {
-      if (g.suffix.length >= KEY)
-        push(ix.bySuffix, key2(g.suffix, g.suffix.length - KEY), g);
-      else if (g.needle)
-        ix.needles.add(g.needle, g);
-      else if (g.prefix.length >= KEY)
-        push(ix.byPrefix, key2(g.prefix, 0), g);
-      else if (g.prefix.length === 1)
-        push(ix.byFirst, key1(g.prefix), g);
-      else
-        ix.rest.push(g);
-    }
-    index = ix;
-    return ix;
-  };
-  const test = (input) => {
-    const ix = index ?? build2();
-    if (ix.matchAll)
-      return true;
-    if (input.length < KEY || ix.all.length <= SMALL_SET)
-      return anyMatches(ix.all, input);
-    const tail = ix.bySuffix.get(key2(input, input.length - KEY));
-    if (tail && anyMatches(tail, input))
-      return true;
-    if (ix.needles.forEachIn(input, anyMatches))
-      return true;
-    const head = ix.byPrefix.get(key2(input, 0));
-    if (head && anyMatches(head, input))
-      return true;
-    const first2 = ix.byFirst.get(key1(input));
-    if (first2 && anyMatches(first2, input))
-      return true;
-    return anyMatches(ix.rest, input);
-  };
-  let order;
-  const explainOrder = () => {
-    if (order)
-      return order;
-    const rank = (g) => g.suffix.length >= KEY ? 1 : g.prefix.length >= KEY ? 0 : g.prefix.length === 1 ? 2 : g.suffix.length > 0 || g.core === "" ? 3 : 4;
-    const long = [...all()].sort((a, b2) => rank(a) - rank(b2));
-    const short2 = [...all()].sort((a, b2) => Math.max(rank(a), 2) - Math.max(rank(b2), 2));
-    order = { long, short: short2 };
-    return order;
-  };
-  return {
-    sources: patterns,
-    test,
-    find: (input) => (input.length >= KEY ? explainOrder().long : explainOrder().short).find((g) => g.test(input))?.source,
-    compile: () => {
-      for (const g of (index ?? build2()).all)
-        g.test("");
-    },
-    // from the pattern text (compiling only patterns with classes or escapes): a rule routed away never pays for
-    // its globs
-    route: () => {
-      const out = { exact: [], needles: [], keys: [] };
-      for (const g of all()) {
-        const r2 = globRoute(g);
-        if (!r2)
-          return void 0;
-        if ("exact" in r2)
-          out.exact.push(r2.exact);
-        else if ("needle" in r2)
-          out.needles.push(r2.needle);
-        else
-          out.keys.push(r2.key);
+      function chownFix(orig) {
+        if (!orig) return orig;
+        return function(target, uid, gid, cb) {
+          return orig.call(fs3, target, uid, gid, function(er) {
+            if (chownErOk(er)) er = null;
+            if (cb) cb.apply(this, arguments);
+          });
+        };
       }
-      return out;
-    },
-    routingKeys: () => {
-      const keys = [];
-      for (const g of all()) {
-        const key = endKey(g);
-        if (key === void 0)
-          return void 0;
-        keys.push(key);
+      function chownFixSync(orig) {
+        if (!orig) return orig;
+        return function(target, uid, gid) {
+          try {
+            return orig.call(fs3, target, uid, gid);
+          } catch (er) {
+            if (!chownErOk(er)) throw er;
+          }
+        };
       }
-      return keys;
-    }
-  };
-}
-function normalisePathPattern(pattern, home) {
-  if (home.length > 1 && home.endsWith("/"))
-    home = home.replace(/\/+$/, "") || "/";
-  let p2 = pattern.replace(/\\/g, "/");
-  if (p2 === "~" || p2.startsWith("~/"))
-    p2 = home + p2.slice(1);
-  else if (p2 === "$HOME" || p2.startsWith("$HOME/"))
-    p2 = home + p2.slice(5);
-  else if (p2.startsWith("${HOME}"))
-    p2 = home + p2.slice(7);
-  if (!p2.startsWith("/") && p2.includes("/") && !p2.startsWith("**"))
-    p2 = "**/" + p2;
-  return p2;
-}
-function pathLiterals(pattern) {
-  const special = /[*?[\]{}()!+@\\]/;
-  let i2 = 0;
-  while (i2 < pattern.length && !special.test(pattern[i2]))
-    i2++;
-  if (i2 === pattern.length)
-    return { prefix: pattern, suffix: pattern, core: pattern };
-  let j2 = pattern.length;
-  while (j2 > i2 && !special.test(pattern[j2 - 1]))
-    j2--;
-  let prefix = pattern.slice(0, i2);
-  let suffix = pattern.slice(j2);
-  const middle = pattern.slice(i2, j2);
-  if (middle.startsWith("**") && prefix.endsWith("/"))
-    prefix = prefix.slice(0, -1);
-  if (middle.endsWith("**") && suffix.startsWith("/"))
-    suffix = suffix.slice(1);
-  let core = "";
-  if (!/[[\]{}()!+@\\]/.test(middle)) {
-    for (const run of middle.split(/[*?]+/)) {
-      const trimmed2 = run.replace(/^\/+|\/+$/g, "");
-      if (trimmed2.length > core.length)
-        core = trimmed2;
-    }
-  }
-  return { prefix, suffix, core };
-}
-function startsWithAt(input, prefix, at2) {
-  if (input.length - at2 < prefix.length)
-    return false;
-  for (let i2 = prefix.length - 1; i2 >= 0; i2--)
-    if (input.charCodeAt(at2 + i2) !== prefix.charCodeAt(i2))
-      return false;
-  return true;
-}
-function compilePathGlobSet(patterns, options) {
-  let index;
-  const nocase = options.caseInsensitive ?? false;
-  const compiled2 = () => {
-    if (index)
-      return index;
-    const all = patterns.map((source) => {
-      const normalised = normalisePathPattern(source, options.home);
-      const base = !normalised.includes("/");
-      const lit = nocase ? { prefix: "", suffix: "", core: "" } : pathLiterals(normalised);
-      return { source, base, re: picomatch().makeRe(normalised, { dot: true, nocase }), prefix: lit.prefix, suffix: lit.suffix, core: lit.core };
-    });
-    const ix = { all, bySuffix: /* @__PURE__ */ new Map(), rest: [] };
-    for (const g of all) {
-      if (g.suffix.length < KEY) {
-        ix.rest.push(g);
-        continue;
+      function statFix(orig) {
+        if (!orig) return orig;
+        return function(target, options, cb) {
+          if (typeof options === "function") {
+            cb = options;
+            options = null;
+          }
+          function callback(er, stats) {
+            if (stats) {
+              if (stats.uid < 0) stats.uid += 4294967296;
+              if (stats.gid < 0) stats.gid += 4294967296;
+            }
+            if (cb) cb.apply(this, arguments);
+          }
+          return options ? orig.call(fs3, target, options, callback) : orig.call(fs3, target, callback);
+        };
       }
-      const key = key2(g.suffix, g.suffix.length - KEY);
-      const list = ix.bySuffix.get(key);
-      if (list)
-        list.push(g);
-      else
-        ix.bySuffix.set(key, [g]);
-    }
-    index = ix;
-    return ix;
-  };
-  const hit = (c3, input) => {
-    if (c3.suffix && !input.endsWith(c3.suffix))
-      return false;
-    const name = c3.base ? input.lastIndexOf("/") + 1 : 0;
-    if (c3.prefix && !startsWithAt(input, c3.prefix, name))
-      return false;
-    if (c3.core && !input.includes(c3.core))
-      return false;
-    return c3.re.test(name > 0 ? input.slice(name) : input);
-  };
-  return {
-    sources: patterns,
-    test: (input) => {
-      const ix = compiled2();
-      if (input.length < KEY)
-        return ix.all.some((c3) => hit(c3, input));
-      const ending = ix.bySuffix.get(key2(input, input.length - KEY));
-      if (ending) {
-        for (const c3 of ending)
-          if (hit(c3, input))
-            return true;
+      function statFixSync(orig) {
+        if (!orig) return orig;
+        return function(target, options) {
+          var stats = options ? orig.call(fs3, target, options) : orig.call(fs3, target);
+          if (stats) {
+            if (stats.uid < 0) stats.uid += 4294967296;
+            if (stats.gid < 0) stats.gid += 4294967296;
+          }
+          return stats;
+        };
       }
-      for (const c3 of ix.rest)
-        if (hit(c3, input))
+      function chownErOk(er) {
+        if (!er)
           return true;
-      return false;
-    },
-    // in the order written, for explanations
-    find: (input) => compiled2().all.find((c3) => hit(c3, input))?.source,
-    compile: () => {
-      compiled2();
+        if (er.code === "ENOSYS")
+          return true;
+        var nonroot = !process.getuid || process.getuid() !== 0;
+        if (nonroot) {
+          if (er.code === "EINVAL" || er.code === "EPERM")
+            return true;
+        }
+        return false;
+      }
     }
-  };
-}
-var LITERAL, ANY_ONE, STAR, CLASS, NEEDLE, lastInput, lastLower, KEY, FIRST_CHAR, WIDE_PAIR, key1, key2;
-var init_glob = __esm({
-  "dist/core/engine/glob.js"() {
+  }
+});
+
+// node_modules/graceful-fs/legacy-streams.js
+var require_legacy_streams = __commonJS({
+  "node_modules/graceful-fs/legacy-streams.js"(exports2, module2) {
+    var Stream = require("stream").Stream;
+    module2.exports = legacy;
+    function legacy(fs3) {
+      return {
+        ReadStream,
+        WriteStream
+      };
+      function ReadStream(path6, options) {
+        if (!(this instanceof ReadStream)) return new ReadStream(path6, options);
+        Stream.call(this);
+        var self2 = this;
+        this.path = path6;
+        this.fd = null;
+        this.readable = true;
+        this.paused = false;
+        this.flags = "r";
+        this.mode = 438;
+        this.bufferSize = 64 * 1024;
+        options = options || {};
+        var keys = Object.keys(options);
+        for (var index = 0, length = keys.length; index < length; index++) {
+          var key = keys[index];
+          this[key] = options[key];
+        }
+        if (this.encoding) this.setEncoding(this.encoding);
+        if (this.start !== void 0) {
+          if ("number" !== typeof this.start) {
+            throw TypeError("start must be a Number");
+          }
+          if (this.end === void 0) {
+            this.end = Infinity;
+          } else if ("number" !== typeof this.end) {
+            throw TypeError("end must be a Number");
+          }
+          if (this.start > this.end) {
+            throw new Error("start must be <= end");
+          }
+          this.pos = this.start;
+        }
+        if (this.fd !== null) {
+          process.nextTick(function() {
+            self2._read();
+          });
+          return;
+        }
+        fs3.open(this.path, this.flags, this.mode, function(err, fd) {
+          if (err) {
+            self2.emit("error", err);
+            self2.readable = false;
+            return;
+          }
+          self2.fd = fd;
+          self2.emit("open", fd);
+          self2._read();
+        });
+      }
+      function WriteStream(path6, options) {
+        if (!(this instanceof WriteStream)) return new WriteStream(path6, options);
+        Stream.call(this);
+        this.path = path6;
+        this.fd = null;
+        this.writable = true;
+        this.flags = "w";
+        this.encoding = "binary";
+        this.mode = 438;
+        this.bytesWritten = 0;
+        options = options || {};
+        var keys = Object.keys(options);
+        for (var index = 0, length = keys.length; index < length; index++) {
+          var key = keys[index];
+          this[key] = options[key];
+        }
+        if (this.start !== void 0) {
+          if ("number" !== typeof this.start) {
+            throw TypeError("start must be a Number");
+          }
+          if (this.start < 0) {
+            throw new Error("start must be >= zero");
+          }
+          this.pos = this.start;
+        }
+        this.busy = false;
+        this._queue = [];
+        if (this.fd === null) {
+          this._open = fs3.open;
+          this._queue.push([this._open, this.path, this.flags, this.mode, void 0]);
+          this.flush();
+        }
+      }
+    }
+  }
+});
+
+// node_modules/graceful-fs/clone.js
+var require_clone = __commonJS({
+  "node_modules/graceful-fs/clone.js"(exports2, module2) {
     "use strict";
-    init_lazy();
-    init_needles();
-    LITERAL = 0;
-    ANY_ONE = 1;
-    STAR = 2;
-    CLASS = 3;
-    NEEDLE = 3;
-    lastInput = "";
-    lastLower = "";
-    KEY = 2;
-    FIRST_CHAR = 128 * 128;
-    WIDE_PAIR = FIRST_CHAR + 65536;
-    key1 = (text) => FIRST_CHAR + text.charCodeAt(0);
-    key2 = (text, at2) => {
-      const a = text.charCodeAt(at2);
-      const b2 = text.charCodeAt(at2 + 1);
-      return a < 128 && b2 < 128 ? a * 128 + b2 : WIDE_PAIR + a * 65536 + b2;
+    module2.exports = clone;
+    var getPrototypeOf = Object.getPrototypeOf || function(obj) {
+      return obj.__proto__;
+    };
+    function clone(obj) {
+      if (obj === null || typeof obj !== "object")
+        return obj;
+      if (obj instanceof Object)
+        var copy = { __proto__: getPrototypeOf(obj) };
+      else
+        var copy = /* @__PURE__ */ Object.create(null);
+      Object.getOwnPropertyNames(obj).forEach(function(key) {
+        Object.defineProperty(copy, key, Object.getOwnPropertyDescriptor(obj, key));
+      });
+      return copy;
+    }
+  }
+});
+
+// node_modules/graceful-fs/graceful-fs.js
+var require_graceful_fs = __commonJS({
+  "node_modules/graceful-fs/graceful-fs.js"(exports2, module2) {
+    var fs3 = require("fs");
+    var polyfills = require_polyfills();
+    var legacy = require_legacy_streams();
+    var clone = require_clone();
+    var util = require("util");
+    var gracefulQueue;
+    var previousSymbol;
+    if (typeof Symbol === "function" && typeof Symbol.for === "function") {
+      gracefulQueue = /* @__PURE__ */ Symbol.for("graceful-fs.queue");
+      previousSymbol = /* @__PURE__ */ Symbol.for("graceful-fs.previous");
+    } else {
+      gracefulQueue = "___graceful-fs.queue";
+      previousSymbol = "___graceful-fs.previous";
+    }
+    function noop3() {
+    }
+    function publishQueue(context, queue2) {
+      Object.defineProperty(context, gracefulQueue, {
+        get: function() {
+          return queue2;
+        }
+      });
+    }
+    var debug3 = noop3;
+    if (util.debuglog)
+      debug3 = util.debuglog("gfs4");
+    else if (/\bgfs4\b/i.test(process.env.NODE_DEBUG || ""))
+      debug3 = function() {
+        var m = util.format.apply(util, arguments);
+        m = "GFS4: " + m.split(/\n/).join("\nGFS4: ");
+        console.error(m);
+      };
+    if (!fs3[gracefulQueue]) {
+      queue = global[gracefulQueue] || [];
+      publishQueue(fs3, queue);
+      fs3.close = (function(fs$close) {
+        function close(fd, cb) {
+          return fs$close.call(fs3, fd, function(err) {
+            if (!err) {
+              resetQueue();
+            }
+            if (typeof cb === "function")
+              cb.apply(this, arguments);
+          });
+        }
+        Object.defineProperty(close, previousSymbol, {
+          value: fs$close
+        });
+        return close;
+      })(fs3.close);
+      fs3.closeSync = (function(fs$closeSync) {
+        function closeSync3(fd) {
+          fs$closeSync.apply(fs3, arguments);
+          resetQueue();
+        }
+        Object.defineProperty(closeSync3, previousSymbol, {
+          value: fs$closeSync
+        });
+        return closeSync3;
+      })(fs3.closeSync);
+      if (/\bgfs4\b/i.test(process.env.NODE_DEBUG || "")) {
+        process.on("exit", function() {
+          debug3(fs3[gracefulQueue]);
+          require("assert").equal(fs3[gracefulQueue].length, 0);
+        });
+      }
+    }
+    var queue;
+    if (!global[gracefulQueue]) {
+      publishQueue(global, fs3[gracefulQueue]);
+    }
+    module2.exports = patch(clone(fs3));
+    if (process.env.TEST_GRACEFUL_FS_GLOBAL_PATCH && !fs3.__patched) {
+      module2.exports = patch(fs3);
+      fs3.__patched = true;
+    }
+    function patch(fs4) {
+      polyfills(fs4);
+      fs4.gracefulify = patch;
+      fs4.createReadStream = createReadStream;
+      fs4.createWriteStream = createWriteStream;
+      var fs$readFile = fs4.readFile;
+      fs4.readFile = readFile;
+      function readFile(path6, options, cb) {
+        if (typeof options === "function")
+          cb = options, options = null;
+        return go$readFile(path6, options, cb);
+        function go$readFile(path7, options2, cb2, startTime) {
+          return fs$readFile(path7, options2, function(err) {
+            if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
+              enqueue([go$readFile, [path7, options2, cb2], err, startTime || Date.now(), Date.now()]);
+            else {
+              if (typeof cb2 === "function")
+                cb2.apply(this, arguments);
+            }
+          });
+        }
+      }
+      var fs$writeFile = fs4.writeFile;
+      fs4.writeFile = writeFile2;
+      function writeFile2(path6, data, options, cb) {
+        if (typeof options === "function")
+          cb = options, options = null;
+        return go$writeFile(path6, data, options, cb);
+        function go$writeFile(path7, data2, options2, cb2, startTime) {
+          return fs$writeFile(path7, data2, options2, function(err) {
+            if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
+              enqueue([go$writeFile, [path7, data2, options2, cb2], err, startTime || Date.now(), Date.now()]);
+            else {
+              if (typeof cb2 === "function")
+                cb2.apply(this, arguments);
+            }
+          });
+        }
+      }
+      var fs$appendFile = fs4.appendFile;
+      if (fs$appendFile)
+        fs4.appendFile = appendFile2;
+      function appendFile2(path6, data, options, cb) {
+        if (typeof options === "function")
+          cb = options, options = null;
+        return go$appendFile(path6, data, options, cb);
+        function go$appendFile(path7, data2, options2, cb2, startTime) {
+          return fs$appendFile(path7, data2, options2, function(err) {
+            if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
+              enqueue([go$appendFile, [path7, data2, options2, cb2], err, startTime || Date.now(), Date.now()]);
+            else {
+              if (typeof cb2 === "function")
+                cb2.apply(this, arguments);
+            }
+          });
+        }
+      }
+      var fs$copyFile = fs4.copyFile;
+      if (fs$copyFile)
+        fs4.copyFile = copyFile2;
+      function copyFile2(src, dest, flags, cb) {
+        if (typeof flags === "function") {
+          cb = flags;
+          flags = 0;
+        }
+        return go$copyFile(src, dest, flags, cb);
+        function go$copyFile(src2, dest2, flags2, cb2, startTime) {
+          return fs$copyFile(src2, dest2, flags2, function(err) {
+            if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
+              enqueue([go$copyFile, [src2, dest2, flags2, cb2], err, startTime || Date.now(), Date.now()]);
+            else {
+              if (typeof cb2 === "function")
+                cb2.apply(this, arguments);
+            }
+          });
+        }
+      }
+      var fs$readdir = fs4.readdir;
+      fs4.readdir = readdir2;
+      var noReaddirOptionVersions = /^v[0-5]\./;
+      function readdir2(path6, options, cb) {
+        if (typeof options === "function")
+          cb = options, options = null;
+        var go$readdir = noReaddirOptionVersions.test(process.version) ? function go$readdir2(path7, options2, cb2, startTime) {
+          return fs$readdir(path7, fs$readdirCallback(
+            path7,
+            options2,
+            cb2,
+            startTime
+          ));
+        } : function go$readdir2(path7, options2, cb2, startTime) {
+          return fs$readdir(path7, options2, fs$readdirCallback(
+            path7,
+            options2,
+            cb2,
+            startTime
+          ));
+        };
+        return go$readdir(path6, options, cb);
+        function fs$readdirCallback(path7, options2, cb2, startTime) {
+          return function(err, files) {
+            if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
+              enqueue([
+                go$readdir,
+                [path7, options2, cb2],
+                err,
+                startTime || Date.now(),
+                Date.now()
+              ]);
+            else {
+              if (files && files.sort)
+                files.sort();
+              if (typeof cb2 === "function")
+                cb2.call(this, err, files);
+            }
+          };
+        }
+      }
+      if (process.version.substr(0, 4) === "v0.8") {
+        var legStreams = legacy(fs4);
+        ReadStream = legStreams.ReadStream;
+        WriteStream = legStreams.WriteStream;
+      }
+      var fs$ReadStream = fs4.ReadStream;
+      if (fs$ReadStream) {
+        ReadStream.prototype = Object.create(fs$ReadStream.prototype);
+        ReadStream.prototype.open = ReadStream$open;
+      }
+      var fs$WriteStream = fs4.WriteStream;
+      if (fs$WriteStream) {
+        WriteStream.prototype = Object.create(fs$WriteStream.prototype);
+        WriteStream.prototype.open = WriteStream$open;
+      }
+      Object.defineProperty(fs4, "ReadStream", {
+        get: function() {
+          return ReadStream;
+        },
+        set: function(val) {
+          ReadStream = val;
+        },
+        enumerable: true,
+        configurable: true
+      });
+      Object.defineProperty(fs4, "WriteStream", {
+        get: function() {
+          return WriteStream;
+        },
+        set: function(val) {
+          WriteStream = val;
+        },
+        enumerable: true,
+        configurable: true
+      });
+      var FileReadStream = ReadStream;
+      Object.defineProperty(fs4, "FileReadStream", {
+        get: function() {
+          return FileReadStream;
+        },
+        set: function(val) {
+          FileReadStream = val;
+        },
+        enumerable: true,
+        configurable: true
+      });
+      var FileWriteStream = WriteStream;
+      Object.defineProperty(fs4, "FileWriteStream", {
+        get: function() {
+          return FileWriteStream;
+        },
+        set: function(val) {
+          FileWriteStream = val;
+        },
+        enumerable: true,
+        configurable: true
+      });
+      function ReadStream(path6, options) {
+        if (this instanceof ReadStream)
+          return fs$ReadStream.apply(this, arguments), this;
+        else
+          return ReadStream.apply(Object.create(ReadStream.prototype), arguments);
+      }
+      function ReadStream$open() {
+        var that = this;
+        open2(that.path, that.flags, that.mode, function(err, fd) {
+          if (err) {
+            if (that.autoClose)
+              that.destroy();
+            that.emit("error", err);
+          } else {
+            that.fd = fd;
+            that.emit("open", fd);
+            that.read();
+          }
+        });
+      }
+      function WriteStream(path6, options) {
+        if (this instanceof WriteStream)
+          return fs$WriteStream.apply(this, arguments), this;
+        else
+          return WriteStream.apply(Object.create(WriteStream.prototype), arguments);
+      }
+      function WriteStream$open() {
+        var that = this;
+        open2(that.path, that.flags, that.mode, function(err, fd) {
+          if (err) {
+            that.destroy();
+            that.emit("error", err);
+          } else {
+            that.fd = fd;
+            that.emit("open", fd);
+          }
+        });
+      }
+      function createReadStream(path6, options) {
+        return new fs4.ReadStream(path6, options);
+      }
+      function createWriteStream(path6, options) {
+        return new fs4.WriteStream(path6, options);
+      }
+      var fs$open = fs4.open;
+      fs4.open = open2;
+      function open2(path6, flags, mode, cb) {
+        if (typeof mode === "function")
+          cb = mode, mode = null;
+        return go$open(path6, flags, mode, cb);
+        function go$open(path7, flags2, mode2, cb2, startTime) {
+          return fs$open(path7, flags2, mode2, function(err, fd) {
+            if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
+              enqueue([go$open, [path7, flags2, mode2, cb2], err, startTime || Date.now(), Date.now()]);
+            else {
+              if (typeof cb2 === "function")
+                cb2.apply(this, arguments);
+            }
+          });
+        }
+      }
+      return fs4;
+    }
+    function enqueue(elem) {
+      debug3("ENQUEUE", elem[0].name, elem[1]);
+      fs3[gracefulQueue].push(elem);
+      retry();
+    }
+    var retryTimer;
+    function resetQueue() {
+      var now = Date.now();
+      for (var i2 = 0; i2 < fs3[gracefulQueue].length; ++i2) {
+        if (fs3[gracefulQueue][i2].length > 2) {
+          fs3[gracefulQueue][i2][3] = now;
+          fs3[gracefulQueue][i2][4] = now;
+        }
+      }
+      retry();
+    }
+    function retry() {
+      clearTimeout(retryTimer);
+      retryTimer = void 0;
+      if (fs3[gracefulQueue].length === 0)
+        return;
+      var elem = fs3[gracefulQueue].shift();
+      var fn = elem[0];
+      var args = elem[1];
+      var err = elem[2];
+      var startTime = elem[3];
+      var lastTime = elem[4];
+      if (startTime === void 0) {
+        debug3("RETRY", fn.name, args);
+        fn.apply(null, args);
+      } else if (Date.now() - startTime >= 6e4) {
+        debug3("TIMEOUT", fn.name, args);
+        var cb = args.pop();
+        if (typeof cb === "function")
+          cb.call(null, err);
+      } else {
+        var sinceAttempt = Date.now() - lastTime;
+        var sinceStart = Math.max(lastTime - startTime, 1);
+        var desiredDelay = Math.min(sinceStart * 1.2, 100);
+        if (sinceAttempt >= desiredDelay) {
+          debug3("RETRY", fn.name, args);
+          fn.apply(null, args.concat([startTime]));
+        } else {
+          fs3[gracefulQueue].push(elem);
+        }
+      }
+      if (retryTimer === void 0) {
+        retryTimer = setTimeout(retry, 0);
+      }
+    }
+  }
+});
+
+// node_modules/retry/lib/retry_operation.js
+var require_retry_operation = __commonJS({
+  "node_modules/retry/lib/retry_operation.js"(exports2, module2) {
+    function RetryOperation(timeouts, options) {
+      if (typeof options === "boolean") {
+        options = { forever: options };
+      }
+      this._originalTimeouts = JSON.parse(JSON.stringify(timeouts));
+      this._timeouts = timeouts;
+      this._options = options || {};
+      this._maxRetryTime = options && options.maxRetryTime || Infinity;
+      this._fn = null;
+      this._errors = [];
+      this._attempts = 1;
+      this._operationTimeout = null;
+      this._operationTimeoutCb = null;
+      this._timeout = null;
+      this._operationStart = null;
+      if (this._options.forever) {
+        this._cachedTimeouts = this._timeouts.slice(0);
+      }
+    }
+    module2.exports = RetryOperation;
+    RetryOperation.prototype.reset = function() {
+      this._attempts = 1;
+      this._timeouts = this._originalTimeouts;
+    };
+    RetryOperation.prototype.stop = function() {
+      if (this._timeout) {
+        clearTimeout(this._timeout);
+      }
+      this._timeouts = [];
+      this._cachedTimeouts = null;
+    };
+    RetryOperation.prototype.retry = function(err) {
+      if (this._timeout) {
+        clearTimeout(this._timeout);
+      }
+      if (!err) {
+        return false;
+      }
+      var currentTime = (/* @__PURE__ */ new Date()).getTime();
+      if (err && currentTime - this._operationStart >= this._maxRetryTime) {
+        this._errors.unshift(new Error("RetryOperation timeout occurred"));
+        return false;
+      }
+      this._errors.push(err);
+      var timeout = this._timeouts.shift();
+      if (timeout === void 0) {
+        if (this._cachedTimeouts) {
+          this._errors.splice(this._errors.length - 1, this._errors.length);
+          this._timeouts = this._cachedTimeouts.slice(0);
+          timeout = this._timeouts.shift();
+        } else {
+          return false;
+        }
+      }
+      var self2 = this;
+      var timer = setTimeout(function() {
+        self2._attempts++;
+        if (self2._operationTimeoutCb) {
+          self2._timeout = setTimeout(function() {
+            self2._operationTimeoutCb(self2._attempts);
+          }, self2._operationTimeout);
+          if (self2._options.unref) {
+            self2._timeout.unref();
+          }
+        }
+        self2._fn(self2._attempts);
+      }, timeout);
+      if (this._options.unref) {
+        timer.unref();
+      }
+      return true;
+    };
+    RetryOperation.prototype.attempt = function(fn, timeoutOps) {
+      this._fn = fn;
+      if (timeoutOps) {
+        if (timeoutOps.timeout) {
+          this._operationTimeout = timeoutOps.timeout;
+        }
+        if (timeoutOps.cb) {
+          this._operationTimeoutCb = timeoutOps.cb;
+        }
+      }
+      var self2 = this;
+      if (this._operationTimeoutCb) {
+        this._timeout = setTimeout(function() {
+          self2._operationTimeoutCb();
+        }, self2._operationTimeout);
+      }
+      this._operationStart = (/* @__PURE__ */ new Date()).getTime();
+      this._fn(this._attempts);
+    };
+    RetryOperation.prototype.try = function(fn) {
+      console.log("Using RetryOperation.try() is deprecated");
+      this.attempt(fn);
+    };
+    RetryOperation.prototype.start = function(fn) {
+      console.log("Using RetryOperation.start() is deprecated");
+      this.attempt(fn);
+    };
+    RetryOperation.prototype.start = RetryOperation.prototype.try;
+    RetryOperation.prototype.errors = function() {
+      return this._errors;
+    };
+    RetryOperation.prototype.attempts = function() {
+      return this._attempts;
+    };
+    RetryOperation.prototype.mainError = function() {
+      if (this._errors.length === 0) {
+        return null;
+      }
+      var counts = {};
+      var mainError = null;
+      var mainErrorCount = 0;
+      for (var i2 = 0; i2 < this._errors.length; i2++) {
+        var error2 = this._errors[i2];
+        var message = error2.message;
+        var count = (counts[message] || 0) + 1;
+        counts[message] = count;
+        if (count >= mainErrorCount) {
+          mainError = error2;
+          mainErrorCount = count;
+        }
+      }
+      return mainError;
     };
   }
 });
 
-// dist/core/policy/compile.js
-var compile_exports = {};
-__export(compile_exports, {
-  compileFile: () => compileFile,
-  findNestedQuantifier: () => findNestedQuantifier,
-  onlyCommandCondition: () => onlyCommandCondition,
-  toAction: () => toAction
-});
-function onlyCommandCondition(w) {
-  return w.command !== void 0 && !w.always && !w.never && !w.contains && !w.envAssignments && !w.path && !w.pathNot && !w.url && !w.domain && !w.session && !w.sessionNot && !w.response && !w.responseNot && !w.callCount && !w.params && !w.depth;
-}
-function problem(options, error2, id) {
-  if (!options.onProblem)
-    throw error2;
-  options.onProblem(error2, id);
-}
-function toAction(name) {
-  return ALIAS[name];
-}
-function compileFile(parsed, options) {
-  const doc = parsed.doc;
-  const seen = /* @__PURE__ */ new Map();
-  const policies = [];
-  let order = options.orderStart;
-  for (const [pi, p2] of (doc.policies ?? []).entries()) {
-    const previous = seen.get(p2.name);
-    if (previous !== void 0) {
-      const first2 = parsed.locate(["policies", previous, "name"]);
-      problem(options, new PolicyError(parsed.locate(["policies", pi, "name"]), `duplicate policy name '${p2.name}' (first defined at line ${first2.line})`, "give each policy a unique name"), "RAM004");
-    }
-    seen.set(p2.name, pi);
-    const match = { tool: void 0, agent: void 0, session: void 0 };
-    for (const key of ["tool", "agent", "session"]) {
-      const value = p2.match?.[key];
-      if (value === void 0)
-        continue;
-      const list = Array.isArray(value) ? value : [value];
-      list.forEach((g, gi) => checkGlob(g, parsed, ["policies", pi, "match", key, ...Array.isArray(value) ? [gi] : []], options));
-      if (list.length > 0 && !list.includes("*"))
-        match[key] = compileCommandGlobSet(list);
-    }
-    const rules = (p2.rules ?? []).map((r2, ri) => compileRule(r2, parsed, ["policies", pi, "rules", ri], ri + 1, options));
-    policies.push({
-      name: p2.name,
-      description: p2.description,
-      priority: p2.priority ?? 100,
-      enabled: p2.enabled ?? true,
-      layer: options.layer,
-      file: parsed.file,
-      pos: parsed.locate(["policies", pi]),
-      order: order++,
-      match,
-      rules
-    });
-  }
-  return {
-    file: parsed.file,
-    layer: options.layer,
-    defaultAction: doc.default_action === void 0 ? void 0 : toAction(doc.default_action),
-    policies,
-    parsed
-  };
-}
-function compileRule(rule2, parsed, path6, index, options) {
-  let expiresAt;
-  if (rule2.expires_at !== void 0) {
-    expiresAt = Date.parse(rule2.expires_at);
-    if (Number.isNaN(expiresAt) || !/^\d{4}-\d{2}-\d{2}/.test(rule2.expires_at)) {
-      problem(options, new PolicyError(parsed.locate([...path6, "expires_at"]), `invalid timestamp ${JSON.stringify(rule2.expires_at)} for expires_at`, "write an RFC 3339 time such as 2026-12-31T23:59:59Z"), "RAM013");
-      expiresAt = void 0;
-    }
-  }
-  const timeout = rule2.webhook?.timeout;
-  const whenPath = [...path6, "when"];
-  const compiled2 = {
-    index,
-    declared: rule2.action,
-    action: toAction(rule2.action),
-    message: rule2.message,
-    audit: rule2.ask?.audit ?? rule2.action === "require_approval",
-    headlessOnly: rule2.ask?.headless_only ?? false,
-    expiresAt,
-    once: rule2.once ?? false,
-    webhook: rule2.webhook ? {
-      url: rule2.webhook.url,
-      timeoutMs: typeof timeout === "number" ? timeout * 1e3 : timeout ? parseDuration(timeout) : 5e3,
-      failOpen: rule2.webhook.fail_open ?? false
-    } : void 0,
-    pos: parsed.locate(path6),
-    when: options.lazyWhen ? void 0 : compileWhen(rule2.when ?? {}, parsed, whenPath, options),
-    route: precomputedRoute(parsed, path6),
-    candidateOf: 0
-  };
-  if (options.lazyWhen) {
-    Object.defineProperty(compiled2, "when", {
-      configurable: true,
-      enumerable: true,
-      get() {
-        const when = compileWhen(rule2.when ?? {}, parsed, whenPath, options);
-        Object.defineProperty(compiled2, "when", { value: when, writable: true, enumerable: true, configurable: true });
-        return when;
-      }
-    });
-  }
-  return compiled2;
-}
-function precomputedRoute(parsed, path6) {
-  const [, pi, , ri] = path6;
-  if (!parsed.routes || typeof pi !== "number" || typeof ri !== "number")
-    return void 0;
-  const r2 = parsed.routes[pi]?.[ri];
-  if (r2 === void 0)
-    return void 0;
-  return r2 === null ? null : { exact: r2.exact, needles: r2.needles, keys: r2.keys, ends: r2.ends ? new Set(r2.ends) : null };
-}
-function parseDuration(text) {
-  const m = /^(\d+)(ms|s|m)$/.exec(text);
-  if (!m)
-    return 5e3;
-  const n = Number(m[1]);
-  return m[2] === "ms" ? n : m[2] === "s" ? n * 1e3 : n * 6e4;
-}
-function compileWhen(when, parsed, path6, options) {
-  const hasPositive = POSITIVE.some((k2) => when[k2] !== void 0);
-  const hasNegative = NEGATIVE.some((k2) => when[k2] !== void 0);
-  const out = {
-    // as in the reference: `default: true` is a catch-all that ignores the other fields
-    always: when.default === true || !hasPositive && !hasNegative,
-    never: !hasPositive && hasNegative && when.default !== true,
-    ...NO_CONDITIONS
-  };
-  const commandGlobs = (key) => {
-    const list = when[key];
-    if (!list)
-      return void 0;
-    list.forEach((g, i2) => checkGlob(g, parsed, [...path6, key, i2], options));
-    return compileCommandGlobSet(list);
-  };
-  const pathGlobs = (key) => {
-    const list = when[key];
-    if (!list)
-      return void 0;
-    list.forEach((g, i2) => checkGlob(g, parsed, [...path6, key, i2], options));
-    return compilePathGlobSet(list, { home: options.home, caseInsensitive: options.caseInsensitivePaths });
-  };
-  const regexes = (key) => when[key]?.map((source, i2) => compileRegex(source, parsed, [...path6, key, i2], options.trusted === true, options));
-  const set = (key, value) => {
-    if (value !== void 0)
-      out[key] = value;
-  };
-  set("command", commandGlobs("command_matches"));
-  if (when.command_matches) {
-    const spans = (g) => /&&|\|\||;|\|/.test(g);
-    const single = when.command_matches.filter((g) => !spans(g));
-    const span = when.command_matches.filter(spans);
-    if (single.length > 0)
-      out.commandSingle = compileCommandGlobSet(single);
-    if (span.length > 0)
-      out.commandSpan = compileCommandGlobSet(span);
-  }
-  set("commandNot", commandGlobs("command_not_matches"));
-  set("contains", when.command_contains?.map((s) => s.toLowerCase()));
-  if (out.contains)
-    out.containsFilter = literalAlternation(out.contains, "i");
-  set("envAssignments", commandGlobs("command_env_assignments"));
-  set("path", pathGlobs("path_matches"));
-  set("pathNot", pathGlobs("path_not_matches"));
-  set("url", commandGlobs("url_matches"));
-  if (when.domain_matches) {
-    when.domain_matches.forEach((g, i2) => checkGlob(g, parsed, [...path6, "domain_matches", i2], options));
-    out.domain = compileCommandGlobSet(when.domain_matches.map((d) => d.toLowerCase()));
-  }
-  set("session", commandGlobs("session_matches"));
-  set("sessionNot", commandGlobs("session_not_matches"));
-  set("response", regexes("response_matches"));
-  set("responseNot", regexes("response_not_matches"));
-  if (when.call_count) {
-    const w = /^(\d+)([smh])$/.exec(when.call_count.window);
-    const windowMs = w ? Number(w[1]) * (WINDOW_UNITS[w[2]] ?? 1e3) : 6e4;
-    out.callCount = { gte: when.call_count.gte, windowMs, ...when.call_count.tool ? { tool: when.call_count.tool } : {} };
-  }
-  if (when.tool_param_matches) {
-    out.params = Object.entries(when.tool_param_matches).map(([name, glob]) => {
-      checkGlob(glob, parsed, [...path6, "tool_param_matches", name], options);
-      return [name, compileCommandGlobSet([glob.toLowerCase()])];
-    });
-  }
-  if (when.agent_depth)
-    out.depth = { ...when.agent_depth };
-  return out;
-}
-function checkGlob(glob, parsed, path6, options) {
-  if (parsed.trusted)
-    return;
-  if (countGlobstars(glob) > 2) {
-    problem(options, new PolicyError(parsed.locate(path6), `the pattern ${JSON.stringify(glob)} has more than two '**'`, "use at most two ** per pattern (split it into several patterns)"), "RAM006");
-  }
-}
-function compileRegex(source, parsed, path6, lazy, options) {
-  if (lazy) {
-    let compiled2;
-    return { source, test: (input) => (compiled2 ??= compileRegex(source, parsed, path6, false, options)).test(input) };
-  }
-  const nested = findNestedQuantifier(source);
-  if (nested !== void 0) {
-    problem(options, new PolicyError(parsed.locate(path6), `the regular expression ${JSON.stringify(source)} nests a repeated group inside a repetition (at character ${nested + 1}), which is catastrophic in backtracking engines`, "rewrite it without the outer repetition, e.g. (ab)+ instead of (a+b+)+"), "RAM008");
-    return { source, test: NEVER };
-  }
-  let re;
-  try {
-    re = re2js().RE2JS.compile(source);
-  } catch (error2) {
-    problem(options, new PolicyError(parsed.locate(path6), `invalid regular expression ${JSON.stringify(source)}: ${error2.message}`, "use RE2 syntax (no look-around or back-references); escape literal ( ) [ ] { } . * + ? with a backslash"), "RAM007");
-    return { source, test: NEVER };
-  }
-  return { source, test: (input) => re.matcher(input).find() };
-}
-function findNestedQuantifier(source) {
-  const stack = [];
-  let lastGroupHadQuantifier = false;
-  let inClass = false;
-  for (let i2 = 0; i2 < source.length; i2++) {
-    const ch = source[i2];
-    if (ch === "\\") {
-      i2++;
-      lastGroupHadQuantifier = false;
-      continue;
-    }
-    if (inClass) {
-      if (ch === "]")
-        inClass = false;
-      continue;
-    }
-    if (ch === "[") {
-      inClass = true;
-      lastGroupHadQuantifier = false;
-      continue;
-    }
-    if (ch === "(") {
-      stack.push(false);
-      lastGroupHadQuantifier = false;
-      continue;
-    }
-    if (ch === ")") {
-      lastGroupHadQuantifier = stack.pop() ?? false;
-      if (lastGroupHadQuantifier && stack.length > 0)
-        stack[stack.length - 1] = true;
-      continue;
-    }
-    const unbounded = ch === "*" || ch === "+" || ch === "{" && /^\{\d+,\}/.test(source.slice(i2, i2 + 12));
-    if (unbounded) {
-      if (source[i2 - 1] === ")" && lastGroupHadQuantifier)
-        return i2;
-      if (stack.length > 0)
-        stack[stack.length - 1] = true;
-    }
-    lastGroupHadQuantifier = false;
-  }
-  return void 0;
-}
-var ALIAS, WINDOW_UNITS, POSITIVE, NEGATIVE, NO_CONDITIONS, NEVER;
-var init_compile = __esm({
-  "dist/core/policy/compile.js"() {
-    "use strict";
-    init_errors();
-    init_lazy();
-    init_glob();
-    ALIAS = {
-      allow: "allow",
-      deny: "deny",
-      watch: "watch",
-      log: "watch",
-      ask: "ask",
-      require_approval: "ask",
-      webhook: "deny"
+// node_modules/retry/lib/retry.js
+var require_retry2 = __commonJS({
+  "node_modules/retry/lib/retry.js"(exports2) {
+    var RetryOperation = require_retry_operation();
+    exports2.operation = function(options) {
+      var timeouts = exports2.timeouts(options);
+      return new RetryOperation(timeouts, {
+        forever: options && options.forever,
+        unref: options && options.unref,
+        maxRetryTime: options && options.maxRetryTime
+      });
     };
-    WINDOW_UNITS = { s: 1e3, m: 6e4, h: 36e5 };
-    POSITIVE = [
-      "command_matches",
-      "command_contains",
-      "command_env_assignments",
-      "path_matches",
-      "url_matches",
-      "domain_matches",
-      "session_matches",
-      "response_matches",
-      "call_count",
-      "tool_param_matches",
-      "agent_depth"
+    exports2.timeouts = function(options) {
+      if (options instanceof Array) {
+        return [].concat(options);
+      }
+      var opts2 = {
+        retries: 10,
+        factor: 2,
+        minTimeout: 1 * 1e3,
+        maxTimeout: Infinity,
+        randomize: false
+      };
+      for (var key in options) {
+        opts2[key] = options[key];
+      }
+      if (opts2.minTimeout > opts2.maxTimeout) {
+        throw new Error("minTimeout is greater than maxTimeout");
+      }
+      var timeouts = [];
+      for (var i2 = 0; i2 < opts2.retries; i2++) {
+        timeouts.push(this.createTimeout(i2, opts2));
+      }
+      if (options && options.forever && !timeouts.length) {
+        timeouts.push(this.createTimeout(i2, opts2));
+      }
+      timeouts.sort(function(a, b2) {
+        return a - b2;
+      });
+      return timeouts;
+    };
+    exports2.createTimeout = function(attempt, opts2) {
+      var random = opts2.randomize ? Math.random() + 1 : 1;
+      var timeout = Math.round(random * opts2.minTimeout * Math.pow(opts2.factor, attempt));
+      timeout = Math.min(timeout, opts2.maxTimeout);
+      return timeout;
+    };
+    exports2.wrap = function(obj, options, methods) {
+      if (options instanceof Array) {
+        methods = options;
+        options = null;
+      }
+      if (!methods) {
+        methods = [];
+        for (var key in obj) {
+          if (typeof obj[key] === "function") {
+            methods.push(key);
+          }
+        }
+      }
+      for (var i2 = 0; i2 < methods.length; i2++) {
+        var method = methods[i2];
+        var original = obj[method];
+        obj[method] = function retryWrapper(original2) {
+          var op = exports2.operation(options);
+          var args = Array.prototype.slice.call(arguments, 1);
+          var callback = args.pop();
+          args.push(function(err) {
+            if (op.retry(err)) {
+              return;
+            }
+            if (err) {
+              arguments[0] = op.mainError();
+            }
+            callback.apply(this, arguments);
+          });
+          op.attempt(function() {
+            original2.apply(obj, args);
+          });
+        }.bind(obj, original);
+        obj[method].options = options;
+      }
+    };
+  }
+});
+
+// node_modules/retry/index.js
+var require_retry3 = __commonJS({
+  "node_modules/retry/index.js"(exports2, module2) {
+    module2.exports = require_retry2();
+  }
+});
+
+// node_modules/signal-exit/signals.js
+var require_signals = __commonJS({
+  "node_modules/signal-exit/signals.js"(exports2, module2) {
+    module2.exports = [
+      "SIGABRT",
+      "SIGALRM",
+      "SIGHUP",
+      "SIGINT",
+      "SIGTERM"
     ];
-    NEGATIVE = ["command_not_matches", "path_not_matches", "session_not_matches", "response_not_matches"];
-    NO_CONDITIONS = {
-      command: void 0,
-      commandSingle: void 0,
-      commandSpan: void 0,
-      commandNot: void 0,
-      contains: void 0,
-      containsFilter: void 0,
-      envAssignments: void 0,
-      path: void 0,
-      pathNot: void 0,
-      url: void 0,
-      domain: void 0,
-      session: void 0,
-      sessionNot: void 0,
-      response: void 0,
-      responseNot: void 0,
-      callCount: void 0,
-      params: void 0,
-      depth: void 0
-    };
-    NEVER = () => false;
+    if (process.platform !== "win32") {
+      module2.exports.push(
+        "SIGVTALRM",
+        "SIGXCPU",
+        "SIGXFSZ",
+        "SIGUSR2",
+        "SIGTRAP",
+        "SIGSYS",
+        "SIGQUIT",
+        "SIGIOT"
+        // should detect profiler and enable/disable accordingly.
+        // see #21
+        // 'SIGPROF'
+      );
+    }
+    if (process.platform === "linux") {
+      module2.exports.push(
+        "SIGIO",
+        "SIGPOLL",
+        "SIGPWR",
+        "SIGSTKFLT",
+        "SIGUNUSED"
+      );
+    }
   }
 });
 
-// dist/core/policy/load.js
-var load_exports = {};
-__export(load_exports, {
-  DEFAULT_PROFILE: () => DEFAULT_PROFILE,
-  OVERRIDE_FILES: () => OVERRIDE_FILES,
-  PROFILES_DIR: () => PROFILES_DIR,
-  findProjectRoot: () => findProjectRoot,
-  listProfiles: () => listProfiles,
-  loadPolicy: () => loadPolicy,
-  profilePath: () => profilePath,
-  rampartHome: () => rampartHome,
-  userHome: () => userHome
+// node_modules/signal-exit/index.js
+var require_signal_exit = __commonJS({
+  "node_modules/signal-exit/index.js"(exports2, module2) {
+    var process2 = global.process;
+    var processOk = function(process3) {
+      return process3 && typeof process3 === "object" && typeof process3.removeListener === "function" && typeof process3.emit === "function" && typeof process3.reallyExit === "function" && typeof process3.listeners === "function" && typeof process3.kill === "function" && typeof process3.pid === "number" && typeof process3.on === "function";
+    };
+    if (!processOk(process2)) {
+      module2.exports = function() {
+        return function() {
+        };
+      };
+    } else {
+      assert = require("assert");
+      signals = require_signals();
+      isWin = /^win/i.test(process2.platform);
+      EE = require("events");
+      if (typeof EE !== "function") {
+        EE = EE.EventEmitter;
+      }
+      if (process2.__signal_exit_emitter__) {
+        emitter = process2.__signal_exit_emitter__;
+      } else {
+        emitter = process2.__signal_exit_emitter__ = new EE();
+        emitter.count = 0;
+        emitter.emitted = {};
+      }
+      if (!emitter.infinite) {
+        emitter.setMaxListeners(Infinity);
+        emitter.infinite = true;
+      }
+      module2.exports = function(cb, opts2) {
+        if (!processOk(global.process)) {
+          return function() {
+          };
+        }
+        assert.equal(typeof cb, "function", "a callback must be provided for exit handler");
+        if (loaded === false) {
+          load();
+        }
+        var ev = "exit";
+        if (opts2 && opts2.alwaysLast) {
+          ev = "afterexit";
+        }
+        var remove2 = function() {
+          emitter.removeListener(ev, cb);
+          if (emitter.listeners("exit").length === 0 && emitter.listeners("afterexit").length === 0) {
+            unload();
+          }
+        };
+        emitter.on(ev, cb);
+        return remove2;
+      };
+      unload = function unload2() {
+        if (!loaded || !processOk(global.process)) {
+          return;
+        }
+        loaded = false;
+        signals.forEach(function(sig) {
+          try {
+            process2.removeListener(sig, sigListeners[sig]);
+          } catch (er) {
+          }
+        });
+        process2.emit = originalProcessEmit;
+        process2.reallyExit = originalProcessReallyExit;
+        emitter.count -= 1;
+      };
+      module2.exports.unload = unload;
+      emit = function emit2(event, code2, signal) {
+        if (emitter.emitted[event]) {
+          return;
+        }
+        emitter.emitted[event] = true;
+        emitter.emit(event, code2, signal);
+      };
+      sigListeners = {};
+      signals.forEach(function(sig) {
+        sigListeners[sig] = function listener() {
+          if (!processOk(global.process)) {
+            return;
+          }
+          var listeners = process2.listeners(sig);
+          if (listeners.length === emitter.count) {
+            unload();
+            emit("exit", null, sig);
+            emit("afterexit", null, sig);
+            if (isWin && sig === "SIGHUP") {
+              sig = "SIGINT";
+            }
+            process2.kill(process2.pid, sig);
+          }
+        };
+      });
+      module2.exports.signals = function() {
+        return signals;
+      };
+      loaded = false;
+      load = function load2() {
+        if (loaded || !processOk(global.process)) {
+          return;
+        }
+        loaded = true;
+        emitter.count += 1;
+        signals = signals.filter(function(sig) {
+          try {
+            process2.on(sig, sigListeners[sig]);
+            return true;
+          } catch (er) {
+            return false;
+          }
+        });
+        process2.emit = processEmit;
+        process2.reallyExit = processReallyExit;
+      };
+      module2.exports.load = load;
+      originalProcessReallyExit = process2.reallyExit;
+      processReallyExit = function processReallyExit2(code2) {
+        if (!processOk(global.process)) {
+          return;
+        }
+        process2.exitCode = code2 || /* istanbul ignore next */
+        0;
+        emit("exit", process2.exitCode, null);
+        emit("afterexit", process2.exitCode, null);
+        originalProcessReallyExit.call(process2, process2.exitCode);
+      };
+      originalProcessEmit = process2.emit;
+      processEmit = function processEmit2(ev, arg) {
+        if (ev === "exit" && processOk(global.process)) {
+          if (arg !== void 0) {
+            process2.exitCode = arg;
+          }
+          var ret = originalProcessEmit.apply(this, arguments);
+          emit("exit", process2.exitCode, null);
+          emit("afterexit", process2.exitCode, null);
+          return ret;
+        } else {
+          return originalProcessEmit.apply(this, arguments);
+        }
+      };
+    }
+    var assert;
+    var signals;
+    var isWin;
+    var EE;
+    var emitter;
+    var unload;
+    var emit;
+    var sigListeners;
+    var loaded;
+    var load;
+    var originalProcessReallyExit;
+    var processReallyExit;
+    var originalProcessEmit;
+    var processEmit;
+  }
 });
-function readProfile(file) {
-  const name = file.slice(file.lastIndexOf("/") + 1).replace(/\.ya?ml$/, "");
-  try {
-    const snapshot = JSON.parse((0, import_node_fs6.readFileSync)((0, import_node_path6.join)(SNAPSHOT_DIR, `${name}.json`), "utf8"));
-    const st = (0, import_node_fs6.statSync)(file);
-    if (st.size === snapshot.size && st.mtimeMs === snapshot.mtimeMs) {
-      return { parsed: fromSnapshot(snapshot, file, () => (0, import_node_fs6.readFileSync)(file, "utf8")), trusted: true };
-    }
-    const text = (0, import_node_fs6.readFileSync)(file, "utf8");
-    if (snapshot.fingerprint === fingerprint(text))
-      return { parsed: fromSnapshot(snapshot, file, () => text), trusted: true };
-    return { parsed: parsePolicyText(text, file), trusted: false };
-  } catch {
-    return { parsed: readPolicyFile(file), trusted: false };
-  }
-}
-function rampartHome(env = process.env) {
-  return env.RAMPART_HOME ? (0, import_node_path6.resolve)(env.RAMPART_HOME) : (0, import_node_path6.join)(userHome(env), ".rampart");
-}
-function userHome(env = process.env) {
-  return env.HOME || env.USERPROFILE || (0, import_node_os.homedir)();
-}
-function findProjectRoot(cwd) {
-  let dir = (0, import_node_path6.resolve)(cwd);
-  for (; ; ) {
-    if ((0, import_node_fs6.existsSync)((0, import_node_path6.join)(dir, ".git")))
-      return dir;
-    const parent = (0, import_node_path6.dirname)(dir);
-    if (parent === dir)
-      return void 0;
-    dir = parent;
-  }
-}
-function listProfiles() {
-  try {
-    return (0, import_node_fs6.readdirSync)(PROFILES_DIR).filter((f) => f.endsWith(".yaml") && !f.includes(".test.")).map((f) => f.slice(0, -5)).sort();
-  } catch {
-    return [];
-  }
-}
-function profilePath(name) {
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(name) || !(0, import_node_fs6.existsSync)((0, import_node_path6.join)(PROFILES_DIR, `${name}.yaml`))) {
-    throw new UsageError(`unknown profile '${name}' \u2014 use one of: ${listProfiles().join(", ")}`);
-  }
-  return (0, import_node_path6.join)(PROFILES_DIR, `${name}.yaml`);
-}
-function loadPolicy(options = {}) {
-  const env = options.env ?? process.env;
-  const cwd = (0, import_node_path6.resolve)(options.cwd ?? process.cwd());
-  const home = userHome(env);
-  const rHome = rampartHome(env);
-  const warnings = [];
-  const compiled2 = [];
-  let order = 0;
-  const add2 = (file, layer) => {
-    const profile = layer === "builtin" ? readProfile(file) : { parsed: readPolicyFile(file), trusted: false };
-    const c3 = compileFile(profile.parsed, { layer, home, caseInsensitivePaths, orderStart: order, trusted: profile.trusted, lazyWhen: profile.trusted && options.eager !== true });
-    order += c3.policies.length;
-    compiled2.push(c3);
-    return c3;
-  };
-  if (options.config) {
-    const file = (0, import_node_path6.resolve)(cwd, options.config);
-    if (!(0, import_node_fs6.existsSync)(file))
-      throw new UsageError(`--config ${options.config}: no such file \u2014 pass the path of a policy YAML file`);
-    add2(file, "config");
-  } else {
-    add2(profilePath(options.profile ?? DEFAULT_PROFILE), "builtin");
-  }
-  const globalDir = (0, import_node_path6.join)(rHome, "policies");
-  for (const name of options.noGlobal ? [] : listYaml(globalDir)) {
-    add2((0, import_node_path6.join)(globalDir, name), OVERRIDE_FILES.has(name) ? "override" : "global");
-  }
-  const noProject = options.noProject === true || isTruthy(env.RAMPART_NO_PROJECT_POLICY);
-  const projectRoot = findProjectRoot(cwd);
-  if (!noProject && projectRoot) {
-    const file = (0, import_node_path6.join)(projectRoot, ".rampart", "policy.yaml");
-    if ((0, import_node_fs6.existsSync)(file))
-      add2(file, "project");
-  }
-  const byName = /* @__PURE__ */ new Map();
-  const kept = [];
-  for (const file of compiled2) {
-    for (const policy of file.policies) {
-      const existing = byName.get(policy.name);
-      if (!existing) {
-        byName.set(policy.name, policy);
-        kept.push(policy);
-        continue;
-      }
-      if (policy.layer === "project") {
-        warnings.push(`${policy.pos.file}:${policy.pos.line}:${policy.pos.col}: project policy '${policy.name}' has the name of a policy in ${existing.file} and is skipped \u2014 rename it`);
-        continue;
-      }
-      if ((existing.layer === "builtin" || existing.layer === "config") && (policy.layer === "global" || policy.layer === "override")) {
-        policy.replaces = existing.file;
-        kept[kept.indexOf(existing)] = policy;
-        byName.set(policy.name, policy);
-        continue;
-      }
-      throw new PolicyError(policy.pos, `duplicate policy name '${policy.name}', also defined at ${existing.pos.file}:${existing.pos.line}`, "rename one of them; policy names must be unique across the built-in and global policy files");
-    }
-  }
-  kept.sort((a, b2) => a.priority - b2.priority || a.order - b2.order);
-  if (options.eager)
-    for (const p2 of kept)
-      compileEagerly(p2);
-  let defaultAction = "deny";
-  let defaultFrom;
-  for (const file of compiled2) {
-    if (file.defaultAction === void 0)
-      continue;
-    if (file.layer === "project") {
-      warnings.push(`${file.file}: default_action in a project policy is ignored \u2014 project policies can only tighten; set it in $RAMPART_HOME/policies instead`);
-      continue;
-    }
-    if (defaultFrom === void 0) {
-      defaultAction = file.defaultAction;
-      defaultFrom = file.file;
-    }
-  }
-  const memo = /* @__PURE__ */ new Map();
-  const forTool = (tool) => {
-    let list = memo.get(tool);
-    if (!list) {
-      list = kept.filter((p2) => p2.enabled && (!p2.match.tool || toolMatches(p2.match.tool, tool)));
-      memo.set(tool, list);
-    }
-    return list;
-  };
-  return {
-    policies: kept,
-    defaultAction,
-    defaultFrom,
-    files: compiled2.map((c3) => ({ file: c3.file, layer: c3.layer })),
-    compiled: compiled2,
-    warnings,
-    home,
-    rampartHome: rHome,
-    projectRoot,
-    forTool
-  };
-}
-function listYaml(dir) {
-  try {
-    if (!(0, import_node_fs6.statSync)(dir).isDirectory())
-      return [];
-    return (0, import_node_fs6.readdirSync)(dir).filter((f) => f.endsWith(".yaml") || f.endsWith(".yml")).sort();
-  } catch {
-    return [];
-  }
-}
-function isTruthy(value) {
-  return value !== void 0 && value !== "" && value !== "0" && value.toLowerCase() !== "false";
-}
-function toolMatches(set, tool) {
-  return set.sources.every((s) => !/[*?[\]{}\\]/.test(s)) ? set.sources.includes(tool) : set.test(tool);
-}
-function compileEagerly(policy) {
-  for (const g of [policy.match.tool, policy.match.agent, policy.match.session])
-    g?.compile();
-  for (const rule2 of policy.rules) {
-    const w = rule2.when;
-    for (const g of [w.command, w.commandNot, w.envAssignments, w.path, w.pathNot, w.url, w.domain, w.session, w.sessionNot])
-      g?.compile();
-    for (const [, g] of w.params ?? [])
-      g.compile();
-    for (const r2 of [...w.response ?? [], ...w.responseNot ?? []])
-      r2.test("");
-  }
-}
-var import_node_fs6, import_node_os, import_node_path6, PROFILES_DIR, SNAPSHOT_DIR, DEFAULT_PROFILE, OVERRIDE_FILES, caseInsensitivePaths;
-var init_load = __esm({
-  "dist/core/policy/load.js"() {
+
+// node_modules/proper-lockfile/lib/mtime-precision.js
+var require_mtime_precision = __commonJS({
+  "node_modules/proper-lockfile/lib/mtime-precision.js"(exports2, module2) {
     "use strict";
-    import_node_fs6 = require("node:fs");
-    import_node_os = require("node:os");
-    import_node_path6 = require("node:path");
-    init_errors();
-    init_package_root();
-    init_compile();
-    init_parse();
-    PROFILES_DIR = (0, import_node_path6.join)(packageRoot(), "policies");
-    SNAPSHOT_DIR = (0, import_node_path6.join)(packageRoot(), "dist", "profiles");
-    DEFAULT_PROFILE = "standard";
-    OVERRIDE_FILES = /* @__PURE__ */ new Set(["user-overrides.yaml", "auto-allowed.yaml"]);
-    caseInsensitivePaths = process.platform === "darwin" || process.platform === "win32";
+    var cacheSymbol = /* @__PURE__ */ Symbol();
+    function probe(file, fs3, callback) {
+      const cachedPrecision = fs3[cacheSymbol];
+      if (cachedPrecision) {
+        return fs3.stat(file, (err, stat2) => {
+          if (err) {
+            return callback(err);
+          }
+          callback(null, stat2.mtime, cachedPrecision);
+        });
+      }
+      const mtime = new Date(Math.ceil(Date.now() / 1e3) * 1e3 + 5);
+      fs3.utimes(file, mtime, mtime, (err) => {
+        if (err) {
+          return callback(err);
+        }
+        fs3.stat(file, (err2, stat2) => {
+          if (err2) {
+            return callback(err2);
+          }
+          const precision = stat2.mtime.getTime() % 1e3 === 0 ? "s" : "ms";
+          Object.defineProperty(fs3, cacheSymbol, { value: precision });
+          callback(null, stat2.mtime, precision);
+        });
+      });
+    }
+    function getMtime(precision) {
+      let now = Date.now();
+      if (precision === "s") {
+        now = Math.ceil(now / 1e3) * 1e3;
+      }
+      return new Date(now);
+    }
+    module2.exports.probe = probe;
+    module2.exports.getMtime = getMtime;
+  }
+});
+
+// node_modules/proper-lockfile/lib/lockfile.js
+var require_lockfile = __commonJS({
+  "node_modules/proper-lockfile/lib/lockfile.js"(exports2, module2) {
+    "use strict";
+    var path6 = require("path");
+    var fs3 = require_graceful_fs();
+    var retry = require_retry3();
+    var onExit = require_signal_exit();
+    var mtimePrecision = require_mtime_precision();
+    var locks = {};
+    function getLockFile(file, options) {
+      return options.lockfilePath || `${file}.lock`;
+    }
+    function resolveCanonicalPath(file, options, callback) {
+      if (!options.realpath) {
+        return callback(null, path6.resolve(file));
+      }
+      options.fs.realpath(file, callback);
+    }
+    function acquireLock(file, options, callback) {
+      const lockfilePath = getLockFile(file, options);
+      options.fs.mkdir(lockfilePath, (err) => {
+        if (!err) {
+          return mtimePrecision.probe(lockfilePath, options.fs, (err2, mtime, mtimePrecision2) => {
+            if (err2) {
+              options.fs.rmdir(lockfilePath, () => {
+              });
+              return callback(err2);
+            }
+            callback(null, mtime, mtimePrecision2);
+          });
+        }
+        if (err.code !== "EEXIST") {
+          return callback(err);
+        }
+        if (options.stale <= 0) {
+          return callback(Object.assign(new Error("Lock file is already being held"), { code: "ELOCKED", file }));
+        }
+        options.fs.stat(lockfilePath, (err2, stat2) => {
+          if (err2) {
+            if (err2.code === "ENOENT") {
+              return acquireLock(file, { ...options, stale: 0 }, callback);
+            }
+            return callback(err2);
+          }
+          if (!isLockStale(stat2, options)) {
+            return callback(Object.assign(new Error("Lock file is already being held"), { code: "ELOCKED", file }));
+          }
+          removeLock(file, options, (err3) => {
+            if (err3) {
+              return callback(err3);
+            }
+            acquireLock(file, { ...options, stale: 0 }, callback);
+          });
+        });
+      });
+    }
+    function isLockStale(stat2, options) {
+      return stat2.mtime.getTime() < Date.now() - options.stale;
+    }
+    function removeLock(file, options, callback) {
+      options.fs.rmdir(getLockFile(file, options), (err) => {
+        if (err && err.code !== "ENOENT") {
+          return callback(err);
+        }
+        callback();
+      });
+    }
+    function updateLock(file, options) {
+      const lock2 = locks[file];
+      if (lock2.updateTimeout) {
+        return;
+      }
+      lock2.updateDelay = lock2.updateDelay || options.update;
+      lock2.updateTimeout = setTimeout(() => {
+        lock2.updateTimeout = null;
+        options.fs.stat(lock2.lockfilePath, (err, stat2) => {
+          const isOverThreshold = lock2.lastUpdate + options.stale < Date.now();
+          if (err) {
+            if (err.code === "ENOENT" || isOverThreshold) {
+              return setLockAsCompromised(file, lock2, Object.assign(err, { code: "ECOMPROMISED" }));
+            }
+            lock2.updateDelay = 1e3;
+            return updateLock(file, options);
+          }
+          const isMtimeOurs = lock2.mtime.getTime() === stat2.mtime.getTime();
+          if (!isMtimeOurs) {
+            return setLockAsCompromised(
+              file,
+              lock2,
+              Object.assign(
+                new Error("Unable to update lock within the stale threshold"),
+                { code: "ECOMPROMISED" }
+              )
+            );
+          }
+          const mtime = mtimePrecision.getMtime(lock2.mtimePrecision);
+          options.fs.utimes(lock2.lockfilePath, mtime, mtime, (err2) => {
+            const isOverThreshold2 = lock2.lastUpdate + options.stale < Date.now();
+            if (lock2.released) {
+              return;
+            }
+            if (err2) {
+              if (err2.code === "ENOENT" || isOverThreshold2) {
+                return setLockAsCompromised(file, lock2, Object.assign(err2, { code: "ECOMPROMISED" }));
+              }
+              lock2.updateDelay = 1e3;
+              return updateLock(file, options);
+            }
+            lock2.mtime = mtime;
+            lock2.lastUpdate = Date.now();
+            lock2.updateDelay = null;
+            updateLock(file, options);
+          });
+        });
+      }, lock2.updateDelay);
+      if (lock2.updateTimeout.unref) {
+        lock2.updateTimeout.unref();
+      }
+    }
+    function setLockAsCompromised(file, lock2, err) {
+      lock2.released = true;
+      if (lock2.updateTimeout) {
+        clearTimeout(lock2.updateTimeout);
+      }
+      if (locks[file] === lock2) {
+        delete locks[file];
+      }
+      lock2.options.onCompromised(err);
+    }
+    function lock(file, options, callback) {
+      options = {
+        stale: 1e4,
+        update: null,
+        realpath: true,
+        retries: 0,
+        fs: fs3,
+        onCompromised: (err) => {
+          throw err;
+        },
+        ...options
+      };
+      options.retries = options.retries || 0;
+      options.retries = typeof options.retries === "number" ? { retries: options.retries } : options.retries;
+      options.stale = Math.max(options.stale || 0, 2e3);
+      options.update = options.update == null ? options.stale / 2 : options.update || 0;
+      options.update = Math.max(Math.min(options.update, options.stale / 2), 1e3);
+      resolveCanonicalPath(file, options, (err, file2) => {
+        if (err) {
+          return callback(err);
+        }
+        const operation = retry.operation(options.retries);
+        operation.attempt(() => {
+          acquireLock(file2, options, (err2, mtime, mtimePrecision2) => {
+            if (operation.retry(err2)) {
+              return;
+            }
+            if (err2) {
+              return callback(operation.mainError());
+            }
+            const lock2 = locks[file2] = {
+              lockfilePath: getLockFile(file2, options),
+              mtime,
+              mtimePrecision: mtimePrecision2,
+              options,
+              lastUpdate: Date.now()
+            };
+            updateLock(file2, options);
+            callback(null, (releasedCallback) => {
+              if (lock2.released) {
+                return releasedCallback && releasedCallback(Object.assign(new Error("Lock is already released"), { code: "ERELEASED" }));
+              }
+              unlock(file2, { ...options, realpath: false }, releasedCallback);
+            });
+          });
+        });
+      });
+    }
+    function unlock(file, options, callback) {
+      options = {
+        fs: fs3,
+        realpath: true,
+        ...options
+      };
+      resolveCanonicalPath(file, options, (err, file2) => {
+        if (err) {
+          return callback(err);
+        }
+        const lock2 = locks[file2];
+        if (!lock2) {
+          return callback(Object.assign(new Error("Lock is not acquired/owned by you"), { code: "ENOTACQUIRED" }));
+        }
+        lock2.updateTimeout && clearTimeout(lock2.updateTimeout);
+        lock2.released = true;
+        delete locks[file2];
+        removeLock(file2, options, callback);
+      });
+    }
+    function check(file, options, callback) {
+      options = {
+        stale: 1e4,
+        realpath: true,
+        fs: fs3,
+        ...options
+      };
+      options.stale = Math.max(options.stale || 0, 2e3);
+      resolveCanonicalPath(file, options, (err, file2) => {
+        if (err) {
+          return callback(err);
+        }
+        options.fs.stat(getLockFile(file2, options), (err2, stat2) => {
+          if (err2) {
+            return err2.code === "ENOENT" ? callback(null, false) : callback(err2);
+          }
+          return callback(null, !isLockStale(stat2, options));
+        });
+      });
+    }
+    function getLocks() {
+      return locks;
+    }
+    onExit(() => {
+      for (const file in locks) {
+        const options = locks[file].options;
+        try {
+          options.fs.rmdirSync(getLockFile(file, options));
+        } catch (e) {
+        }
+      }
+    });
+    module2.exports.lock = lock;
+    module2.exports.unlock = unlock;
+    module2.exports.check = check;
+    module2.exports.getLocks = getLocks;
+  }
+});
+
+// node_modules/proper-lockfile/lib/adapter.js
+var require_adapter = __commonJS({
+  "node_modules/proper-lockfile/lib/adapter.js"(exports2, module2) {
+    "use strict";
+    var fs3 = require_graceful_fs();
+    function createSyncFs(fs4) {
+      const methods = ["mkdir", "realpath", "stat", "rmdir", "utimes"];
+      const newFs = { ...fs4 };
+      methods.forEach((method) => {
+        newFs[method] = (...args) => {
+          const callback = args.pop();
+          let ret;
+          try {
+            ret = fs4[`${method}Sync`](...args);
+          } catch (err) {
+            return callback(err);
+          }
+          callback(null, ret);
+        };
+      });
+      return newFs;
+    }
+    function toPromise(method) {
+      return (...args) => new Promise((resolve9, reject) => {
+        args.push((err, result) => {
+          if (err) {
+            reject(err);
+          } else {
+            resolve9(result);
+          }
+        });
+        method(...args);
+      });
+    }
+    function toSync(method) {
+      return (...args) => {
+        let err;
+        let result;
+        args.push((_err, _result) => {
+          err = _err;
+          result = _result;
+        });
+        method(...args);
+        if (err) {
+          throw err;
+        }
+        return result;
+      };
+    }
+    function toSyncOptions(options) {
+      options = { ...options };
+      options.fs = createSyncFs(options.fs || fs3);
+      if (typeof options.retries === "number" && options.retries > 0 || options.retries && typeof options.retries.retries === "number" && options.retries.retries > 0) {
+        throw Object.assign(new Error("Cannot use retries with the sync api"), { code: "ESYNC" });
+      }
+      return options;
+    }
+    module2.exports = {
+      toPromise,
+      toSync,
+      toSyncOptions
+    };
+  }
+});
+
+// node_modules/proper-lockfile/index.js
+var require_proper_lockfile = __commonJS({
+  "node_modules/proper-lockfile/index.js"(exports2, module2) {
+    "use strict";
+    var lockfile = require_lockfile();
+    var { toPromise, toSync, toSyncOptions } = require_adapter();
+    async function lock(file, options) {
+      const release = await toPromise(lockfile.lock)(file, options);
+      return toPromise(release);
+    }
+    function lockSync(file, options) {
+      const release = toSync(lockfile.lock)(file, toSyncOptions(options));
+      return toSync(release);
+    }
+    function unlock(file, options) {
+      return toPromise(lockfile.unlock)(file, options);
+    }
+    function unlockSync(file, options) {
+      return toSync(lockfile.unlock)(file, toSyncOptions(options));
+    }
+    function check(file, options) {
+      return toPromise(lockfile.check)(file, options);
+    }
+    function checkSync(file, options) {
+      return toSync(lockfile.check)(file, toSyncOptions(options));
+    }
+    module2.exports = lock;
+    module2.exports.lock = lock;
+    module2.exports.unlock = unlock;
+    module2.exports.lockSync = lockSync;
+    module2.exports.unlockSync = unlockSync;
+    module2.exports.check = check;
+    module2.exports.checkSync = checkSync;
   }
 });
 
@@ -47006,8 +47014,8 @@ init_core();
 var import_node_fs7 = require("node:fs");
 
 // dist/core/audit/log.js
-var import_node_fs3 = require("node:fs");
-var import_node_path2 = require("node:path");
+var import_node_fs6 = require("node:fs");
+var import_node_path6 = require("node:path");
 
 // dist/core/engine/call.js
 var COMMAND_KEYS = ["command", "cmd", "input"];
@@ -47037,43 +47045,44 @@ function callFromParams(tool, params, extra = {}) {
 
 // dist/core/audit/log.js
 init_errors();
+init_lazy();
 
 // dist/core/state/files.js
-var import_node_fs = require("node:fs");
+var import_node_fs4 = require("node:fs");
 function readTail(file, bytes) {
   let fd;
   try {
-    fd = (0, import_node_fs.openSync)(file, "r");
+    fd = (0, import_node_fs4.openSync)(file, "r");
   } catch (error2) {
     if (error2.code === "ENOENT")
       return { text: "", whole: true };
     throw error2;
   }
   try {
-    const size = (0, import_node_fs.fstatSync)(fd).size;
+    const size = (0, import_node_fs4.fstatSync)(fd).size;
     const start = Math.max(0, size - bytes);
     const buf = Buffer.alloc(size - start);
     let got = 0;
     while (got < buf.length) {
-      const n = (0, import_node_fs.readSync)(fd, buf, got, buf.length - got, start + got);
+      const n = (0, import_node_fs4.readSync)(fd, buf, got, buf.length - got, start + got);
       if (n === 0)
         break;
       got += n;
     }
     return { text: buf.subarray(0, got).toString("utf8"), whole: start === 0 };
   } finally {
-    (0, import_node_fs.closeSync)(fd);
+    (0, import_node_fs4.closeSync)(fd);
   }
 }
 
 // dist/core/state/lock.js
-var import_node_fs2 = require("node:fs");
-var import_node_path = require("node:path");
+var import_node_fs5 = require("node:fs");
+var import_node_path5 = require("node:path");
 function withFileLock(file, fn) {
-  (0, import_node_fs2.mkdirSync)((0, import_node_path.dirname)(file), { recursive: true });
-  if (!(0, import_node_fs2.existsSync)(file)) {
+  (0, import_node_fs5.mkdirSync)((0, import_node_path5.dirname)(file), { recursive: true });
+  if (!(0, import_node_fs5.existsSync)(file)) {
     try {
-      (0, import_node_fs2.writeFileSync)(file, "", { flag: "wx", mode: 384 });
+      (0, import_node_fs5.writeFileSync)(file, "", { flag: "wx", mode: 384 });
     } catch {
     }
   }
@@ -47177,25 +47186,23 @@ function isPlainObject(value) {
 }
 
 // dist/core/audit/log.js
-var cryptoModule;
-var lazyCrypto = () => cryptoModule ??= require("node:crypto");
 var GENESIS_HASH = "sha256:" + "0".repeat(64);
 var DAY_FILE = /^\d{4}-\d{2}-\d{2}\.jsonl$/;
 var TAIL_BYTES = 64 * 1024;
 function auditDir(rampartHome2) {
-  return (0, import_node_path2.join)(rampartHome2, "audit");
+  return (0, import_node_path6.join)(rampartHome2, "audit");
 }
 function auditFiles(rampartHome2) {
   const dir = auditDir(rampartHome2);
   let names;
   try {
-    names = (0, import_node_fs3.readdirSync)(dir);
+    names = (0, import_node_fs6.readdirSync)(dir);
   } catch (error2) {
     if (error2.code === "ENOENT")
       return [];
     throw error2;
   }
-  return names.filter((n) => DAY_FILE.test(n)).sort().map((n) => (0, import_node_path2.join)(dir, n));
+  return names.filter((n) => DAY_FILE.test(n)).sort().map((n) => (0, import_node_path6.join)(dir, n));
 }
 function canonicalJson(value) {
   if (value === null || typeof value !== "object")
@@ -47215,7 +47222,7 @@ function eventHash(event) {
   const rest = { ...event };
   delete rest.hash;
   const prev = typeof rest.prev_hash === "string" ? rest.prev_hash : "";
-  return "sha256:" + lazyCrypto().createHash("sha256").update(prev + canonicalJson(rest)).digest("hex");
+  return "sha256:" + crypto2().createHash("sha256").update(prev + canonicalJson(rest)).digest("hex");
 }
 var AuditLog = class {
   dir;
@@ -47244,12 +47251,12 @@ var AuditLog = class {
       const at2 = new Date(timestamp);
       if (Number.isNaN(at2.getTime()))
         throw new RampartError(`audit event timestamp "${timestamp}" is not a date \u2014 pass an ISO 8601 time`, ExitCode2.internal);
-      return { body: this.build(input, timestamp, at2), file: (0, import_node_path2.join)(this.dir, `${at2.toISOString().slice(0, 10)}.jsonl`) };
+      return { body: this.build(input, timestamp, at2), file: (0, import_node_path6.join)(this.dir, `${at2.toISOString().slice(0, 10)}.jsonl`) };
     });
     let file = bodies[0]?.file ?? this.dir;
     try {
-      (0, import_node_fs3.mkdirSync)(this.dir, { recursive: true, mode: 448 });
-      return withFileLock((0, import_node_path2.join)(this.dir, ".chain"), () => {
+      (0, import_node_fs6.mkdirSync)(this.dir, { recursive: true, mode: 448 });
+      return withFileLock((0, import_node_path6.join)(this.dir, ".chain"), () => {
         const files = auditFiles(this.home);
         let newest = files.at(-1);
         let { hash: prevHash, tornTail } = lastHash(files);
@@ -47276,7 +47283,7 @@ var AuditLog = class {
     } catch (error2) {
       const code2 = error2.code;
       if (code2 === "ELOCKED")
-        throw new RampartError(`cannot lock the audit trail ${(0, import_node_path2.join)(this.dir, ".chain")} (held by another process for too long) \u2014 retry, or remove ${(0, import_node_path2.join)(this.dir, ".chain.lock")} if no rampart process is running`, ExitCode2.internal);
+        throw new RampartError(`cannot lock the audit trail ${(0, import_node_path6.join)(this.dir, ".chain")} (held by another process for too long) \u2014 retry, or remove ${(0, import_node_path6.join)(this.dir, ".chain.lock")} if no rampart process is running`, ExitCode2.internal);
       throw new RampartError(`cannot write the audit trail ${file} (${code2 ?? error2.message}) \u2014 make RAMPART_HOME writable`, ExitCode2.internal);
     }
   }
@@ -47296,7 +47303,7 @@ var AuditLog = class {
       matched_policies: d.matched_policies.map((p2) => redact(p2)),
       message: redact(d.message)
     };
-    return { id: input.id ?? (this.nextId ??= require_node().monotonicFactory())(at2.getTime()), timestamp, tool: input.tool, agent: input.agent, session: input.session, request: request2, decision };
+    return { id: input.id ?? (this.nextId ??= ulid().monotonicFactory())(at2.getTime()), timestamp, tool: input.tool, agent: input.agent, session: input.session, request: request2, decision };
   }
 };
 function lastHash(files) {
@@ -47335,29 +47342,29 @@ function hashOf(line) {
 }
 function writeDurably(file, text) {
   const buf = Buffer.from(text, "utf8");
-  const fd = (0, import_node_fs3.openSync)(file, "a", 384);
+  const fd = (0, import_node_fs6.openSync)(file, "a", 384);
   let created = false;
   try {
-    created = (0, import_node_fs3.fstatSync)(fd).size === 0;
+    created = (0, import_node_fs6.fstatSync)(fd).size === 0;
     let off = 0;
     while (off < buf.length)
-      off += (0, import_node_fs3.writeSync)(fd, buf, off, buf.length - off);
-    (0, import_node_fs3.fsyncSync)(fd);
+      off += (0, import_node_fs6.writeSync)(fd, buf, off, buf.length - off);
+    (0, import_node_fs6.fsyncSync)(fd);
   } finally {
-    (0, import_node_fs3.closeSync)(fd);
+    (0, import_node_fs6.closeSync)(fd);
   }
   if (created)
-    syncDir((0, import_node_path2.join)(file, ".."));
+    syncDir((0, import_node_path6.join)(file, ".."));
 }
 function syncDir(dir) {
   let fd;
   try {
-    fd = (0, import_node_fs3.openSync)(dir, "r");
-    (0, import_node_fs3.fsyncSync)(fd);
+    fd = (0, import_node_fs6.openSync)(dir, "r");
+    (0, import_node_fs6.fsyncSync)(fd);
   } catch {
   } finally {
     if (fd !== void 0)
-      (0, import_node_fs3.closeSync)(fd);
+      (0, import_node_fs6.closeSync)(fd);
   }
 }
 

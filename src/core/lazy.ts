@@ -59,3 +59,17 @@ export function picomatch(): typeof import('picomatch') {
   picomatchModule ??= require('picomatch') as typeof import('picomatch')
   return picomatchModule
 }
+
+let cryptoModule: typeof import('node:crypto') | undefined
+let ulidModule: typeof import('ulid') | undefined
+
+/** node:crypto costs a few milliseconds to load: a hook call that allows needs neither hashes nor keys. */
+export function crypto(): typeof import('node:crypto') {
+  cryptoModule ??= require('node:crypto') as typeof import('node:crypto')
+  return cryptoModule
+}
+
+export function ulid(): typeof import('ulid') {
+  ulidModule ??= require('ulid') as typeof import('ulid')
+  return ulidModule
+}

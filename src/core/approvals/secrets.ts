@@ -1,13 +1,8 @@
 import {chmodSync, mkdirSync, readFileSync, statSync} from 'node:fs'
-import {createRequire} from 'node:module'
 import {join} from 'node:path'
 
+import {crypto} from '../lazy.js'
 import {writeAtomic} from '../state/lock.js'
-
-// crypto loads on first use: the hook reads the token (clientToken) on the way to a server but signs nothing
-const require = createRequire(import.meta.url)
-let cryptoModule: typeof import('node:crypto') | undefined
-const crypto = () => (cryptoModule ??= require('node:crypto') as typeof import('node:crypto'))
 
 /** The server's bearer token: 64 hex characters in $RAMPART_HOME/token, mode 0600. */
 export function tokenFile(rampartHome: string): string {

@@ -1,21 +1,15 @@
 import {closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, writeSync} from 'node:fs'
-import {createRequire} from 'node:module'
 import {join} from 'node:path'
 
 import {subjectOf} from '../engine/call.js'
 import type {Decision, ToolCall} from '../engine/evaluate.js'
 import {ExitCode, RampartError} from '../errors.js'
+import {crypto, ulid} from '../lazy.js'
 import {readTail} from '../state/files.js'
 import {withFileLock} from '../state/lock.js'
 import {redact, redactValue} from './redact.js'
 
-// node:crypto and ulid load on first use: a hook process that allows a call never writes an audit event, and
-// loading crypto costs a few milliseconds of its start-up
-const require = createRequire(import.meta.url)
-let cryptoModule: typeof import('node:crypto') | undefined
-const lazyCrypto = () => (cryptoModule ??= require('node:crypto') as typeof import('node:crypto'))
-
-// Imported by the hook process on every agent call: node builtins, ulid and the lock only.
+// Imported by the hook process on every agent call: node builtins and the lock; crypto and ulid on first use.
 
 // `| undefined` so that a ToolCall's optional fields can be passed as they are; absent fields are not written
 export interface AuditRequest {
@@ -91,7 +85,7 @@ export function eventHash(event: Omit<AuditEvent, 'hash'> | Record<string, unkno
   const rest: Record<string, unknown> = {...event}
   delete rest.hash
   const prev = typeof rest.prev_hash === 'string' ? rest.prev_hash : ''
-  return 'sha256:' + lazyCrypto().createHash('sha256').update(prev + canonicalJson(rest)).digest('hex')
+  return 'sha256:' + crypto().createHash('sha256').update(prev + canonicalJson(rest)).digest('hex')
 }
 
 /** The audit event of a real decision (a deny, an audited ask): the hook, the HTTP hook and the server record the same. */
@@ -185,7 +179,7 @@ export class AuditLog {
       matched_policies: d.matched_policies.map((p) => redact(p)),
       message: redact(d.message),
     }
-    return {id: input.id ?? (this.nextId ??= (require('ulid') as typeof import('ulid')).monotonicFactory())(at.getTime()), timestamp, tool: input.tool, agent: input.agent, session: input.session, request, decision}
+    return {id: input.id ?? (this.nextId ??= ulid().monotonicFactory())(at.getTime()), timestamp, tool: input.tool, agent: input.agent, session: input.session, request, decision}
   }
 }
 
