@@ -143,6 +143,22 @@ var init_compile_d = __esm({
   }
 });
 
+// dist/core/duration.js
+function parseDuration(text) {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(text);
+  if (!m)
+    return void 0;
+  const n = Number(m[1]);
+  const unit = { ms: 1, s: 1e3, m: 6e4, h: 36e5, d: 864e5 }[m[2] ?? "ms"];
+  const ms = Math.round(n * unit);
+  return ms > 0 ? ms : void 0;
+}
+var init_duration = __esm({
+  "dist/core/duration.js"() {
+    "use strict";
+  }
+});
+
 // dist/core/engine/needles.js
 function foldedAt(text, needle, at) {
   if (text.length - at < needle.length)
@@ -888,7 +904,7 @@ function compileRule(rule, parsed, path, index, options) {
     once: rule.once ?? false,
     webhook: rule.webhook ? {
       url: rule.webhook.url,
-      timeoutMs: typeof timeout === "number" ? timeout * 1e3 : timeout ? parseDuration(timeout) : 5e3,
+      timeoutMs: typeof timeout === "number" ? timeout * 1e3 : timeout ? parseDuration(timeout) ?? 0 : 5e3,
       failOpen: rule.webhook.fail_open ?? false
     } : void 0,
     pos: parsed.locate(path),
@@ -917,13 +933,6 @@ function precomputedRoute(parsed, path) {
   if (r === void 0)
     return void 0;
   return r === null ? null : { exact: r.exact, needles: r.needles, keys: r.keys, ends: r.ends ? new Set(r.ends) : null };
-}
-function parseDuration(text) {
-  const m = /^(\d+)(ms|s|m)$/.exec(text);
-  if (!m)
-    return 5e3;
-  const n = Number(m[1]);
-  return m[2] === "ms" ? n : m[2] === "s" ? n * 1e3 : n * 6e4;
 }
 function compileWhen(when, parsed, path, options) {
   const hasPositive = POSITIVE.some((k) => when[k] !== void 0);
@@ -1068,6 +1077,7 @@ var init_compile = __esm({
   "dist/core/policy/compile.js"() {
     "use strict";
     init_errors();
+    init_duration();
     init_lazy();
     init_glob();
     ALIAS = {
@@ -25048,7 +25058,7 @@ var require_lib = __commonJS({
   "node_modules/write-file-atomic/lib/index.js"(exports2, module2) {
     "use strict";
     module2.exports = writeFile;
-    module2.exports.sync = writeFileSync2;
+    module2.exports.sync = writeFileSync3;
     module2.exports._getTmpname = getTmpname;
     module2.exports._cleanupOnExit = cleanupOnExit;
     var fs = require("fs");
@@ -25188,7 +25198,7 @@ var require_lib = __commonJS({
       }
       return promise;
     }
-    function writeFileSync2(filename, data, options) {
+    function writeFileSync3(filename, data, options) {
       if (typeof options === "string") {
         options = { encoding: options };
       } else if (!options) {
@@ -33780,10 +33790,6 @@ function answer({ event, decision: d, call, headless }, outcome) {
   return { hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: permission, permissionDecisionReason: text } };
 }
 
-// dist/core/hook/server-channel.js
-var import_node_fs12 = require("node:fs");
-var import_node_path15 = require("node:path");
-
 // dist/core/approvals/secrets.js
 var import_node_fs11 = require("node:fs");
 var import_node_path14 = require("node:path");
@@ -33804,32 +33810,32 @@ function readSecret(file) {
     return void 0;
   }
 }
-function parseDuration2(text) {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(text);
-  if (!m)
-    return void 0;
-  const n = Number(m[1]);
-  const unit = { ms: 1, s: 1e3, m: 6e4, h: 36e5, d: 864e5 }[m[2] ?? "ms"];
-  const ms = Math.round(n * unit);
-  return ms > 0 ? ms : void 0;
+
+// dist/core/approvals/server-info.js
+var import_node_fs12 = require("node:fs");
+var import_node_path15 = require("node:path");
+function serverInfoFile(rampartHome2) {
+  return (0, import_node_path15.join)(rampartHome2, "serve.json");
+}
+function readServerInfo(rampartHome2) {
+  try {
+    const info = JSON.parse((0, import_node_fs12.readFileSync)(serverInfoFile(rampartHome2), "utf8"));
+    return info && typeof info === "object" ? info : {};
+  } catch {
+    return {};
+  }
 }
 
 // dist/core/hook/server-channel.js
+init_duration();
 var DEFAULT_APPROVAL_WAIT_MS = 5e4;
 function serverChannel(rampartHome2, env) {
-  let url = env.RAMPART_API;
-  if (!url) {
-    try {
-      url = JSON.parse((0, import_node_fs12.readFileSync)((0, import_node_path15.join)(rampartHome2, "serve.json"), "utf8")).url;
-    } catch {
-      return void 0;
-    }
-  }
+  const url = env.RAMPART_API || readServerInfo(rampartHome2).url;
   const token = clientToken(rampartHome2, env);
   if (!url || !token)
     return void 0;
   const base = url;
-  const waitMs = env.RAMPART_APPROVAL_WAIT && parseDuration2(env.RAMPART_APPROVAL_WAIT) || DEFAULT_APPROVAL_WAIT_MS;
+  const waitMs = env.RAMPART_APPROVAL_WAIT && parseDuration(env.RAMPART_APPROVAL_WAIT) || DEFAULT_APPROVAL_WAIT_MS;
   const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
   return {
     async request(call, d) {

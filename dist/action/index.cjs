@@ -21598,6 +21598,22 @@ var init_compile_d = __esm({
   }
 });
 
+// dist/core/duration.js
+function parseDuration(text) {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(text);
+  if (!m)
+    return void 0;
+  const n = Number(m[1]);
+  const unit = { ms: 1, s: 1e3, m: 6e4, h: 36e5, d: 864e5 }[m[2] ?? "ms"];
+  const ms = Math.round(n * unit);
+  return ms > 0 ? ms : void 0;
+}
+var init_duration = __esm({
+  "dist/core/duration.js"() {
+    "use strict";
+  }
+});
+
 // dist/core/engine/needles.js
 function foldedAt(text, needle, at2) {
   if (text.length - at2 < needle.length)
@@ -22343,7 +22359,7 @@ function compileRule(rule2, parsed, path6, index, options) {
     once: rule2.once ?? false,
     webhook: rule2.webhook ? {
       url: rule2.webhook.url,
-      timeoutMs: typeof timeout === "number" ? timeout * 1e3 : timeout ? parseDuration(timeout) : 5e3,
+      timeoutMs: typeof timeout === "number" ? timeout * 1e3 : timeout ? parseDuration(timeout) ?? 0 : 5e3,
       failOpen: rule2.webhook.fail_open ?? false
     } : void 0,
     pos: parsed.locate(path6),
@@ -22372,13 +22388,6 @@ function precomputedRoute(parsed, path6) {
   if (r2 === void 0)
     return void 0;
   return r2 === null ? null : { exact: r2.exact, needles: r2.needles, keys: r2.keys, ends: r2.ends ? new Set(r2.ends) : null };
-}
-function parseDuration(text) {
-  const m = /^(\d+)(ms|s|m)$/.exec(text);
-  if (!m)
-    return 5e3;
-  const n = Number(m[1]);
-  return m[2] === "ms" ? n : m[2] === "s" ? n * 1e3 : n * 6e4;
 }
 function compileWhen(when, parsed, path6, options) {
   const hasPositive = POSITIVE.some((k2) => when[k2] !== void 0);
@@ -22523,6 +22532,7 @@ var init_compile = __esm({
   "dist/core/policy/compile.js"() {
     "use strict";
     init_errors();
+    init_duration();
     init_lazy();
     init_glob();
     ALIAS = {

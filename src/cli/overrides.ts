@@ -1,10 +1,10 @@
 import {createInterface} from 'node:readline'
 import {homedir} from 'node:os'
 import {basename, relative} from 'node:path'
-import {readFileSync} from 'node:fs'
 
 import {Flags} from '@oclif/core'
 
+import {clientToken} from '../core/approvals/secrets.js'
 import {callFromTarget} from '../core/engine/call.js'
 import {evaluate} from '../core/engine/evaluate.js'
 import {RampartError, UsageError} from '../core/errors.js'
@@ -107,14 +107,7 @@ export async function confirm(question: string): Promise<boolean> {
 
 /** Ask a running `rampart serve` to reload; silently skipped when none answers on the loopback address. */
 export async function reloadServer(api: string, token?: string): Promise<'reloaded' | 'no-server' | 'failed'> {
-  let secret = token ?? process.env.RAMPART_TOKEN
-  if (!secret) {
-    try {
-      secret = readFileSync(`${rampartHome()}/token`, 'utf8').trim()
-    } catch {
-      secret = undefined
-    }
-  }
+  const secret = token || clientToken(rampartHome())
   try {
     const res = await fetch(new URL('/v1/policy/reload', api), {
       method: 'POST',

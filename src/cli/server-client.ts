@@ -1,9 +1,7 @@
-import {readFileSync} from 'node:fs'
-import {join} from 'node:path'
-
 import {Flags} from '@oclif/core'
 
 import {clientToken} from '../core/approvals/secrets.js'
+import {readServerInfo} from '../core/approvals/server-info.js'
 import {ExitCode, RampartError} from '../core/errors.js'
 import {rampartHome} from '../core/policy/load.js'
 
@@ -21,14 +19,7 @@ export class ServerUnavailableError extends RampartError {
 
 /** Where the server of this RAMPART_HOME listens (it writes serve.json on start), else the default address. */
 export function serverUrl(api?: string): string {
-  if (api) return api
-  try {
-    const info = JSON.parse(readFileSync(join(rampartHome(), 'serve.json'), 'utf8')) as {url?: string}
-    if (info.url) return info.url
-  } catch {
-    // no server has run here yet
-  }
-  return 'http://127.0.0.1:9090'
+  return api || readServerInfo(rampartHome()).url || 'http://127.0.0.1:9090'
 }
 
 /** One JSON request to the server; connection failures and error statuses become one-line errors. */

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, policyFlags} from '../cli/base.js'
-import {parseDuration} from '../core/approvals/secrets.js'
+import {parseDuration} from '../core/duration.js'
 import {UsageError} from '../core/errors.js'
 import {rampartHome} from '../core/policy/load.js'
 import {detectHeadless} from '../core/session/detect.js'

@@ -1,6 +1,6 @@
-import {mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import {join} from 'node:path'
+import {mkdirSync, rmSync, writeFileSync} from 'node:fs'
 
+import {readServerInfo, serverInfoFile, writeServerInfo} from '../core/approvals/server-info.js'
 import {RampartError, ExitCode} from '../core/errors.js'
 import {buildServer, type RampartServer, type ServerOptions} from './app.js'
 
@@ -52,7 +52,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`
   server.baseUrl ||= url
   if (!LOOPBACK.has(o.host)) log(`warning: listening on ${o.host} without TLS — tokens and approvals cross the network in clear; put a TLS proxy in front or bind 127.0.0.1`)
-  writeFileSync(join(o.rampartHome, 'serve.json'), JSON.stringify({pid: process.pid, url, started_at: new Date().toISOString()}) + '\n', {mode: 0o600})
+  writeServerInfo(o.rampartHome, {pid: process.pid, url, started_at: new Date().toISOString()})
 
   const stopWatching = await watchPolicies(server, o.debounceMs ?? 200, log)
   const close = server.close
@@ -72,19 +72,15 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
 
 async function lockHome(home: string): Promise<() => Promise<void>> {
   const lockfile = await import('proper-lockfile')
-  const file = join(home, 'serve.json')
+  const file = serverInfoFile(home)
   writeFileSync(file, '', {flag: 'a', mode: 0o600})
   for (let attempt = 0; ; attempt++) {
     try {
       return await lockfile.lock(file, {stale: 10_000, update: 2_000, realpath: false})
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error
-      let info: {pid?: number; url?: string} = {}
-      try {
-        info = JSON.parse(readFileSync(file, 'utf8')) as {pid: number; url: string}
-      } catch {
-        // still starting: no address written yet
-      }
+      // empty while the holder is still starting: no address written yet
+      const info = readServerInfo(home)
       // a server killed with SIGKILL leaves its lock behind; a dead holder's lock is taken over at once
       if (attempt === 0 && info.pid !== undefined && !alive(info.pid)) {
         rmSync(`${file}.lock`, {recursive: true, force: true})

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base.js'
 import {out} from '../../cli/write.js'
-import {parseDuration} from '../../core/approvals/secrets.js'
+import {parseDuration} from '../../core/duration.js'
 import {readAuditEvents} from '../../core/audit/verify.js'
 import {UsageError} from '../../core/errors.js'
 import {rampartHome} from '../../core/policy/load.js'

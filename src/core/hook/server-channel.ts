@@ -1,7 +1,6 @@
-import {readFileSync} from 'node:fs'
-import {join} from 'node:path'
-
-import {clientToken, parseDuration} from '../approvals/secrets.js'
+import {clientToken} from '../approvals/secrets.js'
+import {readServerInfo} from '../approvals/server-info.js'
+import {parseDuration} from '../duration.js'
 import type {Decision, ToolCall} from '../engine/evaluate.js'
 import type {ApprovalChannel, ChannelOutcome} from './claude-code.js'
 
@@ -17,14 +16,7 @@ export const DEFAULT_APPROVAL_WAIT_MS = 50_000
  * Undefined when no server has ever run here — then headless asks are denied.
  */
 export function serverChannel(rampartHome: string, env: Record<string, string | undefined>): ApprovalChannel | undefined {
-  let url: string | undefined = env.RAMPART_API
-  if (!url) {
-    try {
-      url = (JSON.parse(readFileSync(join(rampartHome, 'serve.json'), 'utf8')) as {url?: string}).url
-    } catch {
-      return undefined
-    }
-  }
+  const url = env.RAMPART_API || readServerInfo(rampartHome).url
   const token = clientToken(rampartHome, env)
   if (!url || !token) return undefined
   const base = url

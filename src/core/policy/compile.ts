@@ -1,4 +1,5 @@
 import {PolicyError, type SourcePos} from '../errors.js'
+import {parseDuration} from '../duration.js'
 import {re2js} from '../lazy.js'
 import {compileCommandGlobSet, compilePathGlobSet, countGlobstars, literalAlternation, type GlobSet} from '../engine/glob.js'
 import type {ParsedFile} from './parse.js'
@@ -214,7 +215,7 @@ function compileRule(rule: RuleDoc, parsed: ParsedFile, path: (string | number)[
     once: rule.once ?? false,
     webhook: rule.webhook ? {
       url: rule.webhook.url,
-      timeoutMs: typeof timeout === 'number' ? timeout * 1000 : timeout ? parseDuration(timeout) : 5000,
+      timeoutMs: typeof timeout === 'number' ? timeout * 1000 : timeout ? (parseDuration(timeout) ?? 0) : 5000,
       failOpen: rule.webhook.fail_open ?? false,
     } : undefined,
     pos: parsed.locate(path),
@@ -242,13 +243,6 @@ function precomputedRoute(parsed: ParsedFile, path: readonly (string | number)[]
   const r = parsed.routes[pi]?.[ri]
   if (r === undefined) return undefined
   return r === null ? null : {exact: r.exact, needles: r.needles, keys: r.keys, ends: r.ends ? new Set(r.ends) : null}
-}
-
-function parseDuration(text: string): number {
-  const m = /^(\d+)(ms|s|m)$/.exec(text)
-  if (!m) return 5000
-  const n = Number(m[1])
-  return m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : n * 60_000
 }
 
 const POSITIVE: ReadonlyArray<keyof WhenDoc> = [
