@@ -25363,6 +25363,29 @@ var init_redact = __esm({
   }
 });
 
+// dist/action/io.js
+function readEvent(file) {
+  if (!file)
+    return void 0;
+  try {
+    const parsed = JSON.parse((0, import_node_fs15.readFileSync)(file, "utf8"));
+    return parsed && typeof parsed === "object" ? parsed : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function positive(text) {
+  const n = text === void 0 || text.trim() === "" ? NaN : Number(text);
+  return Number.isFinite(n) && n > 0 ? n : void 0;
+}
+var import_node_fs15;
+var init_io = __esm({
+  "dist/action/io.js"() {
+    "use strict";
+    import_node_fs15 = require("node:fs");
+  }
+});
+
 // node_modules/universal-user-agent/index.js
 function getUserAgent() {
   if (typeof navigator === "object" && "userAgent" in navigator) {
@@ -29657,19 +29680,16 @@ function sleep(ms, signal) {
     signal?.addEventListener("abort", done, { once: true });
   });
 }
-var DEFAULT_TIMEOUT_MS, DEFAULT_BACKOFF_MS, DEFAULT_MAX_TRIES, DEFAULT_MAX_RATE_LIMIT_WAIT_MS, positive;
+var DEFAULT_TIMEOUT_MS, DEFAULT_BACKOFF_MS, DEFAULT_MAX_TRIES, DEFAULT_MAX_RATE_LIMIT_WAIT_MS;
 var init_github = __esm({
   "dist/action/github.js"() {
     "use strict";
     init_dist_src5();
+    init_io();
     DEFAULT_TIMEOUT_MS = 1e4;
     DEFAULT_BACKOFF_MS = 1e3;
     DEFAULT_MAX_TRIES = 4;
     DEFAULT_MAX_RATE_LIMIT_WAIT_MS = 6e4;
-    positive = (text) => {
-      const n = text === void 0 || text.trim() === "" ? NaN : Number(text);
-      return Number.isFinite(n) && n > 0 ? n : void 0;
-    };
   }
 });
 
@@ -33581,12 +33601,12 @@ function splitGlobs(text) {
   return out2;
 }
 function globFilter(globs) {
-  const positive3 = globs.filter((g) => !g.startsWith("!"));
-  if (positive3.length === 0)
+  const positive2 = globs.filter((g) => !g.startsWith("!"));
+  if (positive2.length === 0)
     return void 0;
   let res;
   try {
-    res = positive3.map((g) => picomatch().makeRe(g.replace(/^(\.\/)+/, ""), { dot: true, nocase: true }));
+    res = positive2.map((g) => picomatch().makeRe(g.replace(/^(\.\/)+/, ""), { dot: true, nocase: true }));
   } catch {
     return void 0;
   }
@@ -34045,7 +34065,7 @@ function readStdin() {
 }
 
 // dist/action/channel.js
-var import_node_fs15 = require("node:fs");
+init_io();
 var DEFAULT_APPROVAL_TIMEOUT_MINUTES = 30;
 var DEFAULT_POLL_MS = 2e3;
 var POLL_GROWTH_LIMIT = 7.5;
@@ -34053,20 +34073,6 @@ var CLOSING_MS = 5e3;
 var WRITE_PERMISSIONS = ["admin", "maintain", "write"];
 var LOGIN2 = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:\[bot\])?$/;
 var SHA = /^[0-9a-f]{7,64}$/i;
-var positive2 = (text) => {
-  const n = text === void 0 || text.trim() === "" ? NaN : Number(text);
-  return Number.isFinite(n) && n > 0 ? n : void 0;
-};
-function readEvent(file) {
-  if (!file)
-    return void 0;
-  try {
-    const parsed = JSON.parse((0, import_node_fs15.readFileSync)(file, "utf8"));
-    return parsed && typeof parsed === "object" ? parsed : void 0;
-  } catch {
-    return void 0;
-  }
-}
 function githubConfigFromEnv(env = process.env, log) {
   if (env.GITHUB_ACTIONS !== "true")
     return void 0;
@@ -34086,7 +34092,7 @@ function githubConfigFromEnv(env = process.env, log) {
     if (login && LOGIN2.test(login) && !requesters.some((r) => r.toLowerCase() === login.toLowerCase()))
       requesters.push(login);
   }
-  const pollMs = positive2(env.RAMPART_GITHUB_POLL_MS) ?? DEFAULT_POLL_MS;
+  const pollMs = positive(env.RAMPART_GITHUB_POLL_MS) ?? DEFAULT_POLL_MS;
   return {
     token,
     apiUrl: (env.GITHUB_API_URL || "https://api.github.com").replace(/\/+$/, ""),
@@ -34097,7 +34103,7 @@ function githubConfigFromEnv(env = process.env, log) {
     sha,
     runId: env.GITHUB_RUN_ID && /^\d+$/.test(env.GITHUB_RUN_ID) ? env.GITHUB_RUN_ID : "0",
     requesters,
-    timeoutMs: Math.round((positive2(env.RAMPART_APPROVAL_TIMEOUT_MINUTES) ?? DEFAULT_APPROVAL_TIMEOUT_MINUTES) * 6e4),
+    timeoutMs: Math.round((positive(env.RAMPART_APPROVAL_TIMEOUT_MINUTES) ?? DEFAULT_APPROVAL_TIMEOUT_MINUTES) * 6e4),
     pollMs,
     maxPollMs: pollMs * POLL_GROWTH_LIMIT,
     env,

@@ -20329,11 +20329,11 @@ var init_summary = __esm({
        */
       addTable(rows) {
         const tableBody = rows.map((row) => {
-          const cells = row.map((cell3) => {
-            if (typeof cell3 === "string") {
-              return this.wrap("td", cell3);
+          const cells = row.map((cell2) => {
+            if (typeof cell2 === "string") {
+              return this.wrap("td", cell2);
             }
-            const { header, data, colspan, rowspan } = cell3;
+            const { header, data, colspan, rowspan } = cell2;
             const tag = header ? "th" : "td";
             const attrs = Object.assign(Object.assign({}, colspan && { colspan }), rowspan && { rowspan });
             return this.wrap(tag, data, attrs);
@@ -47021,7 +47021,7 @@ var require_dist3 = __commonJS({
 init_core();
 
 // dist/action/approve.js
-var import_node_fs7 = require("node:fs");
+var import_node_fs8 = require("node:fs");
 
 // dist/core/audit/log.js
 var import_node_fs6 = require("node:fs");
@@ -51431,15 +51431,28 @@ var Octokit2 = Octokit.plugin(requestLog, legacyRestEndpointMethods, paginateRes
   }
 );
 
+// dist/action/io.js
+var import_node_fs7 = require("node:fs");
+function readEvent(file) {
+  if (!file)
+    return void 0;
+  try {
+    const parsed = JSON.parse((0, import_node_fs7.readFileSync)(file, "utf8"));
+    return parsed && typeof parsed === "object" ? parsed : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function positive(text) {
+  const n = text === void 0 || text.trim() === "" ? NaN : Number(text);
+  return Number.isFinite(n) && n > 0 ? n : void 0;
+}
+
 // dist/action/github.js
 var DEFAULT_TIMEOUT_MS = 1e4;
 var DEFAULT_BACKOFF_MS = 1e3;
 var DEFAULT_MAX_TRIES = 4;
 var DEFAULT_MAX_RATE_LIMIT_WAIT_MS = 6e4;
-var positive = (text) => {
-  const n = text === void 0 || text.trim() === "" ? NaN : Number(text);
-  return Number.isFinite(n) && n > 0 ? n : void 0;
-};
 function createGitHub(options) {
   const env = options.env ?? process.env;
   const log = options.log ?? (() => void 0);
@@ -51732,7 +51745,7 @@ async function approve(io) {
     throw new Error("GITHUB_EVENT_PATH is not set: mode: approve runs in a workflow triggered by issue_comment");
   let event;
   try {
-    event = JSON.parse((0, import_node_fs7.readFileSync)(env.GITHUB_EVENT_PATH, "utf8"));
+    event = JSON.parse((0, import_node_fs8.readFileSync)(env.GITHUB_EVENT_PATH, "utf8"));
   } catch (error2) {
     throw new Error(`cannot read the event payload ${env.GITHUB_EVENT_PATH} (${error2.message})`);
   }
@@ -51945,11 +51958,11 @@ ${text}
 }
 
 // dist/action/check.js
-var import_node_fs17 = require("node:fs");
+var import_node_fs18 = require("node:fs");
 var import_node_path16 = require("node:path");
 
 // dist/core/diff/diff.js
-var import_node_fs14 = require("node:fs");
+var import_node_fs15 = require("node:fs");
 var import_node_os2 = require("node:os");
 var import_node_path13 = require("node:path");
 
@@ -52489,7 +52502,7 @@ var import_node_path8 = require("node:path");
 init_compile();
 
 // dist/core/engine/paths.js
-var import_node_fs8 = require("node:fs");
+var import_node_fs9 = require("node:fs");
 var import_node_path7 = require("node:path");
 var UNCLEAN = /\/\.{0,2}(?:\/|$)/;
 function normalisePath(input, cwd, home) {
@@ -52547,7 +52560,7 @@ function resolveFrom(normalised, hops) {
 }
 function linkTarget(link) {
   try {
-    const to = (0, import_node_fs8.readlinkSync)(link).replace(/\\/g, "/");
+    const to = (0, import_node_fs9.readlinkSync)(link).replace(/\\/g, "/");
     return import_node_path7.posix.normalize(to.startsWith("/") ? to : import_node_path7.posix.join(import_node_path7.posix.dirname(link), to));
   } catch {
     return void 0;
@@ -52555,13 +52568,13 @@ function linkTarget(link) {
 }
 function realpathOf(path6) {
   try {
-    return import_node_fs8.realpathSync.native(path6);
+    return import_node_fs9.realpathSync.native(path6);
   } catch {
     return void 0;
   }
 }
 function present(path6) {
-  return (0, import_node_fs8.existsSync)(path6) || (0, import_node_fs8.lstatSync)(path6, { throwIfNoEntry: false }) !== void 0;
+  return (0, import_node_fs9.existsSync)(path6) || (0, import_node_fs9.lstatSync)(path6, { throwIfNoEntry: false }) !== void 0;
 }
 function joinResolved(real, rest, normalised) {
   if (real.includes("\\"))
@@ -55456,12 +55469,12 @@ function callKey(call, headless) {
 }
 
 // dist/core/diff/corpora.js
-var import_node_fs10 = require("node:fs");
+var import_node_fs11 = require("node:fs");
 var import_node_url2 = require("node:url");
 var import_node_worker_threads = require("node:worker_threads");
 
 // dist/core/bench/corpus.js
-var import_node_fs9 = require("node:fs");
+var import_node_fs10 = require("node:fs");
 init_errors();
 init_parse();
 var SEVERITIES = ["critical", "high", "medium"];
@@ -55470,7 +55483,7 @@ var EXPECTED = { allow: "allow", deny: "deny", ask: "ask", watch: "watch", log: 
 function loadCorpus(file) {
   let text;
   try {
-    text = (0, import_node_fs9.readFileSync)(file, "utf8");
+    text = (0, import_node_fs10.readFileSync)(file, "utf8");
   } catch (error2) {
     throw new PolicyError({ file, line: 1, col: 1 }, `cannot read the corpus (${error2.code ?? "error"})`, "check the path given to --corpus");
   }
@@ -55543,7 +55556,7 @@ function toCase(raw, parsed, path6, file, index) {
 init_errors();
 function loadCorporaInBackground(files) {
   const script = new URL("./corpus-worker.js", __rampartModuleUrl);
-  if (files.length === 0 || !(0, import_node_fs10.existsSync)((0, import_node_url2.fileURLToPath)(script))) {
+  if (files.length === 0 || !(0, import_node_fs11.existsSync)((0, import_node_url2.fileURLToPath)(script))) {
     let corpora2;
     try {
       corpora2 = Promise.resolve(files.map((f) => loadCorpus(f)));
@@ -55593,7 +55606,7 @@ function orderChanges(changes) {
 }
 
 // dist/core/diff/git.js
-var import_node_fs11 = require("node:fs");
+var import_node_fs12 = require("node:fs");
 var import_node_path10 = require("node:path");
 
 // node_modules/simple-git/dist/esm/index.js
@@ -60663,7 +60676,7 @@ function readWorktreeFiles(root2) {
   const walk2 = (dir) => {
     let entries;
     try {
-      entries = (0, import_node_fs11.readdirSync)(dir, { withFileTypes: true });
+      entries = (0, import_node_fs12.readdirSync)(dir, { withFileTypes: true });
     } catch {
       return;
     }
@@ -60677,8 +60690,8 @@ function readWorktreeFiles(root2) {
       if (!isDiffInput(rel2))
         continue;
       try {
-        if ((0, import_node_fs11.statSync)(full).isFile())
-          files.set(rel2, (0, import_node_fs11.readFileSync)(full, "utf8"));
+        if ((0, import_node_fs12.statSync)(full).isFile())
+          files.set(rel2, (0, import_node_fs12.readFileSync)(full, "utf8"));
       } catch {
       }
     }
@@ -60878,14 +60891,14 @@ function pairEdits(b2, removed, h2, added) {
 }
 
 // dist/core/diff/side.js
-var import_node_fs13 = require("node:fs");
+var import_node_fs14 = require("node:fs");
 var import_node_path12 = require("node:path");
 init_errors();
 init_load();
 init_parse();
 
 // dist/core/testing/suite.js
-var import_node_fs12 = require("node:fs");
+var import_node_fs13 = require("node:fs");
 var import_node_path11 = require("node:path");
 init_glob();
 init_errors();
@@ -61673,13 +61686,13 @@ function findSuiteTargets(cwd) {
   const dir = (0, import_node_path11.join)(root2, ".rampart", "tests");
   const out = [];
   try {
-    for (const f of (0, import_node_fs12.readdirSync)(dir).sort())
+    for (const f of (0, import_node_fs13.readdirSync)(dir).sort())
       if (/\.ya?ml$/.test(f))
         out.push((0, import_node_path11.join)(dir, f));
   } catch {
   }
   const policy = (0, import_node_path11.join)(root2, ".rampart", "policy.yaml");
-  if ((0, import_node_fs12.existsSync)(policy))
+  if ((0, import_node_fs13.existsSync)(policy))
     out.push(policy);
   return out;
 }
@@ -61702,7 +61715,7 @@ function policyFor(file, parsed, options) {
   }
   if (doc.policy !== void 0) {
     const target = (0, import_node_path11.resolve)((0, import_node_path11.dirname)(file), doc.policy);
-    if (!(0, import_node_fs12.existsSync)(target)) {
+    if (!(0, import_node_fs13.existsSync)(target)) {
       throw new PolicyError(parsed.locate(["policy"]), `the suite names ${doc.policy}, which does not exist`, "fix the path; it is relative to the suite file");
     }
     return alone(target);
@@ -61901,14 +61914,14 @@ var PROJECT_POLICY = ".rampart/policy.yaml";
 var isYaml = (p2) => /\.ya?ml$/i.test(p2);
 async function loadSide(info3, files, root2, options) {
   const warnings = [];
-  (0, import_node_fs13.mkdirSync)((0, import_node_path12.join)(root2, ".git"), { recursive: true });
+  (0, import_node_fs14.mkdirSync)((0, import_node_path12.join)(root2, ".git"), { recursive: true });
   await addSuiteTargets(files, options);
   for (const [path6, text] of files) {
     if (!isYaml(path6))
       continue;
     const target = (0, import_node_path12.join)(root2, ...path6.split("/"));
-    (0, import_node_fs13.mkdirSync)((0, import_node_path12.dirname)(target), { recursive: true });
-    (0, import_node_fs13.writeFileSync)(target, text);
+    (0, import_node_fs14.mkdirSync)((0, import_node_path12.dirname)(target), { recursive: true });
+    (0, import_node_fs14.writeFileSync)(target, text);
   }
   const prefix = root2.endsWith(import_node_path12.sep) ? root2 : root2 + import_node_path12.sep;
   const clean = (text) => text.split(prefix).join("").split(root2).join(".");
@@ -61996,14 +62009,14 @@ async function policyDiff(options) {
   const env = { ...options.env ?? process.env };
   delete env.RAMPART_NO_PROJECT_POLICY;
   const config = options.config === void 0 ? void 0 : (0, import_node_path13.resolve)(cwd, options.config);
-  if (config !== void 0 && !(0, import_node_fs14.existsSync)(config))
+  if (config !== void 0 && !(0, import_node_fs15.existsSync)(config))
     throw new UsageError(`--config ${options.config}: no such file \u2014 pass the path of a policy YAML file`);
   if (options.profile !== void 0)
     profilePath(options.profile);
   const corpusFiles = [BUILTIN_CORPUS];
   for (const given of options.corpus ?? []) {
     const file = (0, import_node_path13.resolve)(cwd, given);
-    if (!(0, import_node_fs14.existsSync)(file))
+    if (!(0, import_node_fs15.existsSync)(file))
       throw new UsageError(`--corpus ${given}: no such file \u2014 pass the path of a corpus YAML file`);
     corpusFiles.push(file);
   }
@@ -62025,7 +62038,7 @@ async function diffWith(options, cwd, env, config, corpusFiles, corpora) {
   const headInfo = { revision: worktree ? WORKTREE : options.head, commit: headCommit ?? null, label: worktree ? "working tree" : label(options.head, headCommit), project_policy: false, error: null };
   const baseInfo = { revision: base.revision, commit: base.commit, label: label(base.revision, base.commit), project_policy: false, error: null };
   const [baseFiles, headFiles] = await Promise.all([readRevisionFiles(repo, base.commit), worktree ? readWorktreeFiles(repo.root) : readRevisionFiles(repo, headCommit)]);
-  const tmp = (0, import_node_fs14.mkdtempSync)((0, import_node_path13.join)((0, import_node_os2.tmpdir)(), "rampart-diff-"));
+  const tmp = (0, import_node_fs15.mkdtempSync)((0, import_node_path13.join)((0, import_node_os2.tmpdir)(), "rampart-diff-"));
   try {
     const sideOptions = (commit) => ({
       repoRoot: repo.root,
@@ -62039,7 +62052,7 @@ async function diffWith(options, cwd, env, config, corpusFiles, corpora) {
     const files = await fileChanges(tmp, baseSide, headSide);
     return await compare(repo, baseSide, headSide, files, corpora, corpusFiles, options.now ?? Date.now());
   } finally {
-    (0, import_node_fs14.rmSync)(tmp, { recursive: true, force: true });
+    (0, import_node_fs15.rmSync)(tmp, { recursive: true, force: true });
   }
 }
 function label(revision, commit) {
@@ -62051,7 +62064,7 @@ function label(revision, commit) {
 }
 function readIfFile(file) {
   try {
-    return (0, import_node_fs14.readFileSync)(file, "utf8");
+    return (0, import_node_fs15.readFileSync)(file, "utf8");
   } catch {
     return void 0;
   }
@@ -62378,7 +62391,7 @@ function formatMarkdown(d, limit = COMMENT_LIMIT) {
 }
 
 // dist/core/lint/lint.js
-var import_node_fs15 = require("node:fs");
+var import_node_fs16 = require("node:fs");
 var import_node_os3 = require("node:os");
 var import_node_path14 = require("node:path");
 init_glob();
@@ -62423,11 +62436,11 @@ function defaultLintTargets(cwd, rampartHome2) {
   const root2 = findProjectRoot(cwd);
   if (root2) {
     const policy = (0, import_node_path14.join)(root2, ".rampart", "policy.yaml");
-    if ((0, import_node_fs15.existsSync)(policy))
+    if ((0, import_node_fs16.existsSync)(policy))
       out.push(policy);
     const tests = (0, import_node_path14.join)(root2, ".rampart", "tests");
     try {
-      for (const f of (0, import_node_fs15.readdirSync)(tests).sort())
+      for (const f of (0, import_node_fs16.readdirSync)(tests).sort())
         if (/\.ya?ml$/.test(f))
           out.push((0, import_node_path14.join)(tests, f));
     } catch {
@@ -62435,7 +62448,7 @@ function defaultLintTargets(cwd, rampartHome2) {
   }
   const global2 = (0, import_node_path14.join)(rampartHome2, "policies");
   try {
-    for (const f of (0, import_node_fs15.readdirSync)(global2).sort())
+    for (const f of (0, import_node_fs16.readdirSync)(global2).sort())
       if (/\.ya?ml$/.test(f))
         out.push((0, import_node_path14.join)(global2, f));
   } catch {
@@ -62483,7 +62496,7 @@ function at(parsed, path6, key = false) {
 function lintOne(file, options, result) {
   let bytes;
   try {
-    bytes = (0, import_node_fs15.readFileSync)(file);
+    bytes = (0, import_node_fs16.readFileSync)(file);
   } catch (error2) {
     result.unreadable.push(file);
     add(result, "RAM003", { pos: { file, line: 1, col: 1 }, problem: `cannot read the file (${error2.code ?? "error"})`, hint: "check the path and permissions" });
@@ -62515,7 +62528,7 @@ function lintOne(file, options, result) {
     add(result, schemaId(keyword2, path6, error2.problem), error2);
   if (isSuite) {
     const policyPath = doc.policy;
-    if (typeof policyPath === "string" && !(0, import_node_fs15.existsSync)((0, import_node_path14.resolve)((0, import_node_path14.dirname)(file), policyPath))) {
+    if (typeof policyPath === "string" && !(0, import_node_fs16.existsSync)((0, import_node_path14.resolve)((0, import_node_path14.dirname)(file), policyPath))) {
       add(result, "RAM014", { pos: at(parsed, ["policy"]), problem: `the suite names ${policyPath}, which does not exist`, hint: "fix the path; it is relative to the suite file" });
     }
     return text;
@@ -62660,7 +62673,7 @@ function askWithoutChannel(file, compiled2, result) {
   const workflows = (0, import_node_path14.join)(root2, ".github", "workflows");
   let ci = [];
   try {
-    ci = (0, import_node_fs15.readdirSync)(workflows).filter((f) => /\.ya?ml$/.test(f)).map((f) => (0, import_node_fs15.readFileSync)((0, import_node_path14.join)(workflows, f), "utf8"));
+    ci = (0, import_node_fs16.readdirSync)(workflows).filter((f) => /\.ya?ml$/.test(f)).map((f) => (0, import_node_fs16.readFileSync)((0, import_node_path14.join)(workflows, f), "utf8"));
   } catch {
     return;
   }
@@ -62675,7 +62688,7 @@ function askWithoutChannel(file, compiled2, result) {
 
 // dist/core/lint/format.js
 var import_node_crypto = require("node:crypto");
-var import_node_fs16 = require("node:fs");
+var import_node_fs17 = require("node:fs");
 var import_node_path15 = require("node:path");
 init_package_root();
 var rel = (file, base) => {
@@ -62683,13 +62696,13 @@ var rel = (file, base) => {
   return r2 && !r2.startsWith("..") ? r2.split("\\").join("/") : file;
 };
 function formatSarif(result, base) {
-  const version = JSON.parse((0, import_node_fs16.readFileSync)((0, import_node_path15.join)(packageRoot(), "package.json"), "utf8")).version;
+  const version = JSON.parse((0, import_node_fs17.readFileSync)((0, import_node_path15.join)(packageRoot(), "package.json"), "utf8")).version;
   const texts = /* @__PURE__ */ new Map();
   const lineText = (f) => {
     let lines = texts.get(f.file);
     if (!lines) {
       try {
-        lines = (0, import_node_fs16.readFileSync)(f.file, "utf8").split(/\r?\n/);
+        lines = (0, import_node_fs17.readFileSync)(f.file, "utf8").split(/\r?\n/);
       } catch {
         lines = [];
       }
@@ -62786,7 +62799,7 @@ async function runCheck(io) {
   const setOutput2 = io.setOutput ?? core.setOutput;
   const summary2 = io.summary ?? core.summary;
   const root2 = (0, import_node_path16.resolve)(env.GITHUB_WORKSPACE || process.cwd());
-  const event = readEvent(env.GITHUB_EVENT_PATH);
+  const event = readEvent(env.GITHUB_EVENT_PATH) ?? {};
   const pr = event.pull_request;
   const profile = io.getInput("profile") || "standard";
   const failures = [];
@@ -62820,7 +62833,7 @@ async function runCheck(io) {
     md.push(`### Tests: ${report.passed} passed, ${report.failed} failed${report.errors ? `, ${report.errors} errors` : ""}${broken ? `, ${broken} suite file(s) could not run` : ""}`, "", suitesTable(report, root2), "");
     const failed = report.tests.filter((t2) => !t2.passed);
     if (failed.length > 0) {
-      md.push("<details><summary>Failing cases</summary>", "", ...failed.slice(0, 200).map((t2) => `- \`${cell2(t2.name)}\` (${cell2((0, import_node_path16.relative)(root2, t2.file))}:${t2.line}): expected ${t2.expected}, got ${t2.got}${t2.failure ? ` \u2014 ${cell2(t2.failure)}` : ""}`), "", "</details>", "");
+      md.push("<details><summary>Failing cases</summary>", "", ...failed.slice(0, 200).map((t2) => `- ${code(t2.name)} (${cell((0, import_node_path16.relative)(root2, t2.file))}:${t2.line}): expected ${t2.expected}, got ${t2.got}${t2.failure ? ` \u2014 ${cell(t2.failure)}` : ""}`), "", "</details>", "");
     }
     for (const m of report.errorMessages)
       error2(m);
@@ -62908,46 +62921,35 @@ async function botLogin(gh, env) {
     return "github-actions[bot]";
   }
 }
-function readEvent(path6) {
-  if (!path6)
-    return {};
-  try {
-    return JSON.parse((0, import_node_fs17.readFileSync)(path6, "utf8"));
-  } catch {
-    return {};
-  }
-}
 function writeOut(file, text) {
-  (0, import_node_fs17.mkdirSync)((0, import_node_path16.dirname)(file), { recursive: true });
-  (0, import_node_fs17.writeFileSync)(file, text);
+  (0, import_node_fs18.mkdirSync)((0, import_node_path16.dirname)(file), { recursive: true });
+  (0, import_node_fs18.writeFileSync)(file, text);
 }
-var cell2 = (text) => text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
 function findingsTable(findings, root2) {
-  const rows = findings.map((f) => `| ${f.severity} | ${f.id} | \`${cell2((0, import_node_path16.relative)(root2, f.file))}:${f.line}:${f.col}\` | ${cell2(f.message)} | ${cell2(f.hint)} |`);
+  const rows = findings.map((f) => `| ${f.severity} | ${f.id} | ${code(`${(0, import_node_path16.relative)(root2, f.file)}:${f.line}:${f.col}`)} | ${cell(f.message)} | ${cell(f.hint)} |`);
   return ["| severity | id | where | problem | fix |", "|---|---|---|---|---|", ...rows].join("\n");
 }
 function suitesTable(report, root2) {
-  const rows = report.files.map((f) => `| \`${cell2((0, import_node_path16.relative)(root2, f.file))}\` | ${f.tests} | ${f.passed} | ${f.failed} | ${f.errors}${f.error ? ` (${cell2(f.error)})` : ""} |`);
+  const rows = report.files.map((f) => `| ${code((0, import_node_path16.relative)(root2, f.file))} | ${f.tests} | ${f.passed} | ${f.failed} | ${f.errors}${f.error ? ` (${cell(f.error)})` : ""} |`);
   return ["| suite | cases | passed | failed | errors |", "|---|---|---|---|---|", ...rows].join("\n");
 }
 
 // dist/action/setup.js
-var import_node_fs19 = require("node:fs");
 var import_node_os4 = require("node:os");
 var import_node_path18 = require("node:path");
 init_package_root();
 
 // dist/core/setup/claude-code.js
-var import_node_fs18 = require("node:fs");
+var import_node_fs19 = require("node:fs");
 var import_node_path17 = require("node:path");
 init_errors();
 var MARK = "rampart hook claude-code";
 var EVENTS = ["PreToolUse", "PostToolUse"];
 var backupOf = (file) => `${file}.rampart-backup`;
 function readSettings(file) {
-  if (!(0, import_node_fs18.existsSync)(file))
+  if (!(0, import_node_fs19.existsSync)(file))
     return { settings: {}, text: void 0 };
-  const text = (0, import_node_fs18.readFileSync)(file, "utf8");
+  const text = (0, import_node_fs19.readFileSync)(file, "utf8");
   try {
     const value = text.trim() === "" ? {} : JSON.parse(text);
     if (!value || typeof value !== "object" || Array.isArray(value))
@@ -62977,11 +62979,11 @@ function withoutOurs(settings) {
 function installHook(o2) {
   const { settings, text } = readSettings(o2.file);
   const backup = backupOf(o2.file);
-  (0, import_node_fs18.mkdirSync)((0, import_node_path17.dirname)(o2.file), { recursive: true });
-  if (!(0, import_node_fs18.existsSync)(backup))
-    (0, import_node_fs18.writeFileSync)(backup, text === void 0 ? "" : text, { mode: 384 });
+  (0, import_node_fs19.mkdirSync)((0, import_node_path17.dirname)(o2.file), { recursive: true });
+  if (!(0, import_node_fs19.existsSync)(backup))
+    (0, import_node_fs19.writeFileSync)(backup, text === void 0 ? "" : text, { mode: 384 });
   if (text === void 0)
-    (0, import_node_fs18.writeFileSync)(`${backup}.absent`, "");
+    (0, import_node_fs19.writeFileSync)(`${backup}.absent`, "");
   const entry = o2.http ? { type: "http", url: o2.http.url, ...o2.http.token ? { headers: { Authorization: `Bearer ${o2.http.token}` } } : { headers: { Authorization: "Bearer $RAMPART_TOKEN" }, allowedEnvVars: ["RAMPART_TOKEN"] } } : { type: "command", command: o2.command ?? MARK, ...o2.timeout === void 0 ? {} : { timeout: o2.timeout } };
   const next = withoutOurs(settings);
   const hooks = { ...next.hooks ?? {} };
@@ -62991,8 +62993,8 @@ function installHook(o2) {
   const out = JSON.stringify(next, null, 2) + "\n";
   if (out === text)
     return { changed: false, file: o2.file, backup };
-  (0, import_node_fs18.mkdirSync)((0, import_node_path17.dirname)(o2.file), { recursive: true });
-  (0, import_node_fs18.writeFileSync)(o2.file, out);
+  (0, import_node_fs19.mkdirSync)((0, import_node_path17.dirname)(o2.file), { recursive: true });
+  (0, import_node_fs19.writeFileSync)(o2.file, out);
   return { changed: true, file: o2.file, backup };
 }
 
@@ -63002,7 +63004,7 @@ async function runSetup(io) {
   const exportVariable2 = io.exportVariable ?? core.exportVariable;
   const setSecret2 = io.setSecret ?? core.setSecret;
   const setOutput2 = io.setOutput ?? core.setOutput;
-  const env = io.env;
+  const env = io.env ?? process.env;
   const agent = io.getInput("agent") || "claude-code";
   if (agent !== "claude-code") {
     io.setFailed(`agent: ${agent} is not supported by mode: setup \u2014 use claude-code`);
@@ -63020,7 +63022,7 @@ async function runSetup(io) {
   const timeout = Math.ceil(Number(minutes) * 60) + 120;
   const r2 = installHook({ file, command, timeout });
   io.info(r2.changed ? `Rampart hook installed in ${file}: ${command}` : `Rampart hook already in ${file}`);
-  const event = readEvent2(env.GITHUB_EVENT_PATH);
+  const event = readEvent(env.GITHUB_EVENT_PATH);
   const pr = event?.pull_request;
   const repo = (env.GITHUB_REPOSITORY ?? "").split("/").pop() ?? "";
   const branch = env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || "detached";
@@ -63043,15 +63045,6 @@ async function runSetup(io) {
     io.info("Approvals: this run is not attached to a pull request \u2014 asks that are not headless_only are denied");
   }
   setOutput2("hook-command", command);
-}
-function readEvent2(path6) {
-  if (!path6)
-    return void 0;
-  try {
-    return JSON.parse((0, import_node_fs19.readFileSync)(path6, "utf8"));
-  } catch {
-    return void 0;
-  }
 }
 function shellQuote(text) {
   return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;

@@ -3,24 +3,12 @@ import {readFileSync} from 'node:fs'
 import {AuditLog, type AuditRequest} from '../core/audit/log.js'
 import {rampartHome} from '../core/policy/load.js'
 import {createGitHub, describe, statusOf, type GitHub} from './github.js'
+import {type ActionIO, type Env} from './io.js'
 import {
   cleanLogin, inline, parseCommand, parseMarker, parseRequestedCall, REASON_MAX, resolveBody, sameId, sameLogin, USAGE,
   type ApprovalMarker, type Command, type Resolution,
 } from './protocol.js'
 
-type Env = Record<string, string | undefined>
-
-/** What `mode: approve` needs from its host; `@actions/core` provides exactly these. */
-export interface ApproveIO {
-  env?: Env
-  getInput: (name: string) => string
-  info: (message: string) => void
-  warning: (message: string) => void
-  setFailed: (message: string) => void
-  summary?: {addRaw(text: string, addEOL?: boolean): unknown; write(): Promise<unknown>}
-  /** For the `result` output; `@actions/core`'s when absent. */
-  setOutput?: (name: string, value: string) => void
-}
 
 /** The `result` output: what became of the comment. */
 export type ApproveResult = 'approved' | 'denied' | 'refused' | 'ignored'
@@ -57,7 +45,7 @@ export const isBot = (user: EventUser | null | undefined): boolean => !user?.log
  * code is read. A refusal is a reply on the PR and a successful job; only faults (no event, no token, the API or
  * the audit trail failing while resolving) fail the job.
  */
-export async function runApprove(io: ApproveIO): Promise<void> {
+export async function runApprove(io: ActionIO): Promise<void> {
   let result: ApproveResult
   try {
     result = await approve(io)
@@ -73,7 +61,7 @@ export async function runApprove(io: ApproveIO): Promise<void> {
   }
 }
 
-async function approve(io: ApproveIO): Promise<ApproveResult> {
+async function approve(io: ActionIO): Promise<ApproveResult> {
   const env = io.env ?? process.env
   if (env.GITHUB_EVENT_NAME && env.GITHUB_EVENT_NAME !== 'issue_comment') {
     io.info(`mode: approve answers issue_comment events; this is ${env.GITHUB_EVENT_NAME}, nothing to do`)
@@ -135,7 +123,7 @@ async function approve(io: ApproveIO): Promise<ApproveResult> {
 }
 
 interface Context {
-  io: ApproveIO
+  io: ActionIO
   gh: GitHub
   owner: string
   repo: string

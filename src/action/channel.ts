@@ -1,13 +1,11 @@
-import {readFileSync} from 'node:fs'
-
 import type {Decision, ToolCall} from '../core/engine/evaluate.js'
 import type {ApprovalChannel, ChannelOutcome} from '../core/hook/claude-code.js'
+import {positive, readEvent, type Env} from './io.js'
 import type {ApprovalMarker} from './protocol.js'
 
 // Imported on the hook's start-up path: node builtins and types only. Octokit and the protocol load inside
 // request(), i.e. only for a headless ask in a PR run.
 
-type Env = Record<string, string | undefined>
 
 export const DEFAULT_APPROVAL_TIMEOUT_MINUTES = 30
 export const DEFAULT_POLL_MS = 2000
@@ -46,21 +44,6 @@ interface EventPayload {
 const LOGIN = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:\[bot\])?$/
 const SHA = /^[0-9a-f]{7,64}$/i
 
-const positive = (text: string | undefined): number | undefined => {
-  const n = text === undefined || text.trim() === '' ? NaN : Number(text)
-  return Number.isFinite(n) && n > 0 ? n : undefined
-}
-
-function readEvent(file: string | undefined): EventPayload | undefined {
-  if (!file) return undefined
-  try {
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as unknown
-    return parsed && typeof parsed === 'object' ? (parsed as EventPayload) : undefined
-  } catch {
-    return undefined
-  }
-}
-
 /**
  * The channel's settings when this process runs in GitHub Actions for a pull request with a token; undefined
  * otherwise (then a headless ask has no GitHub channel). The PR and its head come from RAMPART_GITHUB_PR /
@@ -72,7 +55,7 @@ export function githubConfigFromEnv(env: Env = process.env, log?: (message: stri
   const parts = (env.GITHUB_REPOSITORY ?? '').split('/')
   const [owner, repo] = parts
   if (!token || parts.length !== 2 || !owner || !repo) return undefined
-  const event = env.RAMPART_GITHUB_PR && env.RAMPART_GITHUB_SHA ? undefined : readEvent(env.GITHUB_EVENT_PATH)
+  const event = env.RAMPART_GITHUB_PR && env.RAMPART_GITHUB_SHA ? undefined : readEvent<EventPayload>(env.GITHUB_EVENT_PATH)
   const prText = env.RAMPART_GITHUB_PR || event?.pull_request?.number || (event?.issue?.pull_request ? event.issue.number : undefined)
   const pr = Number(prText)
   if (!Number.isSafeInteger(pr) || pr <= 0) return undefined

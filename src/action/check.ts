@@ -1,33 +1,15 @@
-import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {mkdirSync, writeFileSync} from 'node:fs'
 import {dirname, relative, resolve} from 'node:path'
 
 import {policyDiff, formatMarkdown, MARKER, type PolicyDiff} from '../core/diff/index.js'
+import {cell, code} from '../core/diff/markdown.js'
 import {defaultLintTargets, lintFiles, type Finding} from '../core/lint/lint.js'
 import {formatSarif} from '../core/lint/format.js'
 import {rampartHome, userHome} from '../core/policy/load.js'
 import {toJUnit} from '../core/testing/junit.js'
 import {findSuiteTargets, runSuites, type SuiteReport} from '../core/testing/suite.js'
 import {createGitHub, describe, statusOf, type GitHub} from './github.js'
-
-type Env = Record<string, string | undefined>
-
-export interface CheckIO {
-  env?: Env
-  getInput: (name: string) => string
-  info: (message: string) => void
-  warning: (message: string, properties?: Annotation) => void
-  error?: (message: string, properties?: Annotation) => void
-  setFailed: (message: string) => void
-  setOutput?: (name: string, value: string | number) => void
-  summary?: {addRaw(text: string, addEOL?: boolean): unknown; write(): Promise<unknown>}
-}
-
-export interface Annotation {
-  title?: string
-  file?: string
-  startLine?: number
-  startColumn?: number
-}
+import {readEvent, type ActionIO, type Env} from './io.js'
 
 interface PullEvent {
   pull_request?: {
@@ -46,14 +28,14 @@ const ANNOTATION_LIMIT = 10
  * suites (summary table, optional JUnit), and the behavioural diff as one sticky PR comment. Fails on lint errors,
  * failing tests, or a loosening without the opt-in label. Fork pull requests get annotations and the summary only.
  */
-export async function runCheck(io: CheckIO): Promise<void> {
+export async function runCheck(io: ActionIO): Promise<void> {
   const core = await import('@actions/core')
   const env = io.env ?? process.env
   const error = io.error ?? core.error
   const setOutput = io.setOutput ?? core.setOutput
   const summary = io.summary ?? core.summary
   const root = resolve(env.GITHUB_WORKSPACE || process.cwd())
-  const event = readEvent(env.GITHUB_EVENT_PATH)
+  const event = readEvent<PullEvent>(env.GITHUB_EVENT_PATH) ?? {}
   const pr = event.pull_request
   const profile = io.getInput('profile') || 'standard'
   const failures: string[] = []
@@ -86,7 +68,7 @@ export async function runCheck(io: CheckIO): Promise<void> {
     md.push(`### Tests: ${report.passed} passed, ${report.failed} failed${report.errors ? `, ${report.errors} errors` : ''}${broken ? `, ${broken} suite file(s) could not run` : ''}`, '', suitesTable(report, root), '')
     const failed = report.tests.filter((t) => !t.passed)
     if (failed.length > 0) {
-      md.push('<details><summary>Failing cases</summary>', '', ...failed.slice(0, 200).map((t) => `- \`${cell(t.name)}\` (${cell(relative(root, t.file))}:${t.line}): expected ${t.expected}, got ${t.got}${t.failure ? ` — ${cell(t.failure)}` : ''}`), '', '</details>', '')
+      md.push('<details><summary>Failing cases</summary>', '', ...failed.slice(0, 200).map((t) => `- ${code(t.name)} (${cell(relative(root, t.file))}:${t.line}): expected ${t.expected}, got ${t.got}${t.failure ? ` — ${cell(t.failure)}` : ''}`), '', '</details>', '')
     }
     for (const m of report.errorMessages) error(m)
     if (report.failed + report.errors + report.invalidFiles + broken > 0) failures.push(`${report.failed + report.errors} failing test case(s)${report.invalidFiles + broken ? `, ${report.invalidFiles + broken} suite file(s) that could not run` : ''}`)
@@ -139,7 +121,7 @@ export async function runCheck(io: CheckIO): Promise<void> {
  * The one sticky comment: found by the hidden marker among the token owner's comments (paginated) and edited in
  * place, else created. Fork pull requests have a read-only token: nothing is posted. Returns whether it was posted.
  */
-async function postDiff(io: CheckIO, env: Env, pr: PullEvent['pull_request'], body: string): Promise<boolean> {
+async function postDiff(io: ActionIO, env: Env, pr: PullEvent['pull_request'], body: string): Promise<boolean> {
   const token = io.getInput('token')
   const number = pr?.number
   const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/')
@@ -175,28 +157,17 @@ async function botLogin(gh: GitHub, env: Env): Promise<string | undefined> {
   }
 }
 
-function readEvent(path: string | undefined): PullEvent {
-  if (!path) return {}
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as PullEvent
-  } catch {
-    return {}
-  }
-}
-
 function writeOut(file: string, text: string): void {
   mkdirSync(dirname(file), {recursive: true})
   writeFileSync(file, text)
 }
 
-const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
-
 function findingsTable(findings: Finding[], root: string): string {
-  const rows = findings.map((f) => `| ${f.severity} | ${f.id} | \`${cell(relative(root, f.file))}:${f.line}:${f.col}\` | ${cell(f.message)} | ${cell(f.hint)} |`)
+  const rows = findings.map((f) => `| ${f.severity} | ${f.id} | ${code(`${relative(root, f.file)}:${f.line}:${f.col}`)} | ${cell(f.message)} | ${cell(f.hint)} |`)
   return ['| severity | id | where | problem | fix |', '|---|---|---|---|---|', ...rows].join('\n')
 }
 
 function suitesTable(report: SuiteReport, root: string): string {
-  const rows = report.files.map((f) => `| \`${cell(relative(root, f.file))}\` | ${f.tests} | ${f.passed} | ${f.failed} | ${f.errors}${f.error ? ` (${cell(f.error)})` : ''} |`)
+  const rows = report.files.map((f) => `| ${code(relative(root, f.file))} | ${f.tests} | ${f.passed} | ${f.failed} | ${f.errors}${f.error ? ` (${cell(f.error)})` : ''} |`)
   return ['| suite | cases | passed | failed | errors |', '|---|---|---|---|---|', ...rows].join('\n')
 }

@@ -1,6 +1,6 @@
 import {Octokit} from '@octokit/rest'
 
-type Env = Record<string, string | undefined>
+import {positive, type Env} from './io.js'
 
 export type GitHub = Octokit
 
@@ -26,11 +26,6 @@ export const DEFAULT_TIMEOUT_MS = 10_000
 export const DEFAULT_BACKOFF_MS = 1000
 export const DEFAULT_MAX_TRIES = 4
 export const DEFAULT_MAX_RATE_LIMIT_WAIT_MS = 60_000
-
-const positive = (text: string | undefined): number | undefined => {
-  const n = text === undefined || text.trim() === '' ? NaN : Number(text)
-  return Number.isFinite(n) && n > 0 ? n : undefined
-}
 
 /**
  * An Octokit for the action and the approval channel. Retries are done here rather than with the retry and

@@ -1,20 +1,9 @@
-import {readFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 
 import {packageRoot} from '../core/package-root.js'
 import {installHook} from '../core/setup/claude-code.js'
-
-export interface ActionIO {
-  env: Record<string, string | undefined>
-  getInput: (name: string) => string
-  info: (message: string) => void
-  warning: (message: string) => void
-  setFailed: (message: string) => void
-  exportVariable?: (name: string, value: string) => void
-  setSecret?: (value: string) => void
-  setOutput?: (name: string, value: string) => void
-}
+import {readEvent, type ActionIO} from './io.js'
 
 /**
  * `mode: setup`: the rest of the job runs its agent under Rampart. Installs the hook into the agent's settings
@@ -27,7 +16,7 @@ export async function runSetup(io: ActionIO): Promise<void> {
   const exportVariable = io.exportVariable ?? core.exportVariable
   const setSecret = io.setSecret ?? core.setSecret
   const setOutput = io.setOutput ?? core.setOutput
-  const env = io.env
+  const env = io.env ?? process.env
   const agent = io.getInput('agent') || 'claude-code'
   if (agent !== 'claude-code') {
     io.setFailed(`agent: ${agent} is not supported by mode: setup — use claude-code`)
@@ -47,7 +36,7 @@ export async function runSetup(io: ActionIO): Promise<void> {
   const r = installHook({file, command, timeout})
   io.info(r.changed ? `Rampart hook installed in ${file}: ${command}` : `Rampart hook already in ${file}`)
 
-  const event = readEvent(env.GITHUB_EVENT_PATH)
+  const event = readEvent<PullEvent>(env.GITHUB_EVENT_PATH)
   const pr = event?.pull_request
   const repo = (env.GITHUB_REPOSITORY ?? '').split('/').pop() ?? ''
   const branch = env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || 'detached'
@@ -72,15 +61,6 @@ export async function runSetup(io: ActionIO): Promise<void> {
 
 interface PullEvent {
   pull_request?: {number?: number; head?: {sha?: string}}
-}
-
-function readEvent(path: string | undefined): PullEvent | undefined {
-  if (!path) return undefined
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as PullEvent
-  } catch {
-    return undefined
-  }
 }
 
 function shellQuote(text: string): string {
