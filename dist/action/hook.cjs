@@ -684,8 +684,6 @@ function compileCommandGlobSet(patterns) {
   };
 }
 function normalisePathPattern(pattern, home) {
-  if (home.length > 1 && home.endsWith("/"))
-    home = home.replace(/\/+$/, "") || "/";
   let p = pattern.replace(/\\/g, "/");
   if (p === "~" || p.startsWith("~/"))
     p = home + p.slice(1);
@@ -1592,7 +1590,8 @@ function rampartHome(env = process.env) {
   return env.RAMPART_HOME ? (0, import_node_path3.resolve)(env.RAMPART_HOME) : (0, import_node_path3.join)(userHome(env), ".rampart");
 }
 function userHome(env = process.env) {
-  return env.HOME || env.USERPROFILE || (0, import_node_os.homedir)();
+  const home = env.HOME || env.USERPROFILE || (0, import_node_os.homedir)();
+  return home.length > 1 ? home.replace(/\/+$/, "") || "/" : home;
 }
 function findProjectRoot(cwd) {
   let dir = (0, import_node_path3.resolve)(cwd);
@@ -30338,7 +30337,6 @@ function syncDir(dir) {
 
 // dist/core/hook/claude-code.js
 var import_node_fs10 = require("node:fs");
-var import_node_os2 = require("node:os");
 var import_node_path13 = require("node:path");
 var import_node_url2 = require("node:url");
 
@@ -33502,7 +33500,7 @@ function kind(path) {
   }
 }
 function searchCandidates(tool, input, dir, set) {
-  const home = set.home.replace(/(?<=.)\/+$/, "");
+  const home = set.home;
   const expand2 = (p) => p === "~" || p.startsWith("~/") ? home + p.slice(1) : p;
   const raw = tool === "Grep" ? input.glob : input.pattern;
   const globs = typeof raw === "string" ? splitGlobs(raw) : [];
@@ -33742,7 +33740,7 @@ function decide2(raw, options) {
     const cwd = typeof p.cwd === "string" && (0, import_node_path13.isAbsolute)(p.cwd) ? p.cwd : process.cwd();
     const call = mapTool(name, input, cwd);
     if (call.path !== void 0 && call.path !== "")
-      call.path = (0, import_node_path13.resolve)(cwd, call.path.replace(/^~(?=$|\/)/, env.HOME || (0, import_node_os2.homedir)()));
+      call.path = (0, import_node_path13.resolve)(cwd, call.path.replace(/^~(?=$|\/)/, userHome(env)));
     call.cwd = cwd;
     call.agent = "claude-code";
     call.session = detectSession(cwd, env).id;

@@ -22139,8 +22139,6 @@ function compileCommandGlobSet(patterns) {
   };
 }
 function normalisePathPattern(pattern, home) {
-  if (home.length > 1 && home.endsWith("/"))
-    home = home.replace(/\/+$/, "") || "/";
   let p2 = pattern.replace(/\\/g, "/");
   if (p2 === "~" || p2.startsWith("~/"))
     p2 = home + p2.slice(1);
@@ -23047,7 +23045,8 @@ function rampartHome(env = process.env) {
   return env.RAMPART_HOME ? (0, import_node_path3.resolve)(env.RAMPART_HOME) : (0, import_node_path3.join)(userHome(env), ".rampart");
 }
 function userHome(env = process.env) {
-  return env.HOME || env.USERPROFILE || (0, import_node_os.homedir)();
+  const home = env.HOME || env.USERPROFILE || (0, import_node_os.homedir)();
+  return home.length > 1 ? home.replace(/\/+$/, "") || "/" : home;
 }
 function findProjectRoot(cwd) {
   let dir = (0, import_node_path3.resolve)(cwd);

@@ -509,8 +509,6 @@ export interface PathGlobOptions {
  * (`.rampart/**`) matches at any depth, as if it started with a `**` folder.
  */
 export function normalisePathPattern(pattern: string, home: string): string {
-  // HOME=/home/u/ must give /home/u/.ssh, not /home/u//.ssh (which no normalised path equals)
-  if (home.length > 1 && home.endsWith('/')) home = home.replace(/\/+$/, '') || '/'
   let p = pattern.replace(/\\/g, '/')
   if (p === '~' || p.startsWith('~/')) p = home + p.slice(1)
   else if (p === '$HOME' || p.startsWith('$HOME/')) p = home + p.slice(5)

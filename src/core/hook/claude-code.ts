@@ -1,12 +1,11 @@
 import {readdirSync, realpathSync, statSync} from 'node:fs'
-import {homedir} from 'node:os'
 import {isAbsolute, join, posix, relative, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {evaluate, hostOf, RANK, type Decision, type EvaluateOptions, type ToolCall} from '../engine/evaluate.js'
 import {normalisePathPattern} from '../engine/glob.js'
 import {picomatch} from '../lazy.js'
-import {loadPolicy, rampartHome, type LoadOptions, type PolicySet} from '../policy/load.js'
+import {loadPolicy, rampartHome, userHome, type LoadOptions, type PolicySet} from '../policy/load.js'
 import {detectHeadless, detectSession} from '../session/detect.js'
 import {FileCallHistory} from '../state/call-history.js'
 import {FileOnceLedger} from '../state/once-ledger.js'
@@ -202,7 +201,7 @@ function kind(path: string): 'dir' | 'other' | undefined {
  * never throws: a location that cannot be looked at is left out; the folder itself is always decided on.
  */
 export function searchCandidates(tool: string, input: Record<string, unknown>, dir: string, set: PolicySet): string[] {
-  const home = set.home.replace(/(?<=.)\/+$/, '')
+  const home = set.home
   const expand = (p: string) => (p === '~' || p.startsWith('~/') ? home + p.slice(1) : p)
   const raw = tool === 'Grep' ? input.glob : input.pattern
   const globs = typeof raw === 'string' ? splitGlobs(raw) : []
@@ -460,7 +459,7 @@ function decide(raw: string, options: HookOptions): HookAnswer | Decided {
     const env = options.env ?? process.env
     const cwd = typeof p.cwd === 'string' && isAbsolute(p.cwd) ? p.cwd : process.cwd()
     const call = mapTool(name, input as Record<string, unknown>, cwd)
-    if (call.path !== undefined && call.path !== '') call.path = resolve(cwd, call.path.replace(/^~(?=$|\/)/, env.HOME || homedir()))
+    if (call.path !== undefined && call.path !== '') call.path = resolve(cwd, call.path.replace(/^~(?=$|\/)/, userHome(env)))
     call.cwd = cwd
     call.agent = 'claude-code'
     call.session = detectSession(cwd, env).id

@@ -84,8 +84,10 @@ export function rampartHome(env: Record<string, string | undefined> = process.en
   return env.RAMPART_HOME ? resolve(env.RAMPART_HOME) : join(userHome(env), '.rampart')
 }
 
+/** The user's home folder, without a trailing slash (HOME=/home/u/ must give ~/.ssh = /home/u/.ssh). */
 export function userHome(env: Record<string, string | undefined> = process.env): string {
-  return env.HOME || env.USERPROFILE || homedir()
+  const home = env.HOME || env.USERPROFILE || homedir()
+  return home.length > 1 ? home.replace(/\/+$/, '') || '/' : home
 }
 
 /** The git top level of `cwd` (the folder holding .git, a folder or a worktree's file), found without running git. */
