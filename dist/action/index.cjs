@@ -47084,6 +47084,18 @@ function readTail(file, bytes) {
   }
 }
 
+// dist/core/text.js
+function clip(value, max, what = "kept") {
+  if (value.length <= max)
+    return value;
+  let cut = max;
+  const last2 = value.charCodeAt(cut - 1);
+  if (last2 >= 55296 && last2 <= 56319)
+    cut--;
+  const head = Buffer.from(value.slice(0, cut), "utf8").toString("utf8");
+  return `${head}...[${value.length - cut} more characters not ${what}]`;
+}
+
 // dist/core/state/lock.js
 var import_node_fs5 = require("node:fs");
 var import_node_path5 = require("node:path");
@@ -47300,7 +47312,7 @@ var AuditLog = class {
     const request2 = {};
     for (const key of ["command", "path", "url"])
       if (input.request[key] !== void 0)
-        request2[key] = clip(redact(input.request[key]));
+        request2[key] = clip(redact(input.request[key]), MAX_FIELD, "recorded");
     for (const [key, value] of Object.entries(input.request))
       if (!(key in request2) && value !== void 0)
         request2[key] = redactValue(value);
@@ -47336,9 +47348,6 @@ function lastHash(files) {
   return { hash: GENESIS_HASH, tornTail };
 }
 var MAX_FIELD = 16 * 1024;
-function clip(text) {
-  return text.length <= MAX_FIELD ? text : `${text.slice(0, MAX_FIELD)}... [${text.length - MAX_FIELD} more characters not recorded]`;
-}
 function hashOf(line) {
   if (!line.startsWith("{"))
     return void 0;

@@ -4,6 +4,8 @@ import {basename, dirname, join} from 'node:path'
 
 import {ulid} from 'ulid'
 
+import {clip} from '../text.js'
+
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired'
 
 export interface Approval {
@@ -593,18 +595,6 @@ function fsyncDir(dir: string): void {
 function explain(error: unknown): string {
   if (error instanceof Error) return (error as NodeJS.ErrnoException).code ? `${(error as NodeJS.ErrnoException).code} (${error.message})` : error.message
   return String(error)
-}
-
-function clip(value: string, max: number): string {
-  if (value.length <= max) return value
-  let cut = max
-  const last = value.charCodeAt(cut - 1)
-  if (last >= 0xd800 && last <= 0xdbff) cut--
-  // A slice keeps its whole parent string alive in V8; a copy through a buffer lets a 1 MiB request body go.
-  // UTF-8 rather than UTF-16 so that Latin-1 text comes back as a one-byte string, at half the memory.
-  const head = Buffer.from(value.slice(0, cut), 'utf8').toString('utf8')
-  // ASCII on purpose: one non-Latin-1 character (an ellipsis) would make V8 store the whole string at two bytes a character
-  return `${head}...[${value.length - cut} more characters not kept]`
 }
 
 /** Params are stored as their JSON round trip, which is what replay would give back anyway, and capped in size. */

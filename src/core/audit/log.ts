@@ -6,6 +6,7 @@ import type {Decision, ToolCall} from '../engine/evaluate.js'
 import {ExitCode, RampartError} from '../errors.js'
 import {crypto, ulid} from '../lazy.js'
 import {readTail} from '../state/files.js'
+import {clip} from '../text.js'
 import {withFileLock} from '../state/lock.js'
 import {redact, redactValue} from './redact.js'
 
@@ -169,7 +170,7 @@ export class AuditLog {
   private build(input: AuditInput, timestamp: string, at: Date): Omit<AuditEvent, 'prev_hash' | 'hash'> {
     const request: AuditRequest & Record<string, unknown> = {}
     // the known fields first so that every line reads the same way; anything else a caller passes is kept
-    for (const key of ['command', 'path', 'url'] as const) if (input.request[key] !== undefined) request[key] = clip(redact(input.request[key]))
+    for (const key of ['command', 'path', 'url'] as const) if (input.request[key] !== undefined) request[key] = clip(redact(input.request[key]), MAX_FIELD, 'recorded')
     for (const [key, value] of Object.entries(input.request)) if (!(key in request) && value !== undefined) request[key] = redactValue(value)
     const d = input.decision
     const decision: AuditDecision = {
@@ -209,10 +210,6 @@ function lastHash(files: string[]): {hash: string; tornTail: boolean} {
 
 /** Longest request text kept in an event: an 8 KB+ command is denied anyway, and events stay small to chain. */
 const MAX_FIELD = 16 * 1024
-
-function clip(text: string): string {
-  return text.length <= MAX_FIELD ? text : `${text.slice(0, MAX_FIELD)}... [${text.length - MAX_FIELD} more characters not recorded]`
-}
 
 function hashOf(line: string): string | undefined {
   if (!line.startsWith('{')) return undefined
