@@ -41,3 +41,15 @@ export function policyFrom(yaml: string, extra: Partial<LoadOptions> = {}): Poli
   const file = write(join(s.root, 'policy.yaml'), yaml)
   return loadPolicy({cwd: s.cwd, env: s.env, config: file, ...extra})
 }
+
+/** A policy that asks before production deploys and allows the rest: the approval flow's usual subject. */
+export const DEPLOY_ASK_POLICY = `version: "1"
+default_action: allow
+policies:
+  - name: deploys
+    match: {tool: [exec]}
+    rules:
+      - action: ask
+        when: {command_matches: ["kubectl apply *"]}
+        message: Production deployment requires approval
+`

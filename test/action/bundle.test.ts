@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {sandbox, write} from '../helpers.js'
-import {GitHubStandIn} from './stand-in.js'
+import {commandFile, GitHubStandIn} from './stand-in.js'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 const INDEX = join(ROOT, 'dist', 'action', 'index.cjs')
@@ -37,20 +37,6 @@ async function runAction(entry: string, env: Record<string, string>, dir: string
   child.stderr.on('data', (d: Buffer) => (stdout += d.toString()))
   const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)))
   return {code, stdout, outputs: commandFile(files.GITHUB_OUTPUT), exported: commandFile(files.GITHUB_ENV), summary: readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8')}
-}
-
-/** `name<<delimiter\nvalue\ndelimiter` records, as @actions/core writes them. */
-function commandFile(file: string): Record<string, string> {
-  const out: Record<string, string> = {}
-  const lines = readFileSync(file, 'utf8').split('\n')
-  for (let i = 0; i < lines.length; i++) {
-    const m = /^([^<]+)<<(.+)$/.exec(lines[i] ?? '')
-    if (!m?.[1] || !m[2]) continue
-    const value: string[] = []
-    while (++i < lines.length && lines[i] !== m[2]) value.push(lines[i] ?? '')
-    out[m[1]] = value.join('\n')
-  }
-  return out
 }
 
 const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'init.defaultBranch=main', ...args], {cwd, encoding: 'utf8'}).trim()

@@ -7,7 +7,7 @@ import {createGitHub} from '../../src/action/github.js'
 import {parseMarker, renderMarker, type ApprovalMarker} from '../../src/action/protocol.js'
 import type {Decision, ToolCall} from '../../src/core/engine/evaluate.js'
 import {decideHookAsync} from '../../src/core/hook/claude-code.js'
-import {sandbox, write} from '../helpers.js'
+import {DEPLOY_ASK_POLICY, sandbox, write} from '../helpers.js'
 import {actionEnv, auditEvents, fakeIO, GitHubStandIn, HEAD, OLD_HEAD, type StandInComment} from './stand-in.js'
 
 let gh: GitHubStandIn
@@ -407,20 +407,10 @@ describe('the waiting hook does not trust an edited marker alone', () => {
 })
 
 describe('the hook with the GitHub channel', () => {
-  const POLICY = `version: "1"
-default_action: allow
-policies:
-  - name: deploys
-    match: {tool: [exec]}
-    rules:
-      - action: ask
-        when: {command_matches: ["kubectl apply *"]}
-        message: Production deployment requires approval
-`
   const payload = (cwd: string) => JSON.stringify({session_id: 's', cwd, hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: {command: 'kubectl apply -f prod.yaml'}})
 
   it('a headless ask in a PR run becomes a request comment; an approval lets the call run', async () => {
-    const config = write(join(s.root, 'policy.yaml'), POLICY)
+    const config = write(join(s.root, 'policy.yaml'), DEPLOY_ASK_POLICY)
     const env = actionEnv(gh, s.env, {RAMPART_HEADLESS: '1'})
     const channel = githubChannelFromEnv(env)
     const answerP = decideHookAsync(payload(s.cwd), {env, load: {config}, ...(channel ? {channel} : {})})
@@ -433,7 +423,7 @@ policies:
 
   it('on a fork PR the ask is denied with the hook\'s own message', async () => {
     gh.addUser('github-actions[bot]', 'Bot', 'ghs_fork', true)
-    const config = write(join(s.root, 'policy.yaml'), POLICY)
+    const config = write(join(s.root, 'policy.yaml'), DEPLOY_ASK_POLICY)
     const env = actionEnv(gh, s.env, {RAMPART_HEADLESS: '1', GITHUB_TOKEN: 'ghs_fork'})
     const channel = githubChannelFromEnv(env)
     const a = await decideHookAsync(payload(s.cwd), {env, load: {config}, ...(channel ? {channel} : {})})

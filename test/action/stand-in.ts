@@ -428,13 +428,20 @@ export async function runBundled(env: Record<string, string | undefined>, inputs
     else if (command?.[1] === 'warning') out.warnings.push(decode(command[2] ?? ''))
     else out.infos.push(line)
   }
-  const lines = read(files.GITHUB_OUTPUT, 'utf8').split('\n')
+  out.outputs = commandFile(files.GITHUB_OUTPUT)
+  return out
+}
+
+/** The `name<<delimiter\nvalue\ndelimiter` records of a runner command file (outputs, env), as @actions/core writes them. */
+export function commandFile(file: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  const lines = readFileSync(file, 'utf8').split('\n')
   for (let i = 0; i < lines.length; i++) {
     const m = /^([^<]+)<<(.+)$/.exec(lines[i] ?? '')
     if (!m?.[1] || !m[2]) continue
     const value: string[] = []
     while (++i < lines.length && lines[i] !== m[2]) value.push(lines[i] ?? '')
-    out.outputs[m[1]] = value.join('\n')
+    out[m[1]] = value.join('\n')
   }
   return out
 }

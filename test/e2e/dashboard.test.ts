@@ -5,7 +5,7 @@ import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from '
 
 import {packageRoot} from '../../src/core/package-root.js'
 import {startServer, type RunningServer} from '../../src/server/serve.js'
-import {sandbox, write} from '../helpers.js'
+import {DEPLOY_ASK_POLICY, sandbox, write} from '../helpers.js'
 
 // The dashboard in a real headless Chromium against an in-process `rampart serve`. The page is served from
 // dist/server/dashboard (npm test builds first; run `node scripts/build.mjs` before running this file alone).
@@ -13,16 +13,6 @@ const CHROMIUM = '/usr/bin/chromium'
 const haveChromium = existsSync(CHROMIUM)
 if (!haveChromium) console.warn(`dashboard e2e skipped: ${CHROMIUM} not found — install Debian's chromium (apt-get install chromium), as .ci/run does`)
 
-const POLICY = `version: "1"
-default_action: allow
-policies:
-  - name: deploys
-    match: {tool: [exec]}
-    rules:
-      - action: ask
-        when: {command_matches: ["kubectl apply *"]}
-        message: Production deployment requires approval
-`
 
 describe.skipIf(!haveChromium)('web dashboard in headless Chromium', {timeout: 60_000}, () => {
   let browser: Browser
@@ -47,7 +37,7 @@ describe.skipIf(!haveChromium)('web dashboard in headless Chromium', {timeout: 6
     const s = sandbox()
     server = await startServer({
       rampartHome: s.rampartHome, env: s.env, cwd: s.cwd, host: '127.0.0.1', port: 0,
-      load: {config: write(join(s.root, 'policy.yaml'), POLICY)}, approvalTimeoutMs: 3600_000, sign: false,
+      load: {config: write(join(s.root, 'policy.yaml'), DEPLOY_ASK_POLICY)}, approvalTimeoutMs: 3600_000, sign: false,
     })
     token = readFileSync(join(s.rampartHome, 'token'), 'utf8').trim()
     page = await (await browser.newContext()).newPage()
