@@ -13,6 +13,7 @@ import {evaluate, type Decision, type ToolCall} from '../core/engine/evaluate.js
 import {decideHookAsync, deny, MAX_PAYLOAD_BYTES, type ChannelOutcome} from '../core/hook/claude-code.js'
 import {addOverride} from '../core/overrides/store.js'
 import {packageRoot} from '../core/package-root.js'
+import type {PolicySet} from '../core/policy/load.js'
 import {detectSession} from '../core/session/detect.js'
 import {FileCallHistory} from '../core/state/call-history.js'
 import {recordDecision} from '../core/state/decision-log.js'
@@ -202,8 +203,7 @@ export function buildServer(o: ServerOptions): RampartServer {
   }
 
   /** Evaluate a real call: counted, single-use allows consumed; errors deny (fail closed). */
-  function decideReal(call: ToolCall, headless: boolean): Decision {
-    const policy = host.forCwd(call.cwd ?? o.cwd)
+  function decideReal(policy: PolicySet, call: ToolCall, headless: boolean): Decision {
     const history = new FileCallHistory(o.rampartHome)
     history.record(call.tool)
     const d = evaluate(policy, call, {headless, history, once})
@@ -233,10 +233,10 @@ export function buildServer(o: ServerOptions): RampartServer {
     }
     let d: Decision
     try {
-      d = decideReal(call, req.body.headless ?? false)
+      const policy = host.forCwd(call.cwd ?? o.cwd)
+      d = decideReal(policy, call, req.body.headless ?? false)
       // action: webhook — only the server can ask the rule's URL (everywhere else such a rule denies)
       if (d.webhook) {
-        const policy = host.forCwd(call.cwd ?? o.cwd)
         d = await decideByWebhooks(call, d, (skipRules) => evaluate(policy, call, {headless: req.body.headless ?? false, history: new FileCallHistory(o.rampartHome), once, skipRules}))
       }
     } catch (error) {
