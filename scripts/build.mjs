@@ -137,6 +137,33 @@ function writeCodeCaches() {
   }
 }
 
+// The optional native path check (native/paths.c, Linux only; see src/core/engine/paths.ts), built with node-gyp
+// — the one npm ships — when missing or older than its source. No compiler or headers: Rampart works without it,
+// only resolving symlinks more slowly, so a failed build is a warning.
+function buildNativeHelper() {
+  const {existsSync, statSync} = require('node:fs')
+  if (process.platform !== 'linux' || process.env.RAMPART_NO_NATIVE) return 'not built (RAMPART_NO_NATIVE or not Linux)'
+  const dir = join(root, 'native')
+  const built = join(dir, 'build', 'Release', 'rampart_paths.node')
+  const newest = Math.max(statSync(join(dir, 'paths.c')).mtimeMs, statSync(join(dir, 'binding.gyp')).mtimeMs)
+  if (existsSync(built) && statSync(built).mtimeMs >= newest) return 'up to date'
+  const npmGyp = join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js')
+  const gyp = [process.env.npm_config_node_gyp, npmGyp].find((f) => f && existsSync(f))
+  // the headers of the running Node when it has them: node-gyp would otherwise download them
+  const prefix = join(dirname(process.execPath), '..')
+  const nodedir = process.env.npm_config_nodedir ?? (existsSync(join(prefix, 'include', 'node', 'node_api.h')) ? prefix : undefined)
+  try {
+    if (!gyp) throw new Error('node-gyp not found')
+    execFileSync(process.execPath, [gyp, 'rebuild', '--directory', dir, ...(nodedir ? [`--nodedir=${nodedir}`] : [])], {stdio: ['ignore', 'ignore', 'pipe'], cwd: root})
+    return 'built'
+  } catch (error) {
+    rmSync(join(dir, 'build'), {recursive: true, force: true})
+    const why = String(error.stderr ?? error.message).trim().split('\n').filter(Boolean).slice(-1)[0] ?? 'unknown error'
+    console.warn(`rampart build: warning: the native path check was not built (${why}); symlinks are resolved with realpath instead — same answers, slower. Install python3, make and a C compiler, then run npm run build`)
+    return 'not built'
+  }
+}
+
 async function writeManifest() {
   const {Plugin} = await import('@oclif/core')
   const plugin = new Plugin({root, type: 'core', ignoreManifest: true, errorOnManifestCreate: true, isRoot: true})
@@ -148,6 +175,7 @@ async function writeManifest() {
   return Object.keys(manifest.commands).length
 }
 
+const native = buildNativeHelper()
 const validators = generateValidators()
 compileTypeScript()
 mkdirSync(join(root, 'dist/core/policy'), {recursive: true})
@@ -158,4 +186,4 @@ await writeProfileSnapshots()
 await bundleLeanEntry()
 await bundleAction()
 const count = await writeManifest()
-console.log(`rampart build: dist/ compiled, validator precompiled, oclif.manifest.json lists ${count} command(s)`)
+console.log(`rampart build: dist/ compiled, validator precompiled, oclif.manifest.json lists ${count} command(s), native path check ${native}`)

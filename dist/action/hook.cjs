@@ -30356,6 +30356,7 @@ init_compile();
 // dist/core/engine/paths.js
 var import_node_fs7 = require("node:fs");
 var import_node_path8 = require("node:path");
+init_package_root();
 var UNCLEAN = /\/\.{0,2}(?:\/|$)/;
 function normalisePath(input, cwd, home) {
   let p = input.includes("\\") ? input.replace(/\\/g, "/") : input;
@@ -30377,8 +30378,36 @@ function normalisePath(input, cwd, home) {
   return cleaned.length > 1 && cleaned.endsWith("/") ? cleaned.slice(0, -1) : cleaned;
 }
 function resolveSymlinks(normalised) {
+  if (linkFreeNatively(normalised))
+    return void 0;
   const r = resolveFrom(normalised, 0);
   return r === LOOP ? void 0 : r;
+}
+var NATIVE_AFTER = 16;
+var ENOENT = 2;
+var native;
+var resolutions = 0;
+function linkFreeNatively(path) {
+  if (native === void 0) {
+    if (++resolutions <= NATIVE_AFTER)
+      return false;
+    native = loadNativePaths();
+  }
+  if (native === null)
+    return false;
+  const answer2 = native.linkFree(path);
+  return answer2 === 1 || answer2 === -ENOENT;
+}
+function loadNativePaths() {
+  if (process.platform !== "linux" || process.env.RAMPART_NO_NATIVE)
+    return null;
+  try {
+    const module2 = { exports: {} };
+    process.dlopen(module2, (0, import_node_path8.join)(packageRoot(), "native", "build", "Release", "rampart_paths.node"));
+    return typeof module2.exports.linkFree === "function" ? module2.exports : null;
+  } catch {
+    return null;
+  }
 }
 var LOOP = /* @__PURE__ */ Symbol("loop");
 function resolveFrom(normalised, hops) {
@@ -31725,7 +31754,7 @@ function joinPriv(prefix, dash, rest) {
     return prefix;
   return prefix + (dash ? " -- " : " ") + rest;
 }
-function join6(...parts) {
+function join7(...parts) {
   return joinAll(parts);
 }
 function joinAll(parts) {
@@ -32295,7 +32324,7 @@ function canonicalCore(head, args, R, withExtras) {
     text += " " + R(w, "arg");
   if (withExtras && exe === "find")
     for (const t of findDeleteTargets(args))
-      extras.push(join6("rm", "-rf", R(t, "arg")));
+      extras.push(join7("rm", "-rf", R(t, "arg")));
   return { text, extras };
 }
 function normalisePath2(p) {
@@ -32422,7 +32451,7 @@ function analyseCmd(cmd, ctx, st) {
     if (ctx.depth + 1 > MAX_DEPTH)
       fail(st, DEPTH_REASON);
     else {
-      let prefix = su ? join6(ctx.prefix, privText, who, "--") : join6(ctx.prefix, privText);
+      let prefix = su ? join7(ctx.prefix, privText, who, "--") : join7(ctx.prefix, privText);
       let prefixDD = su || privText === "" && ctx.prefixDD;
       if (prefix.length > MAX_PRIV_PREFIX) {
         fail(st, BUDGET_REASON);
@@ -32439,7 +32468,7 @@ function analyseCmd(cmd, ctx, st) {
       fail(st, DEPTH_REASON);
       truncated = true;
     } else {
-      let prefix = join6(ctx.prefix, privText);
+      let prefix = join7(ctx.prefix, privText);
       let prefixDD = privText === "" && ctx.prefixDD;
       if (prefix.length > MAX_PRIV_PREFIX) {
         fail(st, BUDGET_REASON);
@@ -32507,7 +32536,7 @@ function analyseCmd(cmd, ctx, st) {
   comp.forms.push(comp.text);
   if (!store)
     return [{ rel, unpriv, sep: null, comp, dash, bare: false }];
-  const P = join6(ctx.prefix, privText);
+  const P = join7(ctx.prefix, privText);
   const pDD = privText === "" && ctx.prefixDD;
   addVariant(st, comp, P, pDD, canon.text, redirText);
   for (const v of canon.extras)
@@ -34014,9 +34043,9 @@ function githubChannel(env) {
   return {
     async request(call, d) {
       const { pathToFileURL } = await import("node:url");
-      const { join: join14 } = await import("node:path");
+      const { join: join15 } = await import("node:path");
       const { packageRoot: packageRoot2 } = await Promise.resolve().then(() => (init_package_root(), package_root_exports));
-      const mod = await import(pathToFileURL(join14(packageRoot2(), "dist", "action", "channel.js")).href);
+      const mod = await import(pathToFileURL(join15(packageRoot2(), "dist", "action", "channel.js")).href);
       return (mod.githubChannelFromEnv(env) ?? serverChannel(rampartHome(env), env))?.request(call, d) ?? "unavailable";
     }
   };

@@ -52512,6 +52512,7 @@ init_compile();
 // dist/core/engine/paths.js
 var import_node_fs9 = require("node:fs");
 var import_node_path7 = require("node:path");
+init_package_root();
 var UNCLEAN = /\/\.{0,2}(?:\/|$)/;
 function normalisePath(input, cwd, home) {
   let p2 = input.includes("\\") ? input.replace(/\\/g, "/") : input;
@@ -52533,8 +52534,36 @@ function normalisePath(input, cwd, home) {
   return cleaned.length > 1 && cleaned.endsWith("/") ? cleaned.slice(0, -1) : cleaned;
 }
 function resolveSymlinks(normalised) {
+  if (linkFreeNatively(normalised))
+    return void 0;
   const r2 = resolveFrom(normalised, 0);
   return r2 === LOOP ? void 0 : r2;
+}
+var NATIVE_AFTER = 16;
+var ENOENT = 2;
+var native;
+var resolutions = 0;
+function linkFreeNatively(path6) {
+  if (native === void 0) {
+    if (++resolutions <= NATIVE_AFTER)
+      return false;
+    native = loadNativePaths();
+  }
+  if (native === null)
+    return false;
+  const answer = native.linkFree(path6);
+  return answer === 1 || answer === -ENOENT;
+}
+function loadNativePaths() {
+  if (process.platform !== "linux" || process.env.RAMPART_NO_NATIVE)
+    return null;
+  try {
+    const module2 = { exports: {} };
+    process.dlopen(module2, (0, import_node_path7.join)(packageRoot(), "native", "build", "Release", "rampart_paths.node"));
+    return typeof module2.exports.linkFree === "function" ? module2.exports : null;
+  } catch {
+    return null;
+  }
 }
 var LOOP = /* @__PURE__ */ Symbol("loop");
 function resolveFrom(normalised, hops) {
@@ -53881,7 +53910,7 @@ function joinPriv(prefix, dash, rest) {
     return prefix;
   return prefix + (dash ? " -- " : " ") + rest;
 }
-function join8(...parts) {
+function join9(...parts) {
   return joinAll(parts);
 }
 function joinAll(parts) {
@@ -54451,7 +54480,7 @@ function canonicalCore(head, args, R2, withExtras) {
     text += " " + R2(w, "arg");
   if (withExtras && exe === "find")
     for (const t2 of findDeleteTargets(args))
-      extras.push(join8("rm", "-rf", R2(t2, "arg")));
+      extras.push(join9("rm", "-rf", R2(t2, "arg")));
   return { text, extras };
 }
 function normalisePath2(p2) {
@@ -54578,7 +54607,7 @@ function analyseCmd(cmd, ctx, st) {
     if (ctx.depth + 1 > MAX_DEPTH)
       fail(st, DEPTH_REASON);
     else {
-      let prefix = su ? join8(ctx.prefix, privText, who, "--") : join8(ctx.prefix, privText);
+      let prefix = su ? join9(ctx.prefix, privText, who, "--") : join9(ctx.prefix, privText);
       let prefixDD = su || privText === "" && ctx.prefixDD;
       if (prefix.length > MAX_PRIV_PREFIX) {
         fail(st, BUDGET_REASON);
@@ -54595,7 +54624,7 @@ function analyseCmd(cmd, ctx, st) {
       fail(st, DEPTH_REASON);
       truncated = true;
     } else {
-      let prefix = join8(ctx.prefix, privText);
+      let prefix = join9(ctx.prefix, privText);
       let prefixDD = privText === "" && ctx.prefixDD;
       if (prefix.length > MAX_PRIV_PREFIX) {
         fail(st, BUDGET_REASON);
@@ -54663,7 +54692,7 @@ function analyseCmd(cmd, ctx, st) {
   comp.forms.push(comp.text);
   if (!store)
     return [{ rel: rel2, unpriv, sep: null, comp, dash, bare: false }];
-  const P2 = join8(ctx.prefix, privText);
+  const P2 = join9(ctx.prefix, privText);
   const pDD = privText === "" && ctx.prefixDD;
   addVariant(st, comp, P2, pDD, canon.text, redirText);
   for (const v of canon.extras)

@@ -1,5 +1,7 @@
 import {existsSync, lstatSync, readlinkSync, realpathSync} from 'node:fs'
-import {posix, win32} from 'node:path'
+import {join, posix, win32} from 'node:path'
+
+import {packageRoot} from '../package-root.js'
 
 /** A `//`, `.` or `..` segment, or a trailing slash: what posix.normalize would change in an absolute path. */
 const UNCLEAN = /\/\.{0,2}(?:\/|$)/
@@ -33,8 +35,58 @@ export function normalisePath(input: string, cwd: string, home: string): string 
  * does; lstat is left for telling a dangling symlink (there, but resolving to nothing) from nothing at all.
  */
 export function resolveSymlinks(normalised: string): string | undefined {
+  if (linkFreeNatively(normalised)) return undefined
   const r = resolveFrom(normalised, 0)
   return r === LOOP ? undefined : r
+}
+
+/**
+ * The native path check (native/paths.c: one openat2 call with RESOLVE_NO_SYMLINKS), when built. Its answers:
+ * 1 no link on the way, 0 a link somewhere, -errno otherwise. Loaded only once a process has resolved
+ * NATIVE_AFTER paths: a one-shot run (a hook call, a dry run) decides once and would only pay for loading it.
+ */
+interface NativePaths {
+  linkFree(path: string): number
+}
+const NATIVE_AFTER = 16
+const ENOENT = 2
+let native: NativePaths | null | undefined
+let resolutions = 0
+
+/**
+ * True when the path is certainly its own resolved form: it exists and no component is a symlink, or a
+ * component is missing and every one before it is a real folder (nothing after a missing folder can be a link).
+ * False means "resolve the slow way" — a link on the way, or anything the native check does not answer.
+ */
+function linkFreeNatively(path: string): boolean {
+  if (native === undefined) {
+    if (++resolutions <= NATIVE_AFTER) return false
+    native = loadNativePaths()
+  }
+  if (native === null) return false
+  const answer = native.linkFree(path)
+  return answer === 1 || answer === -ENOENT
+}
+
+function loadNativePaths(): NativePaths | null {
+  if (process.platform !== 'linux' || process.env.RAMPART_NO_NATIVE) return null
+  try {
+    const module = {exports: {} as Partial<NativePaths>}
+    process.dlopen(module, join(packageRoot(), 'native', 'build', 'Release', 'rampart_paths.node'))
+    return typeof module.exports.linkFree === 'function' ? (module.exports as NativePaths) : null
+  } catch {
+    // not built (no compiler at install, another platform): realpath answers alone
+    return null
+  }
+}
+
+/**
+ * Tests and benchmarks: turn the native check on (now, without the start-up allowance) or off. Returns whether
+ * it is in use.
+ */
+export function useNativePaths(on: boolean): boolean {
+  native = on ? loadNativePaths() : null
+  return native !== null
 }
 
 /** A chain of dangling links longer than the kernel follows (ELOOP): nothing can be created through it. */

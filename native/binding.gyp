@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "rampart_paths",
+      "sources": ["paths.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra"]
+    }
+  ]
+}
