@@ -789,8 +789,35 @@ function compilePathGlobSet(patterns, options) {
     find: (input) => compiled().all.find((c) => hit(c, input))?.source,
     compile: () => {
       compiled();
+    },
+    pathNeedles: () => {
+      if (nocase)
+        return void 0;
+      const needles = [];
+      for (const source of patterns) {
+        const needle = pathNeedle(normalisePathPattern(source, options.home), options.home);
+        if (needle === void 0)
+          return void 0;
+        needles.push(needle);
+      }
+      return needles;
     }
   };
+}
+function pathNeedle(normalised, home) {
+  const lit = pathLiterals(normalised);
+  const homeDir = home.endsWith("/") ? home : `${home}/`;
+  let best = "";
+  for (let text of [lit.suffix, lit.core, lit.prefix]) {
+    if (home.length > 1 && text.startsWith(homeDir))
+      text = text.slice(homeDir.length - 1);
+    if (text.length > best.length)
+      best = text;
+  }
+  if (!/^[\x20-\x7e]*$/.test(best))
+    return void 0;
+  const needle = best.toLowerCase();
+  return needle.length >= 3 && isNeedle(needle) ? needle : void 0;
 }
 var LITERAL, ANY_ONE, STAR, CLASS, NEEDLE, lastInput, lastLower, KEY, FIRST_CHAR, WIDE_PAIR, key1, key2;
 var init_glob = __esm({
@@ -908,6 +935,7 @@ function compileRule(rule, parsed, path, index, options) {
     pos: parsed.locate(path),
     when: options.lazyWhen ? void 0 : compileWhen(rule.when ?? {}, parsed, whenPath, options),
     route: precomputedRoute(parsed, path),
+    pathRoute: void 0,
     candidateOf: 0
   };
   if (options.lazyWhen) {
@@ -32848,6 +32876,14 @@ function routeFor(w) {
   const ends = onlyCommandCondition(w) ? w.command?.routingKeys?.() : void 0;
   return { ...route, ends: ends ? new Set(ends) : null };
 }
+function pathRouteOf(rule) {
+  if (rule.pathRoute === void 0) {
+    const w = rule.when;
+    const commandless = !w.command && !w.commandNot && !w.contains && !w.envAssignments;
+    rule.pathRoute = commandless && !w.always && !w.never && routeOf(rule) === null ? w.path?.pathNeedles?.() ?? null : null;
+  }
+  return rule.pathRoute;
+}
 var NEEDLE_INDEX_AFTER = 16;
 var PolicyPlan = class {
   policy;
@@ -32859,7 +32895,7 @@ var PolicyPlan = class {
   }
   /** Its rules that no index routes and that a call of this kind (callKind) can match, in order. */
   unrouted(kind2) {
-    return this.byKind[kind2] ??= this.policy.rules.filter((r) => routeOf(r) === null && (needsOf(r.when) & ~kind2) === 0);
+    return this.byKind[kind2] ??= this.policy.rules.filter((r) => routeOf(r) === null && pathRouteOf(r) === null && (needsOf(r.when) & ~kind2) === 0);
   }
 };
 var HAS_COMMAND = 1;
@@ -32894,7 +32930,17 @@ function planFor(set, tool) {
   }
   let plan = byTool.get(tool);
   if (!plan) {
-    plan = { policies: set.forTool(tool).map((p) => new PolicyPlan(p)), exact: /* @__PURE__ */ new Map(), needleList: /* @__PURE__ */ new Map(), needles: void 0, uses: 0, byKey: /* @__PURE__ */ new Map() };
+    plan = {
+      policies: set.forTool(tool).map((p) => new PolicyPlan(p)),
+      exact: /* @__PURE__ */ new Map(),
+      needleList: /* @__PURE__ */ new Map(),
+      needles: void 0,
+      uses: 0,
+      byKey: /* @__PURE__ */ new Map(),
+      pathNeedleList: /* @__PURE__ */ new Map(),
+      pathNeedles: void 0,
+      pathUses: 0
+    };
     const add = (map, key, ref) => {
       const list = map.get(key);
       if (!list)
@@ -32905,8 +32951,13 @@ function planFor(set, tool) {
     for (const owner of plan.policies) {
       for (const rule of owner.policy.rules) {
         const route = routeOf(rule);
-        if (route === null)
+        if (route === null) {
+          const needles = pathRouteOf(rule);
+          if (needles !== null)
+            for (const n of needles)
+              add(plan.pathNeedleList, n, { rule, owner });
           continue;
+        }
         const ref = { rule, owner };
         for (const text of route.exact)
           add(plan.exact, text, ref);
@@ -32919,6 +32970,20 @@ function planFor(set, tool) {
     byTool.set(tool, plan);
   }
   return plan;
+}
+function markPathCandidates(plan, subject) {
+  if (plan.pathNeedles === void 0 && ++plan.pathUses > NEEDLE_INDEX_AFTER)
+    plan.pathNeedles = indexNeedles(plan.pathNeedleList);
+  for (const path of subject.paths) {
+    if (plan.pathNeedles) {
+      plan.pathNeedles.forEachIn(path, markCandidates);
+      continue;
+    }
+    const lowered2 = path.toLowerCase();
+    for (const [needle, reach] of plan.pathNeedleList)
+      if (lowered2.includes(needle))
+        markCandidates(reach);
+  }
 }
 function indexNeedles(list) {
   const index = new NeedleIndex();
@@ -33109,6 +33174,8 @@ function decide(set, call, options, started) {
         markCandidates(reach);
     }
   }
+  if (call.path !== void 0 && plan.pathNeedleList.size > 0)
+    markPathCandidates(plan, subject);
   const trace = options.trace;
   if (trace) {
     for (const policy of set.policies) {
@@ -33140,7 +33207,7 @@ function decide(set, call, options, started) {
     }
     for (const rule of rules) {
       const route = routeOf(rule);
-      const skipped = route !== null && (call.command === void 0 || keys !== null && rule.candidateOf !== gen);
+      const skipped = route !== null ? call.command === void 0 || keys !== null && rule.candidateOf !== gen : rule.candidateOf !== gen && pathRouteOf(rule) !== null;
       if (skipped && !trace)
         continue;
       const routedAway = trace !== void 0 && farMiss(route, keys, call);

@@ -22244,8 +22244,35 @@ function compilePathGlobSet(patterns, options) {
     find: (input) => compiled2().all.find((c3) => hit(c3, input))?.source,
     compile: () => {
       compiled2();
+    },
+    pathNeedles: () => {
+      if (nocase)
+        return void 0;
+      const needles = [];
+      for (const source of patterns) {
+        const needle = pathNeedle(normalisePathPattern(source, options.home), options.home);
+        if (needle === void 0)
+          return void 0;
+        needles.push(needle);
+      }
+      return needles;
     }
   };
+}
+function pathNeedle(normalised, home) {
+  const lit = pathLiterals(normalised);
+  const homeDir = home.endsWith("/") ? home : `${home}/`;
+  let best = "";
+  for (let text of [lit.suffix, lit.core, lit.prefix]) {
+    if (home.length > 1 && text.startsWith(homeDir))
+      text = text.slice(homeDir.length - 1);
+    if (text.length > best.length)
+      best = text;
+  }
+  if (!/^[\x20-\x7e]*$/.test(best))
+    return void 0;
+  const needle = best.toLowerCase();
+  return needle.length >= 3 && isNeedle(needle) ? needle : void 0;
 }
 var LITERAL, ANY_ONE, STAR, CLASS, NEEDLE, lastInput, lastLower, KEY, FIRST_CHAR, WIDE_PAIR, key1, key2;
 var init_glob = __esm({
@@ -22363,6 +22390,7 @@ function compileRule(rule2, parsed, path6, index, options) {
     pos: parsed.locate(path6),
     when: options.lazyWhen ? void 0 : compileWhen(rule2.when ?? {}, parsed, whenPath, options),
     route: precomputedRoute(parsed, path6),
+    pathRoute: void 0,
     candidateOf: 0
   };
   if (options.lazyWhen) {
@@ -55004,6 +55032,14 @@ function routeFor(w) {
   const ends = onlyCommandCondition(w) ? w.command?.routingKeys?.() : void 0;
   return { ...route, ends: ends ? new Set(ends) : null };
 }
+function pathRouteOf(rule2) {
+  if (rule2.pathRoute === void 0) {
+    const w = rule2.when;
+    const commandless = !w.command && !w.commandNot && !w.contains && !w.envAssignments;
+    rule2.pathRoute = commandless && !w.always && !w.never && routeOf(rule2) === null ? w.path?.pathNeedles?.() ?? null : null;
+  }
+  return rule2.pathRoute;
+}
 var NEEDLE_INDEX_AFTER = 16;
 var PolicyPlan = class {
   policy;
@@ -55015,7 +55051,7 @@ var PolicyPlan = class {
   }
   /** Its rules that no index routes and that a call of this kind (callKind) can match, in order. */
   unrouted(kind) {
-    return this.byKind[kind] ??= this.policy.rules.filter((r2) => routeOf(r2) === null && (needsOf(r2.when) & ~kind) === 0);
+    return this.byKind[kind] ??= this.policy.rules.filter((r2) => routeOf(r2) === null && pathRouteOf(r2) === null && (needsOf(r2.when) & ~kind) === 0);
   }
 };
 var HAS_COMMAND = 1;
@@ -55050,7 +55086,17 @@ function planFor(set, tool) {
   }
   let plan = byTool.get(tool);
   if (!plan) {
-    plan = { policies: set.forTool(tool).map((p2) => new PolicyPlan(p2)), exact: /* @__PURE__ */ new Map(), needleList: /* @__PURE__ */ new Map(), needles: void 0, uses: 0, byKey: /* @__PURE__ */ new Map() };
+    plan = {
+      policies: set.forTool(tool).map((p2) => new PolicyPlan(p2)),
+      exact: /* @__PURE__ */ new Map(),
+      needleList: /* @__PURE__ */ new Map(),
+      needles: void 0,
+      uses: 0,
+      byKey: /* @__PURE__ */ new Map(),
+      pathNeedleList: /* @__PURE__ */ new Map(),
+      pathNeedles: void 0,
+      pathUses: 0
+    };
     const add2 = (map, key, ref) => {
       const list = map.get(key);
       if (!list)
@@ -55061,8 +55107,13 @@ function planFor(set, tool) {
     for (const owner of plan.policies) {
       for (const rule2 of owner.policy.rules) {
         const route = routeOf(rule2);
-        if (route === null)
+        if (route === null) {
+          const needles = pathRouteOf(rule2);
+          if (needles !== null)
+            for (const n of needles)
+              add2(plan.pathNeedleList, n, { rule: rule2, owner });
           continue;
+        }
         const ref = { rule: rule2, owner };
         for (const text of route.exact)
           add2(plan.exact, text, ref);
@@ -55075,6 +55126,20 @@ function planFor(set, tool) {
     byTool.set(tool, plan);
   }
   return plan;
+}
+function markPathCandidates(plan, subject) {
+  if (plan.pathNeedles === void 0 && ++plan.pathUses > NEEDLE_INDEX_AFTER)
+    plan.pathNeedles = indexNeedles(plan.pathNeedleList);
+  for (const path6 of subject.paths) {
+    if (plan.pathNeedles) {
+      plan.pathNeedles.forEachIn(path6, markCandidates);
+      continue;
+    }
+    const lowered2 = path6.toLowerCase();
+    for (const [needle, reach] of plan.pathNeedleList)
+      if (lowered2.includes(needle))
+        markCandidates(reach);
+  }
 }
 function indexNeedles(list) {
   const index = new NeedleIndex();
@@ -55265,6 +55330,8 @@ function decide(set, call, options, started) {
         markCandidates(reach);
     }
   }
+  if (call.path !== void 0 && plan.pathNeedleList.size > 0)
+    markPathCandidates(plan, subject);
   const trace = options.trace;
   if (trace) {
     for (const policy of set.policies) {
@@ -55296,7 +55363,7 @@ function decide(set, call, options, started) {
     }
     for (const rule2 of rules) {
       const route = routeOf(rule2);
-      const skipped = route !== null && (call.command === void 0 || keys !== null && rule2.candidateOf !== gen);
+      const skipped = route !== null ? call.command === void 0 || keys !== null && rule2.candidateOf !== gen : rule2.candidateOf !== gen && pathRouteOf(rule2) !== null;
       if (skipped && !trace)
         continue;
       const routedAway = trace !== void 0 && farMiss(route, keys, call);

@@ -389,6 +389,19 @@ function routeFor(w: CompiledWhen): RuleRoute | null {
   return {...route, ends: ends ? new Set(ends) : null}
 }
 
+/**
+ * A rule without a command condition whose path globs all have literal text (GlobSet.pathNeedles): only a call whose
+ * path, or its symlink target, contains one of the needles can match it. Null for every other rule.
+ */
+function pathRouteOf(rule: CompiledRule): readonly string[] | null {
+  if (rule.pathRoute === undefined) {
+    const w = rule.when
+    const commandless = !w.command && !w.commandNot && !w.contains && !w.envAssignments
+    rule.pathRoute = commandless && !w.always && !w.never && routeOf(rule) === null ? w.path?.pathNeedles?.() ?? null : null
+  }
+  return rule.pathRoute
+}
+
 /** Per tool: the policies in scope and, for routed rules, which rules each whole spelling, needle and key reaches. */
 interface ToolPlan {
   policies: PolicyPlan[]
@@ -399,6 +412,10 @@ interface ToolPlan {
   needles: NeedleIndex<RuleRef> | undefined
   uses: number
   byKey: Map<number, RuleRef[]>
+  /** the same for rules routed by their path globs (pathRouteOf) */
+  pathNeedleList: Map<string, RuleRef[]>
+  pathNeedles: NeedleIndex<RuleRef> | undefined
+  pathUses: number
 }
 
 /**
@@ -417,7 +434,7 @@ class PolicyPlan {
 
   /** Its rules that no index routes and that a call of this kind (callKind) can match, in order. */
   unrouted(kind: number): CompiledRule[] {
-    return (this.byKind[kind] ??= this.policy.rules.filter((r) => routeOf(r) === null && (needsOf(r.when) & ~kind) === 0))
+    return (this.byKind[kind] ??= this.policy.rules.filter((r) => routeOf(r) === null && pathRouteOf(r) === null && (needsOf(r.when) & ~kind) === 0))
   }
 }
 
@@ -469,7 +486,10 @@ function planFor(set: PolicySet, tool: string): ToolPlan {
   }
   let plan = byTool.get(tool)
   if (!plan) {
-    plan = {policies: set.forTool(tool).map((p) => new PolicyPlan(p)), exact: new Map(), needleList: new Map(), needles: undefined, uses: 0, byKey: new Map()}
+    plan = {
+      policies: set.forTool(tool).map((p) => new PolicyPlan(p)), exact: new Map(), needleList: new Map(), needles: undefined, uses: 0, byKey: new Map(),
+      pathNeedleList: new Map(), pathNeedles: undefined, pathUses: 0,
+    }
     const add = <K>(map: Map<K, RuleRef[]>, key: K, ref: RuleRef) => {
       const list = map.get(key)
       if (!list) map.set(key, [ref])
@@ -478,7 +498,11 @@ function planFor(set: PolicySet, tool: string): ToolPlan {
     for (const owner of plan.policies) {
       for (const rule of owner.policy.rules) {
         const route = routeOf(rule)
-        if (route === null) continue
+        if (route === null) {
+          const needles = pathRouteOf(rule)
+          if (needles !== null) for (const n of needles) add(plan.pathNeedleList, n, {rule, owner})
+          continue
+        }
         const ref = {rule, owner}
         for (const text of route.exact) add(plan.exact, text, ref)
         for (const n of route.needles) add(plan.needleList, n, ref)
@@ -488,6 +512,23 @@ function planFor(set: PolicySet, tool: string): ToolPlan {
     byTool.set(tool, plan)
   }
   return plan
+}
+
+/**
+ * Marks the path-routed rules whose needles the path or its symlink target contains. A deny may match either, so
+ * the target is looked up here, before any rule: routing cannot wait for a rule to need it.
+ */
+function markPathCandidates(plan: ToolPlan, subject: Subject): void {
+  if (plan.pathNeedles === undefined && ++plan.pathUses > NEEDLE_INDEX_AFTER) plan.pathNeedles = indexNeedles(plan.pathNeedleList)
+  for (const path of subject.paths) {
+    if (plan.pathNeedles) {
+      plan.pathNeedles.forEachIn(path, markCandidates)
+      continue
+    }
+    // lowercasing keeps every ASCII run of the path, so a needle the index would find is found here
+    const lowered = path.toLowerCase()
+    for (const [needle, reach] of plan.pathNeedleList) if (lowered.includes(needle)) markCandidates(reach)
+  }
 }
 
 function indexNeedles(list: Map<string, RuleRef[]>): NeedleIndex<RuleRef> {
@@ -665,6 +706,7 @@ function decide(set: PolicySet, call: ToolCall, options: EvaluateOptions, starte
       if (reach) markCandidates(reach)
     }
   }
+  if (call.path !== undefined && plan.pathNeedleList.size > 0) markPathCandidates(plan, subject)
   const trace = options.trace
   if (trace) {
     for (const policy of set.policies) {
@@ -695,7 +737,9 @@ function decide(set: PolicySet, call: ToolCall, options: EvaluateOptions, starte
     }
     for (const rule of rules) {
       const route = routeOf(rule)
-      const skipped = route !== null && (call.command === undefined || (keys !== null && rule.candidateOf !== gen))
+      const skipped = route !== null
+        ? call.command === undefined || (keys !== null && rule.candidateOf !== gen)
+        : rule.candidateOf !== gen && pathRouteOf(rule) !== null
       if (skipped && !trace) continue
       const routedAway = trace !== undefined && farMiss(route, keys, call)
       if (rule.expiresAt !== undefined && rule.expiresAt <= now()) {

@@ -1,5 +1,5 @@
 import {picomatch} from '../lazy.js'
-import {NeedleIndex} from './needles.js'
+import {isNeedle, NeedleIndex} from './needles.js'
 
 /**
  * Command globs (policy.md §3.1): `*` and `**` match any run of characters including `/` and spaces, `?` one
@@ -292,6 +292,11 @@ export interface GlobSet {
    * some glob has no literal prefix or suffix of two characters, i.e. could match anything.
    */
   routingKeys?(): readonly number[] | undefined
+  /**
+   * Path sets: needles (lowercase ASCII, see isNeedle) such that every path this set matches contains one of them,
+   * ignoring case; undefined when some glob has no literal text to route by.
+   */
+  pathNeedles?(): readonly string[] | undefined
 }
 
 /**
@@ -606,5 +611,34 @@ export function compilePathGlobSet(patterns: readonly string[], options: PathGlo
     compile: () => {
       compiled()
     },
+    pathNeedles: () => {
+      if (nocase) return undefined
+      const needles: string[] = []
+      for (const source of patterns) {
+        const needle = pathNeedle(normalisePathPattern(source, options.home), options.home)
+        if (needle === undefined) return undefined
+        needles.push(needle)
+      }
+      return needles
+    },
   }
+}
+
+/**
+ * The text every path a glob matches must contain: the longest of its literal prefix, suffix and core (pathLiterals),
+ * lowercased (the scan ignores case, so this only widens). Text under the home folder counts from the home
+ * folder's end: every path of a project there shares the home part, which would make the needle select nothing.
+ */
+function pathNeedle(normalised: string, home: string): string | undefined {
+  const lit = pathLiterals(normalised)
+  const homeDir = home.endsWith('/') ? home : `${home}/`
+  let best = ''
+  for (let text of [lit.suffix, lit.core, lit.prefix]) {
+    if (home.length > 1 && text.startsWith(homeDir)) text = text.slice(homeDir.length - 1)
+    if (text.length > best.length) best = text
+  }
+  // ASCII only: some other characters lowercase to ASCII letters (the Kelvin sign to k), which the scan would not
+  if (!/^[\x20-\x7e]*$/.test(best)) return undefined
+  const needle = best.toLowerCase()
+  return needle.length >= 3 && isNeedle(needle) ? needle : undefined
 }

@@ -67,6 +67,8 @@ export interface CompiledRule {
   when: CompiledWhen
   /** Engine bookkeeping, declared here so every rule object has the same shape (see engine/evaluate.ts). */
   route: RuleRoute | null | undefined
+  /** Needles of a rule routed by its path globs instead (engine/evaluate.ts pathRouteOf); null: not so routed. */
+  pathRoute: readonly string[] | null | undefined
   candidateOf: number
 }
 
@@ -221,6 +223,7 @@ function compileRule(rule: RuleDoc, parsed: ParsedFile, path: (string | number)[
     pos: parsed.locate(path),
     when: options.lazyWhen ? (undefined as unknown as CompiledWhen) : compileWhen(rule.when ?? {}, parsed, whenPath, options),
     route: precomputedRoute(parsed, path),
+    pathRoute: undefined,
     candidateOf: 0,
   }
   if (options.lazyWhen) {

@@ -496,6 +496,33 @@ describe('routing never hides a match', () => {
     fc.assert(fc.property(command, (c) => same(set, exec(c))), {numRuns: 3000})
   })
 
+  it.each(profiles)('on paths made of the shipped %s path patterns, directly and through a symlink to the home folder', (name) => {
+    const {s, set} = profile(name)
+    // the project holds a link to the home folder: a file under ~ is also reachable as h/...
+    symlinkSync(s.home, join(s.cwd, 'h'))
+    mkdirSync(join(s.home, '.ssh'), {recursive: true})
+    write(join(s.home, '.ssh', 'id_rsa'), 'key')
+    const globs = set.policies.flatMap((p) => p.rules.flatMap((r) => [...(r.when.path?.sources ?? []), ...(r.when.pathNot?.sources ?? [])]))
+    expect(globs.length).toBeGreaterThan(name === 'yolo' ? 0 : 20)
+    if (globs.length === 0) return
+    const word = fc.constantFrom('x', 'id_rsa', '.env', 'a/b', '', 'Config', '..')
+    const path = fc.tuple(fc.constantFrom(...globs), word, fc.constantFrom('as written', 'through the link', 'in a subfolder'), fc.boolean()).map(([g, w, where, upper]) => {
+      let text = g.replace(/\[([^\]])[^\]]*\]/g, '$1').replace(/\*\*|[*?]/g, w)
+      if (upper) text = text.toUpperCase()
+      if (where === 'through the link' && text.startsWith('~/')) text = `h/${text.slice(2)}`
+      if (where === 'in a subfolder' && !text.startsWith('/') && !text.startsWith('~')) text = `src/${text}`
+      return text
+    })
+    const tool = fc.constantFrom('read', 'write', 'edit')
+    fc.assert(fc.property(path, tool, (p, t) => same(set, callFromParams(t, {path: p}, {cwd: s.cwd, session: 'app/main', agent: 'claude-code'}))), {numRuns: 1500})
+    // and links do what they should: the key read through one is judged as the key, whatever the link's name
+    symlinkSync(join(s.home, '.ssh', 'id_rsa'), join(s.cwd, 'notes.txt'))
+    if (name === 'standard') {
+      expect(evaluate(set, callFromParams('read', {path: 'h/.ssh/id_rsa'}, {cwd: s.cwd})).action).toBe('deny')
+      expect(evaluate(set, callFromParams('read', {path: 'notes.txt'}, {cwd: s.cwd})).action).toBe('deny')
+    }
+  })
+
   it('reaches rules of other fields on an exec call that names a path', () => {
     const set = policyFrom(`default_action: allow
 policies:
