@@ -9,6 +9,7 @@ import {fileURLToPath} from 'node:url'
 
 import micromatch from 'micromatch'
 import {parse} from 'yaml'
+import {build as esbuild} from 'esbuild'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const {loadPolicy, evaluate, callFromParams, setAnalysisMemo, analyzeCommand} = await import(join(root, 'dist/index.js'))
@@ -183,7 +184,7 @@ function coldStart() {
 }
 
 // A 200-rule policy of the shape teams write: 50 policies of 4 rules, two patterns each.
-function lintStart() {
+async function lintStart() {
   const lines = ['default_action: deny', 'policies:']
   for (let i = 0; i < 50; i++) {
     lines.push(`  - name: team-${i}`, '    match: {tool: [exec]}', '    rules:')
@@ -194,15 +195,26 @@ function lintStart() {
   const file = join(sandbox, 'policy-200.yaml')
   writeFileSync(file, lines.join('\n') + '\n')
   const bin = join(root, 'bin/run.js')
+  // the floor: a process that only loads the owner's YAML parser and parses the file the way lint must (with
+  // positions), nothing of Rampart's — the parser given the lint entry's own advantages: one minified file, the
+  // same V8 flag
+  const yamlBundle = join(sandbox, 'yaml-only.cjs')
+  await esbuild({stdin: {contents: `module.exports = require('yaml')`, resolveDir: root}, bundle: true, platform: 'node', format: 'cjs', outfile: yamlBundle, minifyWhitespace: true, minifySyntax: true, logLevel: 'error'})
+  const parseOnly = `require('node:v8').setFlagsFromString('--max-opt=1'); const YAML = require(${JSON.stringify(yamlBundle)}); const lc = new YAML.LineCounter();` +
+    `YAML.parseAllDocuments(require('fs').readFileSync(${JSON.stringify(file)}, 'utf8'), {lineCounter: lc, uniqueKeys: true, strict: true})[0].toJS()`
   const node = []
   const lint = []
+  const parse = []
   wall([bin, 'policy', 'lint', file], 2)
   for (let i = 0; i < 15; i++) {
     node.push(...wall(['-e', '0'], 1))
     lint.push(...wall([bin, 'policy', 'lint', file], 1))
+    parse.push(...wall(['-e', parseOnly], 1))
   }
   const ratio = median(lint) / median(node)
   report('cold_start_policy_lint_200_rules', ratio, 'x node -e 0', '<= 2.5', ratio <= 2.5, {rampart_ms: median(lint), node_ms: median(node)})
+  report('cold_yaml_parse_only_200_rules', median(parse) / median(node), 'x node -e 0', 'info', true,
+    {parse_ms: median(parse), node_ms: median(node), note: 'yardstick: node + the yaml package parsing the same file, no Rampart'})
 }
 
 // The agent hook runs on every tool call: a typical Bash payload through stdin, side by side with node -e 0.
@@ -390,7 +402,7 @@ try {
   if (!only || only === 'engine') engineFigures()
   if (!only || only === 'adversarial') adversarialFigures()
   if (!only || only === 'startup') coldStart()
-  if (!only || only === 'lint') lintStart()
+  if (!only || only === 'lint') await lintStart()
   if (!only || only === 'hook') hookStart()
   if (!only || only === 'server') await serverFigures()
   if (!only || only === 'diff') diffFigures()
