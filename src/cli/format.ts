@@ -14,4 +14,4 @@ export function paint(text: string, code: number): string {
   return useColor() ? `\u001B[${code}m${text}\u001B[0m` : text
 }
 
-export const ACTION_COLOR: Record<string, number> = {allow: 32, watch: 36, ask: 33, deny: 31}
+export {ACTION_COLOR} from '../core/text.js'

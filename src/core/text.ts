@@ -13,3 +13,6 @@ export function clip(value: string, max: number, what = 'kept'): string {
   // ASCII on purpose: one non-Latin-1 character (an ellipsis) would make V8 store the whole string at two bytes a character
   return `${head}...[${value.length - cut} more characters not ${what}]`
 }
+
+/** The terminal colour (SGR code) each action is printed in, wherever decisions are shown. */
+export const ACTION_COLOR: Readonly<Record<string, number>> = {allow: 32, watch: 36, ask: 33, deny: 31}

@@ -1,6 +1,6 @@
+import {ACTION_COLOR} from '../text.js'
 import type {CallInfo, DecisionChange, FileChange, Outcome, PolicyDiff, RuleInfo} from './types.js'
 
-const ACTION_COLOR: Record<string, number> = {allow: 32, watch: 36, ask: 33, deny: 31}
 const STATUS_LETTER: Record<FileChange['status'], string> = {added: 'A', removed: 'D', modified: 'M', renamed: 'R'}
 
 export const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`
