@@ -34,14 +34,20 @@ static napi_value LinkFree(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   napi_value result;
   char path[MAX_PATH_BYTES + 1];
+  size_t full = 0;
   size_t len = 0;
   int answer;
 
+  /* The whole string's UTF-8 length first: a copy into the buffer stops short of a character that does not fit
+     whole, so a clipped path could not be told from a complete one by the copied length alone. */
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
-      napi_get_value_string_utf8(env, argv[0], path, sizeof path, &len) != napi_ok) {
+      napi_get_value_string_utf8(env, argv[0], NULL, 0, &full) != napi_ok) {
     answer = -EINVAL;
-  } else if (len >= MAX_PATH_BYTES || strlen(path) != len || path[0] != '/') {
-    /* possibly clipped, an embedded NUL, or relative: not this helper's to answer */
+  } else if (full >= MAX_PATH_BYTES) {
+    answer = -ENAMETOOLONG;
+  } else if (napi_get_value_string_utf8(env, argv[0], path, sizeof path, &len) != napi_ok || len != full ||
+             strlen(path) != len || path[0] != '/') {
+    /* clipped after all, an embedded NUL, or relative: not this helper's to answer */
     answer = -EINVAL;
   } else {
     struct open_how how;

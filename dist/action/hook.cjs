@@ -685,12 +685,13 @@ function compileCommandGlobSet(patterns) {
 }
 function normalisePathPattern(pattern, home) {
   let p = pattern.replace(/\\/g, "/");
+  const expand2 = (rest) => home === "/" && rest.startsWith("/") ? rest : home + rest;
   if (p === "~" || p.startsWith("~/"))
-    p = home + p.slice(1);
+    p = expand2(p.slice(1));
   else if (p === "$HOME" || p.startsWith("$HOME/"))
-    p = home + p.slice(5);
+    p = expand2(p.slice(5));
   else if (p.startsWith("${HOME}"))
-    p = home + p.slice(7);
+    p = expand2(p.slice(7));
   if (!p.startsWith("/") && p.includes("/") && !p.startsWith("**"))
     p = "**/" + p;
   return p;
@@ -30693,6 +30694,7 @@ function resolveSymlinks(normalised) {
   return r === LOOP ? void 0 : r;
 }
 var NATIVE_AFTER = 16;
+var LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 var ENOENT = 2;
 var native;
 var resolutions = 0;
@@ -30702,7 +30704,7 @@ function linkFreeNatively(path) {
       return false;
     native = loadNativePaths();
   }
-  if (native === null)
+  if (native === null || LONE_SURROGATE.test(path))
     return false;
   const answer2 = native.linkFree(path);
   return answer2 === 1 || answer2 === -ENOENT;
@@ -30723,15 +30725,16 @@ function resolveFrom(normalised, hops) {
   let head = normalised;
   const rest = [];
   if (!present(head)) {
-    for (let i = 0; i < 256; i++) {
+    for (; ; ) {
       const parent = import_node_path8.posix.dirname(head);
       if (parent === head)
         return void 0;
-      rest.unshift(import_node_path8.posix.basename(head));
+      rest.push(import_node_path8.posix.basename(head));
       head = parent;
       if (present(head))
         break;
     }
+    rest.reverse();
   }
   const real = realpathOf(head);
   if (real !== void 0)
@@ -33037,10 +33040,24 @@ var Subject = class {
       this.realPathCache = resolveSymlinks(this.path) ?? null;
     return this.realPathCache ?? void 0;
   }
+  /** Set when a rule's path condition looked at the call's path (routing alone does not count). */
+  pathLooked = false;
   /** Resolves the symlinks of a path some rule has looked at, if no rule needed to yet. */
   settlePath() {
-    if (this.pathCache !== void 0)
+    if (this.pathLooked)
       void this.realPath;
+  }
+  /**
+   * The path and its symlink target for routing, or undefined when the target cannot be looked up (a folder on the
+   * way is a file, no permission): then routing cannot narrow, and the rules that need the target fail closed as
+   * they always did.
+   */
+  routingPaths() {
+    try {
+      return this.paths;
+    } catch {
+      return void 0;
+    }
   }
   /** The path and, when it differs, its symlink target. */
   get paths() {
@@ -33253,9 +33270,15 @@ function planFor(set, tool) {
   return plan;
 }
 function markPathCandidates(plan, subject) {
+  const paths = subject.routingPaths();
+  if (paths === void 0) {
+    for (const reach of plan.pathNeedleList.values())
+      markCandidates(reach);
+    return;
+  }
   if (plan.pathNeedles === void 0 && ++plan.pathUses > NEEDLE_INDEX_AFTER)
     plan.pathNeedles = indexNeedles(plan.pathNeedleList);
-  for (const path of subject.paths) {
+  for (const path of paths) {
     if (plan.pathNeedles) {
       plan.pathNeedles.forEachIn(path, markCandidates);
       continue;
@@ -33306,6 +33329,7 @@ function ruleMatches(rule, s, options, now) {
   if (when.path || when.pathNot) {
     if (call.path === void 0)
       return false;
+    s.pathLooked = true;
     const literal = pathHit(when, s.path);
     if (restrictive ? !literal && !realPathHit(when, s, false) : !literal || !realPathHit(when, s, true))
       return false;

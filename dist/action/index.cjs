@@ -22140,12 +22140,13 @@ function compileCommandGlobSet(patterns) {
 }
 function normalisePathPattern(pattern, home) {
   let p2 = pattern.replace(/\\/g, "/");
+  const expand2 = (rest) => home === "/" && rest.startsWith("/") ? rest : home + rest;
   if (p2 === "~" || p2.startsWith("~/"))
-    p2 = home + p2.slice(1);
+    p2 = expand2(p2.slice(1));
   else if (p2 === "$HOME" || p2.startsWith("$HOME/"))
-    p2 = home + p2.slice(5);
+    p2 = expand2(p2.slice(5));
   else if (p2.startsWith("${HOME}"))
-    p2 = home + p2.slice(7);
+    p2 = expand2(p2.slice(7));
   if (!p2.startsWith("/") && p2.includes("/") && !p2.startsWith("**"))
     p2 = "**/" + p2;
   return p2;
@@ -52848,6 +52849,7 @@ function resolveSymlinks(normalised) {
   return r2 === LOOP ? void 0 : r2;
 }
 var NATIVE_AFTER = 16;
+var LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 var ENOENT = 2;
 var native;
 var resolutions = 0;
@@ -52857,7 +52859,7 @@ function linkFreeNatively(path6) {
       return false;
     native = loadNativePaths();
   }
-  if (native === null)
+  if (native === null || LONE_SURROGATE.test(path6))
     return false;
   const answer = native.linkFree(path6);
   return answer === 1 || answer === -ENOENT;
@@ -52878,15 +52880,16 @@ function resolveFrom(normalised, hops) {
   let head = normalised;
   const rest = [];
   if (!present(head)) {
-    for (let i2 = 0; i2 < 256; i2++) {
+    for (; ; ) {
       const parent = import_node_path7.posix.dirname(head);
       if (parent === head)
         return void 0;
-      rest.unshift(import_node_path7.posix.basename(head));
+      rest.push(import_node_path7.posix.basename(head));
       head = parent;
       if (present(head))
         break;
     }
+    rest.reverse();
   }
   const real = realpathOf(head);
   if (real !== void 0)
@@ -55192,10 +55195,24 @@ var Subject = class {
       this.realPathCache = resolveSymlinks(this.path) ?? null;
     return this.realPathCache ?? void 0;
   }
+  /** Set when a rule's path condition looked at the call's path (routing alone does not count). */
+  pathLooked = false;
   /** Resolves the symlinks of a path some rule has looked at, if no rule needed to yet. */
   settlePath() {
-    if (this.pathCache !== void 0)
+    if (this.pathLooked)
       void this.realPath;
+  }
+  /**
+   * The path and its symlink target for routing, or undefined when the target cannot be looked up (a folder on the
+   * way is a file, no permission): then routing cannot narrow, and the rules that need the target fail closed as
+   * they always did.
+   */
+  routingPaths() {
+    try {
+      return this.paths;
+    } catch {
+      return void 0;
+    }
   }
   /** The path and, when it differs, its symlink target. */
   get paths() {
@@ -55408,9 +55425,15 @@ function planFor(set, tool) {
   return plan;
 }
 function markPathCandidates(plan, subject) {
+  const paths = subject.routingPaths();
+  if (paths === void 0) {
+    for (const reach of plan.pathNeedleList.values())
+      markCandidates(reach);
+    return;
+  }
   if (plan.pathNeedles === void 0 && ++plan.pathUses > NEEDLE_INDEX_AFTER)
     plan.pathNeedles = indexNeedles(plan.pathNeedleList);
-  for (const path6 of subject.paths) {
+  for (const path6 of paths) {
     if (plan.pathNeedles) {
       plan.pathNeedles.forEachIn(path6, markCandidates);
       continue;
@@ -55461,6 +55484,7 @@ function ruleMatches(rule2, s, options, now) {
   if (when.path || when.pathNot) {
     if (call.path === void 0)
       return false;
+    s.pathLooked = true;
     const literal = pathHit(when, s.path);
     if (restrictive ? !literal && !realPathHit(when, s, false) : !literal || !realPathHit(when, s, true))
       return false;

@@ -256,9 +256,25 @@ export class Subject {
     return this.realPathCache ?? undefined
   }
 
+  /** Set when a rule's path condition looked at the call's path (routing alone does not count). */
+  pathLooked = false
+
   /** Resolves the symlinks of a path some rule has looked at, if no rule needed to yet. */
   settlePath(): void {
-    if (this.pathCache !== undefined) void this.realPath
+    if (this.pathLooked) void this.realPath
+  }
+
+  /**
+   * The path and its symlink target for routing, or undefined when the target cannot be looked up (a folder on the
+   * way is a file, no permission): then routing cannot narrow, and the rules that need the target fail closed as
+   * they always did.
+   */
+  routingPaths(): string[] | undefined {
+    try {
+      return this.paths
+    } catch {
+      return undefined
+    }
   }
 
   /** The path and, when it differs, its symlink target. */
@@ -519,8 +535,13 @@ function planFor(set: PolicySet, tool: string): ToolPlan {
  * the target is looked up here, before any rule: routing cannot wait for a rule to need it.
  */
 function markPathCandidates(plan: ToolPlan, subject: Subject): void {
+  const paths = subject.routingPaths()
+  if (paths === undefined) {
+    for (const reach of plan.pathNeedleList.values()) markCandidates(reach)
+    return
+  }
   if (plan.pathNeedles === undefined && ++plan.pathUses > NEEDLE_INDEX_AFTER) plan.pathNeedles = indexNeedles(plan.pathNeedleList)
-  for (const path of subject.paths) {
+  for (const path of paths) {
     if (plan.pathNeedles) {
       plan.pathNeedles.forEachIn(path, markCandidates)
       continue
@@ -565,6 +586,7 @@ function ruleMatches(rule: CompiledRule, s: Subject, options: EvaluateOptions, n
   }
   if (when.path || when.pathNot) {
     if (call.path === undefined) return false
+    s.pathLooked = true
     // a deny needs one candidate (the path or its symlink target) to match; an allow needs every one. The target
     // is looked up only when the literal path leaves the answer open.
     const literal = pathHit(when, s.path)

@@ -515,9 +515,11 @@ export interface PathGlobOptions {
  */
 export function normalisePathPattern(pattern: string, home: string): string {
   let p = pattern.replace(/\\/g, '/')
-  if (p === '~' || p.startsWith('~/')) p = home + p.slice(1)
-  else if (p === '$HOME' || p.startsWith('$HOME/')) p = home + p.slice(5)
-  else if (p.startsWith('${HOME}')) p = home + p.slice(7)
+  // a home folder of / (a container's root user) must not turn ~/.ssh into //.ssh, which no normalised path is
+  const expand = (rest: string) => (home === '/' && rest.startsWith('/') ? rest : home + rest)
+  if (p === '~' || p.startsWith('~/')) p = expand(p.slice(1))
+  else if (p === '$HOME' || p.startsWith('$HOME/')) p = expand(p.slice(5))
+  else if (p.startsWith('${HOME}')) p = expand(p.slice(7))
   if (!p.startsWith('/') && p.includes('/') && !p.startsWith('**')) p = '**/' + p
   return p
 }

@@ -49,6 +49,7 @@ interface NativePaths {
   linkFree(path: string): number
 }
 const NATIVE_AFTER = 16
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
 const ENOENT = 2
 let native: NativePaths | null | undefined
 let resolutions = 0
@@ -63,7 +64,8 @@ function linkFreeNatively(path: string): boolean {
     if (++resolutions <= NATIVE_AFTER) return false
     native = loadNativePaths()
   }
-  if (native === null) return false
+  // a lone surrogate reaches the system as U+FFFD, which the realpath resolution reports as a different path
+  if (native === null || LONE_SURROGATE.test(path)) return false
   const answer = native.linkFree(path)
   return answer === 1 || answer === -ENOENT
 }
@@ -96,14 +98,16 @@ function resolveFrom(normalised: string, hops: number): string | undefined | typ
   let head = normalised
   const rest: string[] = []
   if (!present(head)) {
-    // walk up to the deepest existing path
-    for (let i = 0; i < 256; i++) {
+    // walk up to the deepest existing path, however many missing folders a new file would create on the way (each
+    // step shortens the path, so this ends at the root)
+    for (;;) {
       const parent = posix.dirname(head)
       if (parent === head) return undefined
-      rest.unshift(posix.basename(head))
+      rest.push(posix.basename(head))
       head = parent
       if (present(head)) break
     }
+    rest.reverse()
   }
   const real = realpathOf(head)
   if (real !== undefined) return joinResolved(real, rest, normalised)

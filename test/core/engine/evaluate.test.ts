@@ -589,7 +589,7 @@ policies:
     expect(evaluate(set, {tool: 'write', path: join(s.cwd, 'plain.txt')}).action).toBe('allow')
   })
 
-  it('a path the literal text already denies is denied without resolving it; others are resolved', () => {
+  it('a path the literal text denies is denied, so is a link to it; a new file is allowed', () => {
     const s = sandbox()
     mkdirSync(join(s.home, '.ssh'), {recursive: true})
     write(join(s.home, '.ssh', 'id_rsa'), 'secret')
@@ -606,6 +606,76 @@ policies:
     expect(evaluate(set, {tool: 'write', path: join(s.cwd, 'new.txt')}).action).toBe('allow')
   })
 })
+
+describe('symlink resolution at the edges', () => {
+  const KEYS = `default_action: allow
+policies:
+  - name: keys
+    rules:
+      - action: deny
+        when: {path_matches: ["~/.ssh/**"]}
+        message: no keys
+`
+
+  it('a new file however many missing folders deep under a link to ~/.ssh is judged as written there', () => {
+    const s = sandbox()
+    mkdirSync(join(s.home, '.ssh'), {recursive: true})
+    symlinkSync(join(s.home, '.ssh'), join(s.cwd, 'cache'))
+    const set = policyFrom(KEYS, {env: s.env})
+    for (const depth of [1, 255, 300, 1000]) {
+      expect(evaluate(set, {tool: 'write', path: `cache/${'a/'.repeat(depth)}authorized_keys`, cwd: s.cwd}).action, `depth ${depth}`).toBe('deny')
+    }
+    expect(evaluate(set, {tool: 'write', path: `notes/${'a/'.repeat(300)}x.md`, cwd: s.cwd}).action).toBe('allow')
+  })
+
+  it('a rule on the literal path still decides, with its message, when the target cannot be looked up', () => {
+    const s = sandbox()
+    write(join(s.cwd, 'file'), 'x')
+    const set = policyFrom(`default_action: allow
+policies:
+  - name: env
+    match: {tool: [read]}
+    rules:
+      - action: deny
+        when: {path_matches: ["**/.env"]}
+        message: no env files
+  - name: codex-only
+    match: {agent: [codex]}
+    rules:
+      - action: deny
+        when: {path_matches: ["**/secrets/**"]}
+`, {env: s.env})
+    // a folder on the way is a file: the target cannot be looked up (ENOTDIR)
+    const denied = evaluate(set, {tool: 'read', path: 'file/.env', cwd: s.cwd, agent: 'claude-code'})
+    expect(denied.action).toBe('deny')
+    expect(denied.message).toBe('no env files')
+    expect(denied.decided_by?.policy).toBe('env')
+    // no rule in scope looks at this path: nothing to fail on
+    expect(evaluate(set, {tool: 'write', path: 'file/x', cwd: s.cwd, agent: 'claude-code'}).action).toBe('allow')
+    // a deny the literal path misses must see the target, and cannot: fails closed
+    expect(evaluate(set, {tool: 'read', path: 'file/x', cwd: s.cwd, agent: 'claude-code'}).action).toBe('deny')
+    // a rule that needs the target and cannot have it fails closed
+    expect(evaluate(set, {tool: 'read', path: 'file/secrets/x', cwd: s.cwd, agent: 'codex'}).action).toBe('deny')
+  })
+})
+
+describe('a HOME of /', () => {
+  it('lets ~ rules match under the root', () => {
+    const s = sandbox()
+    const set = policyFrom(KEYS_AT_ROOT, {env: {...s.env, HOME: '/'}})
+    expect(evaluate(set, {tool: 'read', path: '/.ssh/id_rsa'}).action).toBe('deny')
+    expect(evaluate(set, {tool: 'read', path: '~/.ssh/id_rsa'}).action).toBe('deny')
+    expect(evaluate(set, {tool: 'read', path: '/.sshx/id_rsa'}).action).toBe('allow')
+  })
+})
+
+const KEYS_AT_ROOT = `default_action: allow
+policies:
+  - name: keys
+    rules:
+      - action: deny
+        when: {path_matches: ["~/.ssh/**", "$HOME/.gnupg/**"]}
+`
 
 describe('a HOME with a trailing slash', () => {
   it('still lets ~ rules match', () => {

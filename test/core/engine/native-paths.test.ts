@@ -77,4 +77,28 @@ describe('the native path check', () => {
     const long = `${root}/${'x'.repeat(5000)}`
     expect(outcome(long, true)).toBe(outcome(long, false))
   })
+
+  it.runIf(available)('answers nothing for a path whose UTF-8 form crosses the 4 KB limit inside a character', () => {
+    // a copy into the helper's buffer stops before a character that does not fit whole: the clipped path (missing
+    // here) must not be taken for the whole one, which is too long for the system and fails closed
+    const root = tree()
+    let dir = join(root, 'missing')
+    while (Buffer.byteLength(dir) < 3990) dir += `/${'d'.repeat(Math.min(200, 3990 - Buffer.byteLength(dir)))}`
+    for (const pad of [0, 1, 2, 3]) {
+      const path = `${dir}/${'c'.repeat(4095 - Buffer.byteLength(dir) - 1 - pad)}\u20ac/${'x'.repeat(pad)}id_rsa`
+      expect(outcome(path, true)).toBe(outcome(path, false))
+      expect(outcome(path, false)).toBe('error ENAMETOOLONG')
+    }
+  })
+
+  it.runIf(available)('leaves a path with a lone surrogate to the full resolution, which sees what the system sees', () => {
+    const root = tree()
+    // the system stores a lone surrogate as U+FFFD: the file the call names is this one
+    write(join(root, 'dir', 's\ufffd'), 'x')
+    for (const name of ['s\ud800', 's\udc00x', 's\ud800/under']) {
+      const path = join(root, 'dir', name)
+      expect(outcome(path, true)).toBe(outcome(path, false))
+    }
+    expect(outcome(join(root, 'dir', 's\ud800'), true)).toBe(join(root, 'dir', 's\ufffd'))
+  })
 })
