@@ -30690,6 +30690,7 @@ function normalisePath(input, cwd, home) {
 function resolveSymlinks(normalised) {
   if (linkFreeNatively(normalised))
     return void 0;
+  walkLeft = MAX_WALK;
   const r = resolveFrom(normalised, 0);
   return r === LOOP ? void 0 : r;
 }
@@ -30721,11 +30722,15 @@ function loadNativePaths() {
   }
 }
 var LOOP = /* @__PURE__ */ Symbol("loop");
+var MAX_WALK = 2048;
+var walkLeft = 0;
 function resolveFrom(normalised, hops) {
   let head = normalised;
   const rest = [];
   if (!present(head)) {
     for (; ; ) {
+      if (--walkLeft < 0)
+        throw new Error("too many missing folders below symlinks to resolve the path");
       const parent = import_node_path8.posix.dirname(head);
       if (parent === head)
         return void 0;
@@ -30744,11 +30749,11 @@ function resolveFrom(normalised, hops) {
     return void 0;
   if (hops >= 40)
     return LOOP;
-  const through = rest.length === 0 ? target : import_node_path8.posix.join(target, ...rest);
-  const resolved = resolveFrom(through, hops + 1);
+  const resolved = resolveFrom(target, hops + 1);
   if (resolved === LOOP)
     return LOOP;
-  const final = resolved ?? through;
+  const base = resolved ?? target;
+  const final = rest.length === 0 ? base : import_node_path8.posix.join(base, ...rest);
   return final === normalised ? void 0 : final;
 }
 function linkTarget(link) {
@@ -33499,7 +33504,8 @@ function decide(set, call, options, started) {
       trace?.push({ kind: "not-reached", policy });
       continue;
     }
-    const rules = tryAll || owner.candidateOf === gen ? policy.rules : owner.unrouted(kind2);
+    const full = tryAll || owner.candidateOf === gen;
+    const rules = full ? policy.rules : owner.unrouted(kind2);
     if (rules.length === 0 && !trace)
       continue;
     if (policy.match.agent && !policy.match.agent.test(agent)) {
@@ -33514,6 +33520,8 @@ function decide(set, call, options, started) {
       const route = routeOf(rule);
       const skipped = route !== null ? call.command === void 0 || keys !== null && rule.candidateOf !== gen : rule.candidateOf !== gen && pathRouteOf(rule) !== null;
       if (skipped && !trace)
+        continue;
+      if (full && !trace && (needsOf(rule.when) & ~kind2) !== 0)
         continue;
       const routedAway = trace !== void 0 && farMiss(route, keys, call);
       if (rule.expiresAt !== void 0 && rule.expiresAt <= now()) {

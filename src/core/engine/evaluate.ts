@@ -747,7 +747,8 @@ function decide(set: PolicySet, call: ToolCall, options: EvaluateOptions, starte
       trace?.push({kind: 'not-reached', policy})
       continue
     }
-    const rules = tryAll || owner.candidateOf === gen ? policy.rules : owner.unrouted(kind)
+    const full = tryAll || owner.candidateOf === gen
+    const rules = full ? policy.rules : owner.unrouted(kind)
     if (rules.length === 0 && !trace) continue
     if (policy.match.agent && !policy.match.agent.test(agent)) {
       trace?.push({kind: 'out-of-scope', policy, why: `match.agent ${JSON.stringify(policy.match.agent.sources)} does not cover agent ${JSON.stringify(agent)}`})
@@ -763,6 +764,9 @@ function decide(set: PolicySet, call: ToolCall, options: EvaluateOptions, starte
         ? call.command === undefined || (keys !== null && rule.candidateOf !== gen)
         : rule.candidateOf !== gen && pathRouteOf(rule) !== null
       if (skipped && !trace) continue
+      // a rule needing what the call lacks (a tool output, a URL) cannot match: passed over unseen, as unrouted()
+      // does, before a path condition could ask for a symlink target it does not need
+      if (full && !trace && (needsOf(rule.when) & ~kind) !== 0) continue
       const routedAway = trace !== undefined && farMiss(route, keys, call)
       if (rule.expiresAt !== undefined && rule.expiresAt <= now()) {
         trace?.push({kind: 'rule', policy, rule, outcome: 'expired', routedAway})

@@ -36,6 +36,7 @@ export function normalisePath(input: string, cwd: string, home: string): string 
  */
 export function resolveSymlinks(normalised: string): string | undefined {
   if (linkFreeNatively(normalised)) return undefined
+  walkLeft = MAX_WALK
   const r = resolveFrom(normalised, 0)
   return r === LOOP ? undefined : r
 }
@@ -94,13 +95,22 @@ export function useNativePaths(on: boolean): boolean {
 /** A chain of dangling links longer than the kernel follows (ELOOP): nothing can be created through it. */
 const LOOP = Symbol('loop')
 
+/**
+ * Steps up through missing folders allowed per resolution, over every link followed. A path the system accepts
+ * (4,096 bytes) has at most 2,048 components; a chain of 40 dangling links to deep missing targets could make
+ * 40 × 2,000 steps of system calls — it fails closed instead.
+ */
+const MAX_WALK = 2048
+let walkLeft = 0
+
 function resolveFrom(normalised: string, hops: number): string | undefined | typeof LOOP {
   let head = normalised
   const rest: string[] = []
   if (!present(head)) {
     // walk up to the deepest existing path, however many missing folders a new file would create on the way (each
-    // step shortens the path, so this ends at the root)
+    // step shortens the path, so this ends at the root; MAX_WALK bounds the steps over a chain of links)
     for (;;) {
+      if (--walkLeft < 0) throw new Error('too many missing folders below symlinks to resolve the path')
       const parent = posix.dirname(head)
       if (parent === head) return undefined
       rest.push(posix.basename(head))
@@ -116,10 +126,12 @@ function resolveFrom(normalised: string, hops: number): string | undefined | typ
   const target = linkTarget(head)
   if (target === undefined) return undefined
   if (hops >= 40) return LOOP
-  const through = rest.length === 0 ? target : posix.join(target, ...rest)
-  const resolved = resolveFrom(through, hops + 1)
+  // nothing exists below a link that does not resolve: its target is resolved, then the missing rest appended (not
+  // walked again from the target's end, once per link of a chain)
+  const resolved = resolveFrom(target, hops + 1)
   if (resolved === LOOP) return LOOP
-  const final = resolved ?? through
+  const base = resolved ?? target
+  const final = rest.length === 0 ? base : posix.join(base, ...rest)
   return final === normalised ? undefined : final
 }
 

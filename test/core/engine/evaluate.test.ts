@@ -628,6 +628,21 @@ policies:
     expect(evaluate(set, {tool: 'write', path: `notes/${'a/'.repeat(300)}x.md`, cwd: s.cwd}).action).toBe('allow')
   })
 
+  it('follows a chain of dangling links below a deep new path; a chain of deep missing targets fails closed', () => {
+    const s = sandbox()
+    mkdirSync(join(s.home, '.ssh'), {recursive: true})
+    for (let i = 0; i < 39; i++) symlinkSync(join(s.cwd, `L${i + 1}`), join(s.cwd, `L${i}`))
+    symlinkSync(join(s.home, '.ssh', 'missing'), join(s.cwd, 'L39'))
+    const set = policyFrom(KEYS, {env: s.env})
+    expect(evaluate(set, {tool: 'write', path: `L0/${'a/'.repeat(1500)}x`, cwd: s.cwd}).action).toBe('deny')
+    expect(evaluate(set, {tool: 'write', path: `L38/${'a/'.repeat(1500)}x`, cwd: s.cwd}).action).toBe('deny')
+    // each link's target 100 missing folders deep, 40 times: no path the system would accept, and no endless walk
+    for (let i = 0; i < 40; i++) symlinkSync(join(s.cwd, `D${i + 1}`, ...Array(100).fill('b')), join(s.cwd, `D${i}`))
+    const d = evaluate(set, {tool: 'write', path: 'D0/x', cwd: s.cwd})
+    expect(d.action).toBe('deny')
+    expect(d.message).toMatch(/too many missing folders/)
+  })
+
   it('a rule on the literal path still decides, with its message, when the target cannot be looked up', () => {
     const s = sandbox()
     write(join(s.cwd, 'file'), 'x')
@@ -636,6 +651,8 @@ policies:
   - name: env
     match: {tool: [read]}
     rules:
+      - action: deny
+        when: {path_matches: ["**/secrets/**"], response_matches: ["BEGIN"]}
       - action: deny
         when: {path_matches: ["**/.env"]}
         message: no env files
