@@ -281,6 +281,133 @@ var init_needles = __esm({
   }
 });
 
+// dist/core/engine/paths.js
+function normalisePath(input, cwd, home) {
+  let p = expandHome(input.includes("\\") ? input.replace(/\\/g, "/") : input, home);
+  if (p.charCodeAt(1) === 58 && /^[a-zA-Z]:\//.test(p))
+    return import_node_path2.win32.normalize(p).replace(/\\/g, "/");
+  const base = cwd.includes("\\") ? cwd.replace(/\\/g, "/") : cwd;
+  const joined = p.startsWith("/") ? p : `${base}/${p}`;
+  if (joined.startsWith("/") && p !== "" && base !== "" && !UNCLEAN.test(joined))
+    return joined;
+  if (!p.startsWith("/"))
+    p = import_node_path2.posix.join(base, p);
+  const cleaned = import_node_path2.posix.normalize(p);
+  return cleaned.length > 1 && cleaned.endsWith("/") ? cleaned.slice(0, -1) : cleaned;
+}
+function expandHome(p, home) {
+  const expand2 = (rest) => home === "/" && rest.startsWith("/") ? rest : home + rest;
+  if (p === "~" || p.startsWith("~/"))
+    return expand2(p.slice(1));
+  if (p === "$HOME" || p.startsWith("$HOME/"))
+    return expand2(p.slice(5));
+  if (p.startsWith("${HOME}"))
+    return expand2(p.slice(7));
+  return p;
+}
+function resolveSymlinks(normalised) {
+  if (linkFreeNatively(normalised))
+    return void 0;
+  walkLeft = MAX_WALK;
+  const r = resolveFrom(normalised, 0);
+  return r === LOOP ? void 0 : r;
+}
+function linkFreeNatively(path) {
+  if (native === void 0) {
+    if (++resolutions <= NATIVE_AFTER)
+      return false;
+    native = loadNativePaths();
+  }
+  if (native === null || LONE_SURROGATE.test(path))
+    return false;
+  const answer2 = native.linkFree(path);
+  return answer2 === 1 || answer2 === -ENOENT;
+}
+function loadNativePaths() {
+  if (process.platform !== "linux" || process.env.RAMPART_NO_NATIVE)
+    return null;
+  try {
+    const module2 = { exports: {} };
+    process.dlopen(module2, (0, import_node_path2.join)(packageRoot(), "native", "build", "Release", "rampart_paths.node"));
+    return typeof module2.exports.linkFree === "function" ? module2.exports : null;
+  } catch {
+    return null;
+  }
+}
+function resolveFrom(normalised, hops) {
+  let head = normalised;
+  const rest = [];
+  if (!present(head)) {
+    for (; ; ) {
+      if (--walkLeft < 0)
+        throw new Error("too many missing folders below symlinks to resolve the path");
+      const parent = import_node_path2.posix.dirname(head);
+      if (parent === head)
+        return void 0;
+      rest.push(import_node_path2.posix.basename(head));
+      head = parent;
+      if (present(head))
+        break;
+    }
+    rest.reverse();
+  }
+  const real = realpathOf(head);
+  if (real !== void 0)
+    return joinResolved(real, rest, normalised);
+  const target = linkTarget(head);
+  if (target === void 0)
+    return void 0;
+  if (hops >= 40)
+    return LOOP;
+  const resolved = resolveFrom(target, hops + 1);
+  if (resolved === LOOP)
+    return LOOP;
+  const base = resolved ?? target;
+  const final = rest.length === 0 ? base : import_node_path2.posix.join(base, ...rest);
+  return final === normalised ? void 0 : final;
+}
+function linkTarget(link) {
+  try {
+    const to = (0, import_node_fs2.readlinkSync)(link).replace(/\\/g, "/");
+    return import_node_path2.posix.normalize(to.startsWith("/") ? to : import_node_path2.posix.join(import_node_path2.posix.dirname(link), to));
+  } catch {
+    return void 0;
+  }
+}
+function realpathOf(path) {
+  try {
+    return import_node_fs2.realpathSync.native(path);
+  } catch {
+    return void 0;
+  }
+}
+function present(path) {
+  return (0, import_node_fs2.existsSync)(path) || (0, import_node_fs2.lstatSync)(path, { throwIfNoEntry: false }) !== void 0;
+}
+function joinResolved(real, rest, normalised) {
+  if (real.includes("\\"))
+    real = real.replace(/\\/g, "/");
+  const full = rest.length === 0 && !UNCLEAN.test(real) ? real : import_node_path2.posix.join(real, ...rest);
+  return full === normalised ? void 0 : full;
+}
+var import_node_fs2, import_node_path2, UNCLEAN, NATIVE_AFTER, LONE_SURROGATE, ENOENT, native, resolutions, LOOP, MAX_WALK, walkLeft;
+var init_paths = __esm({
+  "dist/core/engine/paths.js"() {
+    "use strict";
+    import_node_fs2 = require("node:fs");
+    import_node_path2 = require("node:path");
+    init_package_root();
+    UNCLEAN = /\/\.{0,2}(?:\/|$)/;
+    NATIVE_AFTER = 16;
+    LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+    ENOENT = 2;
+    resolutions = 0;
+    LOOP = /* @__PURE__ */ Symbol("loop");
+    MAX_WALK = 2048;
+    walkLeft = 0;
+  }
+});
+
 // dist/core/engine/glob.js
 function countGlobstars(pattern) {
   let count = 0;
@@ -684,14 +811,7 @@ function compileCommandGlobSet(patterns) {
   };
 }
 function normalisePathPattern(pattern, home) {
-  let p = pattern.replace(/\\/g, "/");
-  const expand2 = (rest) => home === "/" && rest.startsWith("/") ? rest : home + rest;
-  if (p === "~" || p.startsWith("~/"))
-    p = expand2(p.slice(1));
-  else if (p === "$HOME" || p.startsWith("$HOME/"))
-    p = expand2(p.slice(5));
-  else if (p.startsWith("${HOME}"))
-    p = expand2(p.slice(7));
+  let p = expandHome(pattern.replace(/\\/g, "/"), home);
   if (!p.startsWith("/") && p.includes("/") && !p.startsWith("**"))
     p = "**/" + p;
   return p;
@@ -826,6 +946,7 @@ var init_glob = __esm({
     "use strict";
     init_lazy();
     init_needles();
+    init_paths();
     LITERAL = 0;
     ANY_ONE = 1;
     STAR = 2;
@@ -1225,19 +1346,19 @@ __export(parse_exports, {
 function readPolicyFile(file) {
   let size;
   try {
-    size = (0, import_node_fs2.statSync)(file).size;
+    size = (0, import_node_fs3.statSync)(file).size;
   } catch (error) {
     throw new PolicyError({ file, line: 1, col: 1 }, `cannot read the policy file (${error.code ?? "error"})`, "check the path, or pass a different file with --config");
   }
   if (size > MAX_POLICY_BYTES) {
     throw new PolicyError({ file, line: 1, col: 1 }, `the file is ${(size / 1024 / 1024).toFixed(1)} MiB, over the 1 MiB limit for policy files`, "split it into several files in $RAMPART_HOME/policies or remove generated content");
   }
-  return parsePolicyText((0, import_node_fs2.readFileSync)(file, "utf8"), file);
+  return parsePolicyText((0, import_node_fs3.readFileSync)(file, "utf8"), file);
 }
 function readTestFile(file) {
   let text;
   try {
-    text = (0, import_node_fs2.readFileSync)(file, "utf8");
+    text = (0, import_node_fs3.readFileSync)(file, "utf8");
   } catch (error) {
     throw new PolicyError({ file, line: 1, col: 1 }, `cannot read the test file (${error.code ?? "error"})`, "check the path");
   }
@@ -1347,7 +1468,7 @@ function locateIn(doc, path, key, at) {
 function loadSchema(name = "policy.schema.json") {
   let s = schemaCache.get(name);
   if (!s) {
-    s = JSON.parse((0, import_node_fs2.readFileSync)((0, import_node_path2.join)(packageRoot(), "schemas", name), "utf8"));
+    s = JSON.parse((0, import_node_fs3.readFileSync)((0, import_node_path3.join)(packageRoot(), "schemas", name), "utf8"));
     schemaCache.set(name, s);
   }
   return s;
@@ -1551,12 +1672,12 @@ function fromSnapshot(snapshot, file, readText) {
     }
   };
 }
-var import_node_fs2, import_node_path2, MAX_POLICY_BYTES, ACTION_HINTS, schemaCache;
+var import_node_fs3, import_node_path3, MAX_POLICY_BYTES, ACTION_HINTS, schemaCache;
 var init_parse = __esm({
   "dist/core/policy/parse.js"() {
     "use strict";
-    import_node_fs2 = require("node:fs");
-    import_node_path2 = require("node:path");
+    import_node_fs3 = require("node:fs");
+    import_node_path3 = require("node:path");
     init_errors();
     init_lazy();
     init_package_root();
@@ -1602,12 +1723,12 @@ __export(load_exports, {
 function readProfile(file) {
   const name = file.slice(file.lastIndexOf("/") + 1).replace(/\.ya?ml$/, "");
   try {
-    const snapshot = JSON.parse((0, import_node_fs3.readFileSync)((0, import_node_path3.join)(SNAPSHOT_DIR, `${name}.json`), "utf8"));
-    const st = (0, import_node_fs3.statSync)(file);
+    const snapshot = JSON.parse((0, import_node_fs4.readFileSync)((0, import_node_path4.join)(SNAPSHOT_DIR, `${name}.json`), "utf8"));
+    const st = (0, import_node_fs4.statSync)(file);
     if (st.size === snapshot.size && st.mtimeMs === snapshot.mtimeMs) {
-      return { parsed: fromSnapshot(snapshot, file, () => (0, import_node_fs3.readFileSync)(file, "utf8")), trusted: true };
+      return { parsed: fromSnapshot(snapshot, file, () => (0, import_node_fs4.readFileSync)(file, "utf8")), trusted: true };
     }
-    const text = (0, import_node_fs3.readFileSync)(file, "utf8");
+    const text = (0, import_node_fs4.readFileSync)(file, "utf8");
     if (snapshot.fingerprint === fingerprint(text))
       return { parsed: fromSnapshot(snapshot, file, () => text), trusted: true };
     return { parsed: parsePolicyText(text, file), trusted: false };
@@ -1616,18 +1737,18 @@ function readProfile(file) {
   }
 }
 function rampartHome(env = process.env) {
-  return env.RAMPART_HOME ? (0, import_node_path3.resolve)(env.RAMPART_HOME) : (0, import_node_path3.join)(userHome(env), ".rampart");
+  return env.RAMPART_HOME ? (0, import_node_path4.resolve)(env.RAMPART_HOME) : (0, import_node_path4.join)(userHome(env), ".rampart");
 }
 function userHome(env = process.env) {
   const home = env.HOME || env.USERPROFILE || (0, import_node_os.homedir)();
   return home.length > 1 ? home.replace(/\/+$/, "") || "/" : home;
 }
 function findProjectRoot(cwd) {
-  let dir = (0, import_node_path3.resolve)(cwd);
+  let dir = (0, import_node_path4.resolve)(cwd);
   for (; ; ) {
-    if ((0, import_node_fs3.existsSync)((0, import_node_path3.join)(dir, ".git")))
+    if ((0, import_node_fs4.existsSync)((0, import_node_path4.join)(dir, ".git")))
       return dir;
-    const parent = (0, import_node_path3.dirname)(dir);
+    const parent = (0, import_node_path4.dirname)(dir);
     if (parent === dir)
       return void 0;
     dir = parent;
@@ -1635,20 +1756,20 @@ function findProjectRoot(cwd) {
 }
 function listProfiles() {
   try {
-    return (0, import_node_fs3.readdirSync)(PROFILES_DIR).filter((f) => f.endsWith(".yaml") && !f.includes(".test.")).map((f) => f.slice(0, -5)).sort();
+    return (0, import_node_fs4.readdirSync)(PROFILES_DIR).filter((f) => f.endsWith(".yaml") && !f.includes(".test.")).map((f) => f.slice(0, -5)).sort();
   } catch {
     return [];
   }
 }
 function profilePath(name) {
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(name) || !(0, import_node_fs3.existsSync)((0, import_node_path3.join)(PROFILES_DIR, `${name}.yaml`))) {
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(name) || !(0, import_node_fs4.existsSync)((0, import_node_path4.join)(PROFILES_DIR, `${name}.yaml`))) {
     throw new UsageError(`unknown profile '${name}' \u2014 use one of: ${listProfiles().join(", ")}`);
   }
-  return (0, import_node_path3.join)(PROFILES_DIR, `${name}.yaml`);
+  return (0, import_node_path4.join)(PROFILES_DIR, `${name}.yaml`);
 }
 function loadPolicy(options = {}) {
   const env = options.env ?? process.env;
-  const cwd = (0, import_node_path3.resolve)(options.cwd ?? process.cwd());
+  const cwd = (0, import_node_path4.resolve)(options.cwd ?? process.cwd());
   const home = userHome(env);
   const rHome = rampartHome(env);
   const warnings = [];
@@ -1662,22 +1783,22 @@ function loadPolicy(options = {}) {
     return c;
   };
   if (options.config) {
-    const file = (0, import_node_path3.resolve)(cwd, options.config);
-    if (!(0, import_node_fs3.existsSync)(file))
+    const file = (0, import_node_path4.resolve)(cwd, options.config);
+    if (!(0, import_node_fs4.existsSync)(file))
       throw new UsageError(`--config ${options.config}: no such file \u2014 pass the path of a policy YAML file`);
     add(file, "config");
   } else {
     add(profilePath(options.profile ?? DEFAULT_PROFILE), "builtin");
   }
-  const globalDir = (0, import_node_path3.join)(rHome, "policies");
+  const globalDir = (0, import_node_path4.join)(rHome, "policies");
   for (const name of options.noGlobal ? [] : listYaml(globalDir)) {
-    add((0, import_node_path3.join)(globalDir, name), OVERRIDE_FILES.has(name) ? "override" : "global");
+    add((0, import_node_path4.join)(globalDir, name), OVERRIDE_FILES.has(name) ? "override" : "global");
   }
   const noProject = options.noProject === true || isTruthy(env.RAMPART_NO_PROJECT_POLICY);
   const projectRoot = findProjectRoot(cwd);
   if (!noProject && projectRoot) {
-    const file = (0, import_node_path3.join)(projectRoot, ".rampart", "policy.yaml");
-    if ((0, import_node_fs3.existsSync)(file))
+    const file = (0, import_node_path4.join)(projectRoot, ".rampart", "policy.yaml");
+    if ((0, import_node_fs4.existsSync)(file))
       add(file, "project");
   }
   const byName = /* @__PURE__ */ new Map();
@@ -1745,9 +1866,9 @@ function loadPolicy(options = {}) {
 }
 function listYaml(dir) {
   try {
-    if (!(0, import_node_fs3.statSync)(dir).isDirectory())
+    if (!(0, import_node_fs4.statSync)(dir).isDirectory())
       return [];
-    return (0, import_node_fs3.readdirSync)(dir).filter((f) => f.endsWith(".yaml") || f.endsWith(".yml")).sort();
+    return (0, import_node_fs4.readdirSync)(dir).filter((f) => f.endsWith(".yaml") || f.endsWith(".yml")).sort();
   } catch {
     return [];
   }
@@ -1771,19 +1892,19 @@ function compileEagerly(policy) {
       r.test("");
   }
 }
-var import_node_fs3, import_node_os, import_node_path3, PROFILES_DIR, SNAPSHOT_DIR, DEFAULT_PROFILE, OVERRIDE_FILES, caseInsensitivePaths;
+var import_node_fs4, import_node_os, import_node_path4, PROFILES_DIR, SNAPSHOT_DIR, DEFAULT_PROFILE, OVERRIDE_FILES, caseInsensitivePaths;
 var init_load = __esm({
   "dist/core/policy/load.js"() {
     "use strict";
-    import_node_fs3 = require("node:fs");
+    import_node_fs4 = require("node:fs");
     import_node_os = require("node:os");
-    import_node_path3 = require("node:path");
+    import_node_path4 = require("node:path");
     init_errors();
     init_package_root();
     init_compile();
     init_parse();
-    PROFILES_DIR = (0, import_node_path3.join)(packageRoot(), "policies");
-    SNAPSHOT_DIR = (0, import_node_path3.join)(packageRoot(), "dist", "profiles");
+    PROFILES_DIR = (0, import_node_path4.join)(packageRoot(), "policies");
+    SNAPSHOT_DIR = (0, import_node_path4.join)(packageRoot(), "dist", "profiles");
     DEFAULT_PROFILE = "standard";
     OVERRIDE_FILES = /* @__PURE__ */ new Set(["user-overrides.yaml", "auto-allowed.yaml"]);
     caseInsensitivePaths = process.platform === "darwin" || process.platform === "win32";
@@ -23095,48 +23216,34 @@ var require_node = __commonJS({
 });
 
 // dist/core/lazy.js
-function validators() {
-  validatorsModule ??= loadGenerated("validate.generated.cjs");
-  return validatorsModule;
-}
-function validatorsAll() {
-  validatorsAllModule ??= loadGenerated("validate-all.generated.cjs");
-  return validatorsAllModule;
+function once(load) {
+  let value;
+  return () => value ??= load();
 }
 function loadGenerated(name) {
   try {
     return globRequire_policy(`./policy/${name}`);
   } catch {
-    return require((0, import_node_path4.join)(packageRoot(), "dist", "core", "policy", name));
+    return require((0, import_node_path5.join)(packageRoot(), "dist", "core", "policy", name));
   }
 }
 function yaml() {
   yamlModule ??= require_dist();
   return yamlModule;
 }
-function re2js() {
-  re2Module ??= require_build();
-  return re2Module;
-}
-function picomatch() {
-  picomatchModule ??= require_picomatch2();
-  return picomatchModule;
-}
-function crypto() {
-  cryptoModule ??= require("node:crypto");
-  return cryptoModule;
-}
-function ulid() {
-  ulidModule ??= require_node();
-  return ulidModule;
-}
-var import_node_path4, validatorsModule, validatorsAllModule, yamlModule, re2Module, picomatchModule, cryptoModule, ulidModule;
+var import_node_path5, validators, validatorsAll, yamlModule, re2js, picomatch, crypto, ulid;
 var init_lazy = __esm({
   "dist/core/lazy.js"() {
     "use strict";
-    import_node_path4 = require("node:path");
+    import_node_path5 = require("node:path");
     init_package_root();
     init_();
+    validators = once(() => loadGenerated("validate.generated.cjs"));
+    validatorsAll = once(() => loadGenerated("validate-all.generated.cjs"));
+    re2js = once(() => require_build());
+    picomatch = once(() => require_picomatch2());
+    crypto = once(() => require("node:crypto"));
+    ulid = once(() => require_node());
   }
 });
 
@@ -30373,8 +30480,8 @@ var init_protocol = __esm({
 var import_node_fs14 = require("node:fs");
 
 // dist/core/audit/log.js
-var import_node_fs6 = require("node:fs");
-var import_node_path7 = require("node:path");
+var import_node_fs7 = require("node:fs");
+var import_node_path8 = require("node:path");
 
 // dist/core/engine/call.js
 function subjectOf(call) {
@@ -30386,41 +30493,41 @@ init_errors();
 init_lazy();
 
 // dist/core/state/files.js
-var import_node_fs4 = require("node:fs");
-var import_node_path5 = require("node:path");
+var import_node_fs5 = require("node:fs");
+var import_node_path6 = require("node:path");
 var appendFds = /* @__PURE__ */ new Map();
 function appendLine(file, text) {
   let fd = appendFds.get(file);
   if (fd === void 0) {
-    (0, import_node_fs4.mkdirSync)((0, import_node_path5.dirname)(file), { recursive: true });
-    fd = (0, import_node_fs4.openSync)(file, "a", 384);
+    (0, import_node_fs5.mkdirSync)((0, import_node_path6.dirname)(file), { recursive: true });
+    fd = (0, import_node_fs5.openSync)(file, "a", 384);
     appendFds.set(file, fd);
   }
-  (0, import_node_fs4.writeSync)(fd, text);
+  (0, import_node_fs5.writeSync)(fd, text);
 }
 function readTail(file, bytes) {
   let fd;
   try {
-    fd = (0, import_node_fs4.openSync)(file, "r");
+    fd = (0, import_node_fs5.openSync)(file, "r");
   } catch (error) {
     if (error.code === "ENOENT")
       return { text: "", whole: true };
     throw error;
   }
   try {
-    const size = (0, import_node_fs4.fstatSync)(fd).size;
+    const size = (0, import_node_fs5.fstatSync)(fd).size;
     const start = Math.max(0, size - bytes);
     const buf = Buffer.alloc(size - start);
     let got = 0;
     while (got < buf.length) {
-      const n = (0, import_node_fs4.readSync)(fd, buf, got, buf.length - got, start + got);
+      const n = (0, import_node_fs5.readSync)(fd, buf, got, buf.length - got, start + got);
       if (n === 0)
         break;
       got += n;
     }
     return { text: buf.subarray(0, got).toString("utf8"), whole: start === 0 };
   } finally {
-    (0, import_node_fs4.closeSync)(fd);
+    (0, import_node_fs5.closeSync)(fd);
   }
 }
 
@@ -30437,13 +30544,13 @@ function clip(value, max, what = "kept") {
 }
 
 // dist/core/state/lock.js
-var import_node_fs5 = require("node:fs");
-var import_node_path6 = require("node:path");
+var import_node_fs6 = require("node:fs");
+var import_node_path7 = require("node:path");
 function withFileLock(file, fn) {
-  (0, import_node_fs5.mkdirSync)((0, import_node_path6.dirname)(file), { recursive: true });
-  if (!(0, import_node_fs5.existsSync)(file)) {
+  (0, import_node_fs6.mkdirSync)((0, import_node_path7.dirname)(file), { recursive: true });
+  if (!(0, import_node_fs6.existsSync)(file)) {
     try {
-      (0, import_node_fs5.writeFileSync)(file, "", { flag: "wx", mode: 384 });
+      (0, import_node_fs6.writeFileSync)(file, "", { flag: "wx", mode: 384 });
     } catch {
     }
   }
@@ -30476,19 +30583,19 @@ var GENESIS_HASH = "sha256:" + "0".repeat(64);
 var DAY_FILE = /^\d{4}-\d{2}-\d{2}\.jsonl$/;
 var TAIL_BYTES = 64 * 1024;
 function auditDir(rampartHome2) {
-  return (0, import_node_path7.join)(rampartHome2, "audit");
+  return (0, import_node_path8.join)(rampartHome2, "audit");
 }
 function auditFiles(rampartHome2) {
   const dir = auditDir(rampartHome2);
   let names;
   try {
-    names = (0, import_node_fs6.readdirSync)(dir);
+    names = (0, import_node_fs7.readdirSync)(dir);
   } catch (error) {
     if (error.code === "ENOENT")
       return [];
     throw error;
   }
-  return names.filter((n) => DAY_FILE.test(n)).sort().map((n) => (0, import_node_path7.join)(dir, n));
+  return names.filter((n) => DAY_FILE.test(n)).sort().map((n) => (0, import_node_path8.join)(dir, n));
 }
 function canonicalJson(value) {
   if (value === null || typeof value !== "object")
@@ -30540,12 +30647,12 @@ var AuditLog = class {
       const at = new Date(timestamp);
       if (Number.isNaN(at.getTime()))
         throw new RampartError(`audit event timestamp "${timestamp}" is not a date \u2014 pass an ISO 8601 time`, ExitCode.internal);
-      return { body: this.build(input, timestamp, at), file: (0, import_node_path7.join)(this.dir, `${at.toISOString().slice(0, 10)}.jsonl`) };
+      return { body: this.build(input, timestamp, at), file: (0, import_node_path8.join)(this.dir, `${at.toISOString().slice(0, 10)}.jsonl`) };
     });
     let file = bodies[0]?.file ?? this.dir;
     try {
-      (0, import_node_fs6.mkdirSync)(this.dir, { recursive: true, mode: 448 });
-      return withFileLock((0, import_node_path7.join)(this.dir, ".chain"), () => {
+      (0, import_node_fs7.mkdirSync)(this.dir, { recursive: true, mode: 448 });
+      return withFileLock((0, import_node_path8.join)(this.dir, ".chain"), () => {
         const files = auditFiles(this.home);
         let newest = files.at(-1);
         let { hash: prevHash, tornTail } = lastHash(files);
@@ -30572,7 +30679,7 @@ var AuditLog = class {
     } catch (error) {
       const code = error.code;
       if (code === "ELOCKED")
-        throw new RampartError(`cannot lock the audit trail ${(0, import_node_path7.join)(this.dir, ".chain")} (held by another process for too long) \u2014 retry, or remove ${(0, import_node_path7.join)(this.dir, ".chain.lock")} if no rampart process is running`, ExitCode.internal);
+        throw new RampartError(`cannot lock the audit trail ${(0, import_node_path8.join)(this.dir, ".chain")} (held by another process for too long) \u2014 retry, or remove ${(0, import_node_path8.join)(this.dir, ".chain.lock")} if no rampart process is running`, ExitCode.internal);
       throw new RampartError(`cannot write the audit trail ${file} (${code ?? error.message}) \u2014 make RAMPART_HOME writable`, ExitCode.internal);
     }
   }
@@ -30628,29 +30735,29 @@ function hashOf(line) {
 }
 function writeDurably(file, text) {
   const buf = Buffer.from(text, "utf8");
-  const fd = (0, import_node_fs6.openSync)(file, "a", 384);
+  const fd = (0, import_node_fs7.openSync)(file, "a", 384);
   let created = false;
   try {
-    created = (0, import_node_fs6.fstatSync)(fd).size === 0;
+    created = (0, import_node_fs7.fstatSync)(fd).size === 0;
     let off = 0;
     while (off < buf.length)
-      off += (0, import_node_fs6.writeSync)(fd, buf, off, buf.length - off);
-    (0, import_node_fs6.fsyncSync)(fd);
+      off += (0, import_node_fs7.writeSync)(fd, buf, off, buf.length - off);
+    (0, import_node_fs7.fsyncSync)(fd);
   } finally {
-    (0, import_node_fs6.closeSync)(fd);
+    (0, import_node_fs7.closeSync)(fd);
   }
   if (created)
-    syncDir((0, import_node_path7.join)(file, ".."));
+    syncDir((0, import_node_path8.join)(file, ".."));
 }
 function syncDir(dir) {
   let fd;
   try {
-    fd = (0, import_node_fs6.openSync)(dir, "r");
-    (0, import_node_fs6.fsyncSync)(fd);
+    fd = (0, import_node_fs7.openSync)(dir, "r");
+    (0, import_node_fs7.fsyncSync)(fd);
   } catch {
   } finally {
     if (fd !== void 0)
-      (0, import_node_fs6.closeSync)(fd);
+      (0, import_node_fs7.closeSync)(fd);
   }
 }
 
@@ -30662,126 +30769,7 @@ var import_node_url2 = require("node:url");
 // dist/core/engine/evaluate.js
 var import_node_path9 = require("node:path");
 init_compile();
-
-// dist/core/engine/paths.js
-var import_node_fs7 = require("node:fs");
-var import_node_path8 = require("node:path");
-init_package_root();
-var UNCLEAN = /\/\.{0,2}(?:\/|$)/;
-function normalisePath(input, cwd, home) {
-  let p = input.includes("\\") ? input.replace(/\\/g, "/") : input;
-  if (p === "~" || p.startsWith("~/"))
-    p = home + p.slice(1);
-  else if (p === "$HOME" || p.startsWith("$HOME/"))
-    p = home + p.slice(5);
-  else if (p.startsWith("${HOME}"))
-    p = home + p.slice(7);
-  if (p.charCodeAt(1) === 58 && /^[a-zA-Z]:\//.test(p))
-    return import_node_path8.win32.normalize(p).replace(/\\/g, "/");
-  const base = cwd.includes("\\") ? cwd.replace(/\\/g, "/") : cwd;
-  const joined = p.startsWith("/") ? p : `${base}/${p}`;
-  if (joined.startsWith("/") && p !== "" && base !== "" && !UNCLEAN.test(joined))
-    return joined;
-  if (!p.startsWith("/"))
-    p = import_node_path8.posix.join(base, p);
-  const cleaned = import_node_path8.posix.normalize(p);
-  return cleaned.length > 1 && cleaned.endsWith("/") ? cleaned.slice(0, -1) : cleaned;
-}
-function resolveSymlinks(normalised) {
-  if (linkFreeNatively(normalised))
-    return void 0;
-  walkLeft = MAX_WALK;
-  const r = resolveFrom(normalised, 0);
-  return r === LOOP ? void 0 : r;
-}
-var NATIVE_AFTER = 16;
-var LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-var ENOENT = 2;
-var native;
-var resolutions = 0;
-function linkFreeNatively(path) {
-  if (native === void 0) {
-    if (++resolutions <= NATIVE_AFTER)
-      return false;
-    native = loadNativePaths();
-  }
-  if (native === null || LONE_SURROGATE.test(path))
-    return false;
-  const answer2 = native.linkFree(path);
-  return answer2 === 1 || answer2 === -ENOENT;
-}
-function loadNativePaths() {
-  if (process.platform !== "linux" || process.env.RAMPART_NO_NATIVE)
-    return null;
-  try {
-    const module2 = { exports: {} };
-    process.dlopen(module2, (0, import_node_path8.join)(packageRoot(), "native", "build", "Release", "rampart_paths.node"));
-    return typeof module2.exports.linkFree === "function" ? module2.exports : null;
-  } catch {
-    return null;
-  }
-}
-var LOOP = /* @__PURE__ */ Symbol("loop");
-var MAX_WALK = 2048;
-var walkLeft = 0;
-function resolveFrom(normalised, hops) {
-  let head = normalised;
-  const rest = [];
-  if (!present(head)) {
-    for (; ; ) {
-      if (--walkLeft < 0)
-        throw new Error("too many missing folders below symlinks to resolve the path");
-      const parent = import_node_path8.posix.dirname(head);
-      if (parent === head)
-        return void 0;
-      rest.push(import_node_path8.posix.basename(head));
-      head = parent;
-      if (present(head))
-        break;
-    }
-    rest.reverse();
-  }
-  const real = realpathOf(head);
-  if (real !== void 0)
-    return joinResolved(real, rest, normalised);
-  const target = linkTarget(head);
-  if (target === void 0)
-    return void 0;
-  if (hops >= 40)
-    return LOOP;
-  const resolved = resolveFrom(target, hops + 1);
-  if (resolved === LOOP)
-    return LOOP;
-  const base = resolved ?? target;
-  const final = rest.length === 0 ? base : import_node_path8.posix.join(base, ...rest);
-  return final === normalised ? void 0 : final;
-}
-function linkTarget(link) {
-  try {
-    const to = (0, import_node_fs7.readlinkSync)(link).replace(/\\/g, "/");
-    return import_node_path8.posix.normalize(to.startsWith("/") ? to : import_node_path8.posix.join(import_node_path8.posix.dirname(link), to));
-  } catch {
-    return void 0;
-  }
-}
-function realpathOf(path) {
-  try {
-    return import_node_fs7.realpathSync.native(path);
-  } catch {
-    return void 0;
-  }
-}
-function present(path) {
-  return (0, import_node_fs7.existsSync)(path) || (0, import_node_fs7.lstatSync)(path, { throwIfNoEntry: false }) !== void 0;
-}
-function joinResolved(real, rest, normalised) {
-  if (real.includes("\\"))
-    real = real.replace(/\\/g, "/");
-  const full = rest.length === 0 && !UNCLEAN.test(real) ? real : import_node_path8.posix.join(real, ...rest);
-  return full === normalised ? void 0 : full;
-}
-
-// dist/core/engine/evaluate.js
+init_paths();
 init_glob();
 init_needles();
 
@@ -34175,7 +34163,7 @@ function decide2(raw, options) {
     const home = rampartHome(env);
     const headless = options.headless ?? detectHeadless(env);
     const history = new FileCallHistory(home);
-    const once = new FileOnceLedger(home);
+    const once2 = new FileOnceLedger(home);
     if (event === "PreToolUse") {
       try {
         history.record(call.tool);
@@ -34184,13 +34172,13 @@ function decide2(raw, options) {
       }
     }
     const reach = (name === "Grep" || name === "Glob") && call.path ? searchCandidates(name, input, call.path, policy) : [];
-    const reached = evaluateReach(policy, call, reach, { headless, history, once });
+    const reached = evaluateReach(policy, call, reach, { headless, history, once: once2 });
     const onceKeys = reached.onceKeys;
     const d = call.tool === "mcp" ? alsoAsBuiltins(policy, call, name, reached.decision, { headless }) : reached.decision;
     if (onceKeys.length > 0 && event === "PreToolUse" && (d.action === "allow" || d.action === "watch")) {
       try {
         for (const key of onceKeys)
-          if (!once.consume(key))
+          if (!once2.consume(key))
             return deny(event, "this single-use allow was already used by another call");
       } catch (error) {
         return deny(event, `cannot record the single-use allow (${error.message}); failing closed`);

@@ -9,36 +9,32 @@ import {packageRoot} from './package-root.js'
  */
 const require = createRequire(import.meta.url)
 
-let validatorsModule: import('./policy/validate-types.js').Validators | undefined
+type Validators = import('./policy/validate-types.js').Validators
+
+/** `load` run on the first call only; later calls return what it gave. */
+function once<T>(load: () => T): () => T {
+  let value: T | undefined
+  return () => (value ??= load())
+}
 
 /**
  * The precompiled schema validators. Found next to this module (dist/core/policy/ via dist/core/lazy.js) or, from
  * the single-file lean bundle, through the package folder.
  */
-export function validators(): import('./policy/validate-types.js').Validators {
-  validatorsModule ??= loadGenerated('validate.generated.cjs')
-  return validatorsModule
-}
-
-let validatorsAllModule: import('./policy/validate-types.js').Validators | undefined
+export const validators = once(() => loadGenerated('validate.generated.cjs'))
 
 /** The same validators reporting every error, not the first (for lint). */
-export function validatorsAll(): import('./policy/validate-types.js').Validators {
-  validatorsAllModule ??= loadGenerated('validate-all.generated.cjs')
-  return validatorsAllModule
-}
+export const validatorsAll = once(() => loadGenerated('validate-all.generated.cjs'))
 
-function loadGenerated(name: string): import('./policy/validate-types.js').Validators {
+function loadGenerated(name: string): Validators {
   try {
-    return require(`./policy/${name}`) as import('./policy/validate-types.js').Validators
+    return require(`./policy/${name}`) as Validators
   } catch {
-    return require(join(packageRoot(), 'dist', 'core', 'policy', name)) as import('./policy/validate-types.js').Validators
+    return require(join(packageRoot(), 'dist', 'core', 'policy', name)) as Validators
   }
 }
 
 let yamlModule: typeof import('yaml') | undefined
-let re2Module: typeof import('re2js') | undefined
-let picomatchModule: typeof import('picomatch') | undefined
 
 /** The lint bundle ships yaml inside itself and hands it over here (one file to load instead of a hundred). */
 export function provideYaml(mod: typeof import('yaml')): void {
@@ -50,26 +46,11 @@ export function yaml(): typeof import('yaml') {
   return yamlModule
 }
 
-export function re2js(): typeof import('re2js') {
-  re2Module ??= require('re2js') as typeof import('re2js')
-  return re2Module
-}
+export const re2js = once(() => require('re2js') as typeof import('re2js'))
 
-export function picomatch(): typeof import('picomatch') {
-  picomatchModule ??= require('picomatch') as typeof import('picomatch')
-  return picomatchModule
-}
-
-let cryptoModule: typeof import('node:crypto') | undefined
-let ulidModule: typeof import('ulid') | undefined
+export const picomatch = once(() => require('picomatch') as typeof import('picomatch'))
 
 /** node:crypto costs a few milliseconds to load: a hook call that allows needs neither hashes nor keys. */
-export function crypto(): typeof import('node:crypto') {
-  cryptoModule ??= require('node:crypto') as typeof import('node:crypto')
-  return cryptoModule
-}
+export const crypto = once(() => require('node:crypto') as typeof import('node:crypto'))
 
-export function ulid(): typeof import('ulid') {
-  ulidModule ??= require('ulid') as typeof import('ulid')
-  return ulidModule
-}
+export const ulid = once(() => require('ulid') as typeof import('ulid'))

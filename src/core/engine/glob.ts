@@ -1,5 +1,6 @@
 import {picomatch} from '../lazy.js'
 import {isNeedle, NeedleIndex} from './needles.js'
+import {expandHome} from './paths.js'
 
 /**
  * Command globs (policy.md §3.1): `*` and `**` match any run of characters including `/` and spaces, `?` one
@@ -514,12 +515,7 @@ export interface PathGlobOptions {
  * (`.rampart/**`) matches at any depth, as if it started with a `**` folder.
  */
 export function normalisePathPattern(pattern: string, home: string): string {
-  let p = pattern.replace(/\\/g, '/')
-  // a home folder of / (a container's root user) must not turn ~/.ssh into //.ssh, which no normalised path is
-  const expand = (rest: string) => (home === '/' && rest.startsWith('/') ? rest : home + rest)
-  if (p === '~' || p.startsWith('~/')) p = expand(p.slice(1))
-  else if (p === '$HOME' || p.startsWith('$HOME/')) p = expand(p.slice(5))
-  else if (p.startsWith('${HOME}')) p = expand(p.slice(7))
+  let p = expandHome(pattern.replace(/\\/g, '/'), home)
   if (!p.startsWith('/') && p.includes('/') && !p.startsWith('**')) p = '**/' + p
   return p
 }

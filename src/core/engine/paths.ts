@@ -11,10 +11,7 @@ const UNCLEAN = /\/\.{0,2}(?:\/|$)/
  * `.` / `..` / duplicate slashes cleaned, backslashes turned into `/`. Never touches the disk.
  */
 export function normalisePath(input: string, cwd: string, home: string): string {
-  let p = input.includes('\\') ? input.replace(/\\/g, '/') : input
-  if (p === '~' || p.startsWith('~/')) p = home + p.slice(1)
-  else if (p === '$HOME' || p.startsWith('$HOME/')) p = home + p.slice(5)
-  else if (p.startsWith('${HOME}')) p = home + p.slice(7)
+  let p = expandHome(input.includes('\\') ? input.replace(/\\/g, '/') : input, home)
   if (p.charCodeAt(1) === 58 && /^[a-zA-Z]:\//.test(p)) return win32.normalize(p).replace(/\\/g, '/')
   const base = cwd.includes('\\') ? cwd.replace(/\\/g, '/') : cwd
   // most paths agents name are already clean: joining and normalising them would change nothing
@@ -23,6 +20,18 @@ export function normalisePath(input: string, cwd: string, home: string): string 
   if (!p.startsWith('/')) p = posix.join(base, p)
   const cleaned = posix.normalize(p)
   return cleaned.length > 1 && cleaned.endsWith('/') ? cleaned.slice(0, -1) : cleaned
+}
+
+/**
+ * A leading `~`, `$HOME` or `${HOME}` (slashes already forward) replaced by the home folder, in paths and path
+ * patterns alike. A home folder of / (a container's root user) does not double the slash: `~/.ssh` is `/.ssh`.
+ */
+export function expandHome(p: string, home: string): string {
+  const expand = (rest: string) => (home === '/' && rest.startsWith('/') ? rest : home + rest)
+  if (p === '~' || p.startsWith('~/')) return expand(p.slice(1))
+  if (p === '$HOME' || p.startsWith('$HOME/')) return expand(p.slice(5))
+  if (p.startsWith('${HOME}')) return expand(p.slice(7))
+  return p
 }
 
 /**
