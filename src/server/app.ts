@@ -202,11 +202,15 @@ export function buildServer(o: ServerOptions): RampartServer {
     }
   }
 
-  /** Evaluate a real call: counted, single-use allows consumed; errors deny (fail closed). */
-  function decideReal(policy: PolicySet, call: ToolCall, headless: boolean): Decision {
+  /**
+   * Evaluate a real call: counted, `action: webhook` rules asked (only the server can), then the final decision's
+   * single-use allow consumed — also when a webhook's answer led to it; errors deny (fail closed).
+   */
+  async function decideReal(policy: PolicySet, call: ToolCall, headless: boolean): Promise<Decision> {
     const history = new FileCallHistory(o.rampartHome)
     history.record(call.tool)
-    const d = evaluate(policy, call, {headless, history, once})
+    let d = evaluate(policy, call, {headless, history, once})
+    if (d.webhook) d = await decideByWebhooks(call, d, (skipRules) => evaluate(policy, call, {headless, history, once, skipRules}))
     if (d.once_key && !once.consume(d.once_key)) {
       const spent: Decision = {...d, action: 'deny', message: 'this single-use allow was already used by another call'}
       delete spent.once_key
@@ -234,11 +238,7 @@ export function buildServer(o: ServerOptions): RampartServer {
     let d: Decision
     try {
       const policy = host.forCwd(call.cwd ?? o.cwd)
-      d = decideReal(policy, call, req.body.headless ?? false)
-      // action: webhook — only the server can ask the rule's URL (everywhere else such a rule denies)
-      if (d.webhook) {
-        d = await decideByWebhooks(call, d, (skipRules) => evaluate(policy, call, {headless: req.body.headless ?? false, history: new FileCallHistory(o.rampartHome), once, skipRules}))
-      }
+      d = await decideReal(policy, call, req.body.headless ?? false)
     } catch (error) {
       return reply.code(403).send({decision: 'deny', message: `cannot decide this call (${(error as Error).message}); failing closed`})
     }

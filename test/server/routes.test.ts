@@ -447,6 +447,38 @@ policies:
     }
   })
 
+  it('a single-use allow reached after a webhook clears its rule is used up like any other', async () => {
+    const receiver = createServer((req, res) => {
+      req.resume()
+      req.on('end', () => res.writeHead(200, {'content-type': 'application/json'}).end(JSON.stringify({decision: 'allow'})))
+    })
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()))
+    const url = `http://127.0.0.1:${(receiver.address() as {port: number}).port}/decide`
+    try {
+      const s = await serve({policy: `version: "1"
+default_action: deny
+policies:
+  - name: release-gate
+    priority: 1
+    rules:
+      - action: webhook
+        when: {command_matches: ["deploy *"]}
+        webhook: {url: "${url}", timeout: 2}
+  - name: canary
+    rules:
+      - action: allow
+        once: true
+        when: {command_matches: ["deploy canary"]}
+`})
+      const call = () => s.api('POST', '/v1/tool/exec', {agent: 'a', params: {command: 'deploy canary'}})
+      expect((await call()).status).toBe(200)
+      const again = await call()
+      expect(again.status).toBe(403)
+    } finally {
+      receiver.close()
+    }
+  })
+
   it('one broken project policy does not stop the others from reloading', async () => {
     const s = await serve()
     const repo = join(s.cwd, 'repo')
