@@ -63099,6 +63099,11 @@ var rel = (file, base) => {
   const r2 = (0, import_node_path15.relative)(base, file);
   return r2 && !r2.startsWith("..") ? r2.split("\\").join("/") : file;
 };
+function summaryLine2(result) {
+  const errors = result.findings.filter((f) => f.severity === "error").length;
+  const warnings = result.findings.length - errors;
+  return `${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"} in ${result.files.length} file${result.files.length === 1 ? "" : "s"}`;
+}
 function formatSarif(result, base) {
   const version = JSON.parse((0, import_node_fs17.readFileSync)((0, import_node_path15.join)(packageRoot(), "package.json"), "utf8")).version;
   const texts = /* @__PURE__ */ new Map();
@@ -63217,7 +63222,7 @@ async function runCheck(io) {
     for (const f of list.slice(0, ANNOTATION_LIMIT))
       annotate(`${f.message} \u2014 ${f.hint}`, { title: `${f.id} ${f.severity}`, file: (0, import_node_path16.relative)(root2, f.file), startLine: f.line, startColumn: f.col });
   }
-  md.push(`### Lint: ${errors.length} error${errors.length === 1 ? "" : "s"}, ${warnings.length} warning${warnings.length === 1 ? "" : "s"} in ${targets.length} file${targets.length === 1 ? "" : "s"}`, "");
+  md.push(`### Lint: ${summaryLine2(lint)}`, "");
   if (lint.findings.length > 0)
     md.push(findingsTable(lint.findings, root2), "");
   if (lint.unreadable.length > 0)
@@ -63233,7 +63238,7 @@ async function runCheck(io) {
   let report;
   if (suites.length > 0) {
     report = runSuites(suites, { cwd: root2, load: { cwd: root2, env, profile } });
-    const broken = report.files.filter((f) => f.error !== void 0).length;
+    const broken = report.invalidFiles;
     md.push(`### Tests: ${report.passed} passed, ${report.failed} failed${report.errors ? `, ${report.errors} errors` : ""}${broken ? `, ${broken} suite file(s) could not run` : ""}`, "", suitesTable(report, root2), "");
     const failed = report.tests.filter((t2) => !t2.passed);
     if (failed.length > 0) {
@@ -63241,8 +63246,8 @@ async function runCheck(io) {
     }
     for (const m of report.errorMessages)
       error2(m);
-    if (report.failed + report.errors + report.invalidFiles + broken > 0)
-      failures.push(`${report.failed + report.errors} failing test case(s)${report.invalidFiles + broken ? `, ${report.invalidFiles + broken} suite file(s) that could not run` : ""}`);
+    if (report.failed + report.errors + broken > 0)
+      failures.push(`${report.failed + report.errors} failing test case(s)${broken ? `, ${broken} suite file(s) that could not run` : ""}`);
     const junitFile = io.getInput("junit-file");
     if (junitFile)
       writeOut((0, import_node_path16.resolve)(root2, junitFile), toJUnit(report));

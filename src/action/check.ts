@@ -4,7 +4,7 @@ import {dirname, relative, resolve} from 'node:path'
 import {policyDiff, formatMarkdown, MARKER, type PolicyDiff} from '../core/diff/index.js'
 import {cell, code} from '../core/diff/markdown.js'
 import {defaultLintTargets, lintFiles, type Finding} from '../core/lint/lint.js'
-import {formatSarif} from '../core/lint/format.js'
+import {formatSarif, summaryLine} from '../core/lint/format.js'
 import {rampartHome, userHome} from '../core/policy/load.js'
 import {toJUnit} from '../core/testing/junit.js'
 import {findSuiteTargets, runSuites, type SuiteReport} from '../core/testing/suite.js'
@@ -50,7 +50,7 @@ export async function runCheck(io: ActionIO): Promise<void> {
   for (const [list, annotate] of [[errors, error], [warnings, io.warning]] as const) {
     for (const f of list.slice(0, ANNOTATION_LIMIT)) annotate(`${f.message} — ${f.hint}`, {title: `${f.id} ${f.severity}`, file: relative(root, f.file), startLine: f.line, startColumn: f.col})
   }
-  md.push(`### Lint: ${errors.length} error${errors.length === 1 ? '' : 's'}, ${warnings.length} warning${warnings.length === 1 ? '' : 's'} in ${targets.length} file${targets.length === 1 ? '' : 's'}`, '')
+  md.push(`### Lint: ${summaryLine(lint)}`, '')
   if (lint.findings.length > 0) md.push(findingsTable(lint.findings, root), '')
   if (lint.unreadable.length > 0) failures.push(`${lint.unreadable.length} policy file(s) cannot be read as YAML`)
   if (errors.length > 0) failures.push(`${errors.length} lint error(s)`)
@@ -64,14 +64,15 @@ export async function runCheck(io: ActionIO): Promise<void> {
   let report: SuiteReport | undefined
   if (suites.length > 0) {
     report = runSuites(suites, {cwd: root, load: {cwd: root, env, profile}})
-    const broken = report.files.filter((f) => f.error !== undefined).length
+    // a suite file that cannot run is counted once, in invalidFiles (its entry in report.files carries the error)
+    const broken = report.invalidFiles
     md.push(`### Tests: ${report.passed} passed, ${report.failed} failed${report.errors ? `, ${report.errors} errors` : ''}${broken ? `, ${broken} suite file(s) could not run` : ''}`, '', suitesTable(report, root), '')
     const failed = report.tests.filter((t) => !t.passed)
     if (failed.length > 0) {
       md.push('<details><summary>Failing cases</summary>', '', ...failed.slice(0, 200).map((t) => `- ${code(t.name)} (${cell(relative(root, t.file))}:${t.line}): expected ${t.expected}, got ${t.got}${t.failure ? ` — ${cell(t.failure)}` : ''}`), '', '</details>', '')
     }
     for (const m of report.errorMessages) error(m)
-    if (report.failed + report.errors + report.invalidFiles + broken > 0) failures.push(`${report.failed + report.errors} failing test case(s)${report.invalidFiles + broken ? `, ${report.invalidFiles + broken} suite file(s) that could not run` : ''}`)
+    if (report.failed + report.errors + broken > 0) failures.push(`${report.failed + report.errors} failing test case(s)${broken ? `, ${broken} suite file(s) that could not run` : ''}`)
     const junitFile = io.getInput('junit-file')
     if (junitFile) writeOut(resolve(root, junitFile), toJUnit(report))
   } else {

@@ -144,6 +144,9 @@ describe('mode: check, run as the runner runs it', () => {
     expect(readFileSync(join(env.GITHUB_WORKSPACE, 'out', 'rampart.sarif'), 'utf8')).toMatch(/"version": ?"2\.1\.0"/)
     // the suites cannot run against a policy that does not load, and say so
     expect(r.summary).toMatch(/### Tests: 0 passed, 0 failed, \d+ suite file\(s\) could not run/)
+    // the failure message counts each of them once, as the summary does
+    const broken = /(\d+) suite file\(s\) could not run/.exec(r.summary)?.[1]
+    expect(r.stdout).toContain(`, ${broken} suite file(s) that could not run`)
     expect(readFileSync(join(env.GITHUB_WORKSPACE, 'out', 'junit.xml'), 'utf8')).toMatch(/<error message=".*alow/)
   })
 
