@@ -47497,6 +47497,22 @@ function readTail(file, bytes) {
     (0, import_node_fs5.closeSync)(fd);
   }
 }
+function writeAll(fd, data) {
+  let offset = 0;
+  while (offset < data.length)
+    offset += (0, import_node_fs5.writeSync)(fd, data, offset, data.length - offset);
+}
+function fsyncDir(dir) {
+  let fd = -1;
+  try {
+    fd = (0, import_node_fs5.openSync)(dir, "r");
+    (0, import_node_fs5.fsyncSync)(fd);
+  } catch {
+  } finally {
+    if (fd >= 0)
+      (0, import_node_fs5.closeSync)(fd);
+  }
+}
 
 // dist/core/text.js
 function clip(value, max, what = "kept") {
@@ -47778,26 +47794,13 @@ function writeDurably(file, text) {
   let created = false;
   try {
     created = (0, import_node_fs7.fstatSync)(fd).size === 0;
-    let off = 0;
-    while (off < buf.length)
-      off += (0, import_node_fs7.writeSync)(fd, buf, off, buf.length - off);
+    writeAll(fd, buf);
     (0, import_node_fs7.fsyncSync)(fd);
   } finally {
     (0, import_node_fs7.closeSync)(fd);
   }
   if (created)
-    syncDir((0, import_node_path7.join)(file, ".."));
-}
-function syncDir(dir) {
-  let fd;
-  try {
-    fd = (0, import_node_fs7.openSync)(dir, "r");
-    (0, import_node_fs7.fsyncSync)(fd);
-  } catch {
-  } finally {
-    if (fd !== void 0)
-      (0, import_node_fs7.closeSync)(fd);
-  }
+    fsyncDir((0, import_node_path7.join)(file, ".."));
 }
 
 // dist/action/approve.js

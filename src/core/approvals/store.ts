@@ -1,9 +1,10 @@
-import {closeSync, fchmodSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync} from 'node:fs'
+import {closeSync, fchmodSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, rmSync} from 'node:fs'
 import {randomBytes} from 'node:crypto'
 import {basename, dirname, join} from 'node:path'
 
 import {ulid} from 'ulid'
 
+import {fsyncDir, writeAll} from '../state/files.js'
 import {clip} from '../text.js'
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired'
@@ -572,24 +573,6 @@ function runKey(runId: string): string {
 
 function iso(ms: number): string {
   return new Date(ms).toISOString()
-}
-
-function writeAll(fd: number, data: Buffer): void {
-  let offset = 0
-  while (offset < data.length) offset += writeSync(fd, data, offset, data.length - offset)
-}
-
-/** A new directory entry (created or renamed file) is durable only once its directory is fsynced. */
-function fsyncDir(dir: string): void {
-  let fd = -1
-  try {
-    fd = openSync(dir, 'r')
-    fsyncSync(fd)
-  } catch {
-    // not supported on every platform or file system; the file contents are fsynced regardless
-  } finally {
-    if (fd >= 0) closeSync(fd)
-  }
 }
 
 function explain(error: unknown): string {

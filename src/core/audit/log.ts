@@ -1,11 +1,11 @@
-import {closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, writeSync} from 'node:fs'
+import {closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {subjectOf} from '../engine/call.js'
 import type {Decision, ToolCall} from '../engine/evaluate.js'
 import {ExitCode, RampartError} from '../errors.js'
 import {crypto, ulid} from '../lazy.js'
-import {readTail} from '../state/files.js'
+import {fsyncDir, readTail, writeAll} from '../state/files.js'
 import {clip} from '../text.js'
 import {withFileLock} from '../state/lock.js'
 import {redact, redactValue} from './redact.js'
@@ -227,24 +227,12 @@ function writeDurably(file: string, text: string): void {
   let created = false
   try {
     created = fstatSync(fd).size === 0
-    let off = 0
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off)
+    writeAll(fd, buf)
     fsyncSync(fd)
   } finally {
     closeSync(fd)
   }
   // a new day file must survive a crash too: its directory entry is only durable once the folder is synced
-  if (created) syncDir(join(file, '..'))
+  if (created) fsyncDir(join(file, '..'))
 }
 
-function syncDir(dir: string): void {
-  let fd: number | undefined
-  try {
-    fd = openSync(dir, 'r')
-    fsyncSync(fd)
-  } catch {
-    // not supported everywhere (Windows); the event itself is already synced
-  } finally {
-    if (fd !== undefined) closeSync(fd)
-  }
-}

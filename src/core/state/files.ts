@@ -1,4 +1,4 @@
-import {closeSync, fstatSync, mkdirSync, openSync, readSync, writeSync} from 'node:fs'
+import {closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, writeSync} from 'node:fs'
 import {dirname} from 'node:path'
 
 /** Open append descriptors, one per file: a server records thousands of calls a second and need not reopen. */
@@ -40,5 +40,24 @@ export function readTail(file: string, bytes: number): {text: string; whole: boo
     return {text: buf.subarray(0, got).toString('utf8'), whole: start === 0}
   } finally {
     closeSync(fd)
+  }
+}
+
+/** All of `data` at the descriptor's position (a single write may take only part of it). */
+export function writeAll(fd: number, data: Buffer): void {
+  let offset = 0
+  while (offset < data.length) offset += writeSync(fd, data, offset, data.length - offset)
+}
+
+/** A new directory entry (created or renamed file) is durable only once its directory is fsynced. */
+export function fsyncDir(dir: string): void {
+  let fd = -1
+  try {
+    fd = openSync(dir, 'r')
+    fsyncSync(fd)
+  } catch {
+    // not supported on every platform or file system (Windows); the file contents are fsynced regardless
+  } finally {
+    if (fd >= 0) closeSync(fd)
   }
 }
