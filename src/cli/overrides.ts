@@ -47,7 +47,7 @@ export async function addRuleCommand(o: OverrideOptions): Promise<Record<string,
   const scope: Scope = o.global ? 'global' : o.project ? 'project' : defaultScope(o.cwd)
   const file = overrideFile(scope, o.cwd)
   const detected = detectTool(o.pattern)
-  const tool: OverrideTool | 'path' = (o.tool as OverrideTool | undefined) ?? (detected === 'path' ? 'path' : 'exec')
+  const tool: OverrideTool | 'path' = (o.tool as OverrideTool | undefined) ?? detected
   const toolLabel = tool === 'path' ? 'read, write, edit' : tool
   const where = scope === 'global' ? `global policy (${tilde(file)})` : `project policy (${relative(o.cwd, file) || file})`
   const summary = [`    Action:  ${o.action}`, `    Pattern: ${o.pattern}`, `    Tool:    ${toolLabel}`, ...(o.message ? [`    Message: ${o.message}`] : [])]
@@ -72,7 +72,7 @@ export async function addRuleCommand(o: OverrideOptions): Promise<Record<string,
   }
   if (!o.yes) {
     if (!process.stdin.isTTY) throw new UsageError('no terminal to confirm the rule — pass --yes (-y) to add it without asking')
-    if (!(await confirm(`  ${o.action === 'allow' ? 'Add' : 'Add'} this rule? [y/N] `))) throw new RampartError('cancelled — nothing was written', 1)
+    if (!(await confirm('  Add this rule? [y/N] '))) throw new RampartError('cancelled — nothing was written', 1)
   }
   const {policy} = addOverride(file, {action: o.action, pattern: o.pattern, tool, ...(o.message ? {message: o.message} : {})})
   const active = activeRules(o.cwd)

@@ -39,11 +39,6 @@ ${EXIT_CODES_HELP}`
     const x = explain(policy, call, {headless})
     if (!this.jsonEnabled()) this.log(formatExplanation(x, call.cwd))
     this.exitCode = decisionExitCode(x.decision.action)
-    return toJson(x)
+    return x
   }
-}
-
-/** Compiled objects are not for JSON: keep names, files and lines. */
-function toJson(x: Explanation): Explanation {
-  return {...x, call: {...x.call}}
 }
