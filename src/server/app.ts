@@ -4,7 +4,7 @@ import {isAbsolute, join, resolve} from 'node:path'
 import Fastify, {type FastifyInstance, type FastifyReply, type FastifyRequest} from 'fastify'
 
 import {ApprovalStore, QueueFullError, type Approval} from '../core/approvals/store.js'
-import {clientToken, ensureSigningKey, ensureToken, safeEqual, signLink, verifyLink, type LinkAction} from '../core/approvals/secrets.js'
+import {ensureSigningKey, ensureToken, readToken, safeEqual, signLink, verifyLink, type LinkAction} from '../core/approvals/secrets.js'
 import {decideByWebhooks} from '../core/approvals/decision-webhook.js'
 import {WebhookNotifier} from '../core/approvals/webhook.js'
 import {AuditLog, decisionEvent, type AuditInput} from '../core/audit/log.js'
@@ -72,8 +72,7 @@ export function buildServer(o: ServerOptions): RampartServer {
   const currentToken = (): string => {
     if (Date.now() - tokenCheckedAt < 1000) return token
     tokenCheckedAt = Date.now()
-    const fresh = clientToken(o.rampartHome, {})
-    if (fresh && /^[0-9a-f]{64}$/.test(fresh)) token = fresh
+    token = readToken(o.rampartHome) ?? token
     return token
   }
   const key = o.sign || o.webhook ? ensureSigningKey(o.rampartHome) : undefined

@@ -11,10 +11,17 @@ export function tokenFile(rampartHome: string): string {
 
 /** Read the token, creating it on first use. A token file readable by others is tightened to 0600. */
 export function ensureToken(rampartHome: string): string {
-  const file = tokenFile(rampartHome)
-  const existing = readSecret(file)
-  if (existing && /^[0-9a-f]{64}$/.test(existing)) return existing
-  return rotateToken(rampartHome)
+  return readToken(rampartHome) ?? rotateToken(rampartHome)
+}
+
+/** The token file's token when it holds a well-formed one (64 hex characters), else undefined. */
+export function readToken(rampartHome: string): string | undefined {
+  return readHexSecret(tokenFile(rampartHome))
+}
+
+function readHexSecret(file: string): string | undefined {
+  const text = readSecret(file)
+  return text && /^[0-9a-f]{64}$/.test(text) ? text : undefined
 }
 
 /** Replace the token; every client holding the old one gets 401 from then on. */
@@ -51,8 +58,8 @@ export function safeEqual(a: string, b: string): boolean {
 /** The 32-byte key for signed approval links, $RAMPART_HOME/signing.key (0600), created on first use. */
 export function ensureSigningKey(rampartHome: string): Buffer {
   const file = join(rampartHome, 'signing.key')
-  const existing = readSecret(file)
-  if (existing && /^[0-9a-f]{64}$/.test(existing)) return Buffer.from(existing, 'hex')
+  const existing = readHexSecret(file)
+  if (existing) return Buffer.from(existing, 'hex')
   mkdirSync(rampartHome, {recursive: true, mode: 0o700})
   const key = crypto().randomBytes(32)
   writeAtomic(file, key.toString('hex') + '\n', 0o600)
