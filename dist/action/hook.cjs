@@ -25513,11 +25513,16 @@ function positive(text) {
   const n = text === void 0 || text.trim() === "" ? NaN : Number(text);
   return Number.isFinite(n) && n > 0 ? n : void 0;
 }
-var import_node_fs15;
+function hasWriteAccess(level) {
+  return WRITE_PERMISSIONS.includes(level.permission) || typeof level.role_name === "string" && WRITE_PERMISSIONS.includes(level.role_name);
+}
+var import_node_fs15, LOGIN, WRITE_PERMISSIONS;
 var init_io = __esm({
   "dist/action/io.js"() {
     "use strict";
     import_node_fs15 = require("node:fs");
+    LOGIN = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:\[bot\])?$/;
+    WRITE_PERMISSIONS = ["admin", "maintain", "write"];
   }
 });
 
@@ -30440,12 +30445,13 @@ function parseCommand(body) {
   }
   return { kind: "malformed", problem: `${shown(words[0])} is not a Rampart command` };
 }
-var STATUSES, MARKER, CALL_LINE, STATE_OPEN, STATE_CLOSE, REPLY_OPEN, REPLY_CLOSE, ID, LOGIN, SHOWN_MAX, REASON_MAX, sameId, sameLogin, cleanLogin, clip2, utc, USAGE;
+var STATUSES, MARKER, CALL_LINE, STATE_OPEN, STATE_CLOSE, REPLY_OPEN, REPLY_CLOSE, ID, SHOWN_MAX, REASON_MAX, sameId, sameLogin, cleanLogin, clip2, utc, USAGE;
 var init_protocol = __esm({
   "dist/action/protocol.js"() {
     "use strict";
     init_node();
     init_redact();
+    init_io();
     STATUSES = ["pending", "approved", "denied", "expired"];
     MARKER = /^<!-- rampart:approval ((?:[a-z_]+=\S*\s+)+)-->\s*$/;
     CALL_LINE = /^<!-- rampart:call ([A-Za-z0-9_-]*) -->\s*$/;
@@ -30454,7 +30460,6 @@ var init_protocol = __esm({
     REPLY_OPEN = "<!-- rampart:reply -->";
     REPLY_CLOSE = "<!-- /rampart:reply -->";
     ID = /^[A-Za-z0-9_-]{1,64}$/;
-    LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
     SHOWN_MAX = 3e3;
     REASON_MAX = 300;
     sameId = (a, b) => a.toUpperCase() === b.toUpperCase();
@@ -34477,8 +34482,6 @@ var DEFAULT_APPROVAL_TIMEOUT_MINUTES = 30;
 var DEFAULT_POLL_MS = 2e3;
 var POLL_GROWTH_LIMIT = 7.5;
 var CLOSING_MS = 5e3;
-var WRITE_PERMISSIONS = ["admin", "maintain", "write"];
-var LOGIN2 = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:\[bot\])?$/;
 var SHA = /^[0-9a-f]{7,64}$/i;
 function githubConfigFromEnv(env = process.env, log) {
   if (env.GITHUB_ACTIONS !== "true")
@@ -34496,7 +34499,7 @@ function githubConfigFromEnv(env = process.env, log) {
   const sha = [env.RAMPART_GITHUB_SHA, event?.pull_request?.head?.sha].find((s) => typeof s === "string" && SHA.test(s));
   const requesters = [];
   for (const login of [env.GITHUB_ACTOR, env.GITHUB_TRIGGERING_ACTOR]) {
-    if (login && LOGIN2.test(login) && !requesters.some((r) => r.toLowerCase() === login.toLowerCase()))
+    if (login && LOGIN.test(login) && !requesters.some((r) => r.toLowerCase() === login.toLowerCase()))
       requesters.push(login);
   }
   const pollMs = positive(env.RAMPART_GITHUB_POLL_MS) ?? DEFAULT_POLL_MS;
@@ -34624,8 +34627,7 @@ async function requestApproval(c, call, decision) {
     } catch (error) {
       return refuse(`the permission of ${resolver} cannot be read (${describe2(error)})`);
     }
-    const writes = WRITE_PERMISSIONS.includes(permission.permission) || typeof permission.role_name === "string" && WRITE_PERMISSIONS.includes(permission.role_name);
-    if (!writes)
+    if (!hasWriteAccess(permission))
       return refuse(`${resolver} does not have write access (${permission.role_name || permission.permission})`);
     c.log(`approval ${id}: approved by ${resolver}`);
     return "approved";

@@ -51874,6 +51874,11 @@ function positive(text) {
   const n = text === void 0 || text.trim() === "" ? NaN : Number(text);
   return Number.isFinite(n) && n > 0 ? n : void 0;
 }
+var LOGIN = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:\[bot\])?$/;
+var WRITE_PERMISSIONS = ["admin", "maintain", "write"];
+function hasWriteAccess(level) {
+  return WRITE_PERMISSIONS.includes(level.permission) || typeof level.role_name === "string" && WRITE_PERMISSIONS.includes(level.role_name);
+}
 
 // dist/action/github.js
 var DEFAULT_TIMEOUT_MS = 1e4;
@@ -51984,7 +51989,6 @@ var STATE_CLOSE = "<!-- /rampart:state -->";
 var REPLY_OPEN = "<!-- rampart:reply -->";
 var REPLY_CLOSE = "<!-- /rampart:reply -->";
 var ID = /^[A-Za-z0-9_-]{1,64}$/;
-var LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
 var REASON_MAX = 300;
 var sameId = (a, b2) => a.toUpperCase() === b2.toUpperCase();
 var sameLogin = (a, b2) => a.toLowerCase() === b2.toLowerCase();
@@ -52145,7 +52149,6 @@ function parseCommand(body) {
 
 // dist/action/approve.js
 var MAY_WRITE = ["OWNER", "MEMBER", "COLLABORATOR"];
-var WRITE_PERMISSIONS = ["admin", "maintain", "write"];
 var isBot = (user) => !user?.login || user.type === "Bot" || user.login.toLowerCase().endsWith("[bot]");
 async function runApprove(io) {
   let result;
@@ -52237,7 +52240,7 @@ async function mayWrite(ctx, association) {
     return false;
   try {
     const { data } = await ctx.gh.rest.repos.getCollaboratorPermissionLevel({ owner: ctx.owner, repo: ctx.repo, username: ctx.login });
-    return WRITE_PERMISSIONS.includes(data.permission) || typeof data.role_name === "string" && WRITE_PERMISSIONS.includes(data.role_name);
+    return hasWriteAccess(data);
   } catch (error2) {
     ctx.io.info(`the permission of ${ctx.login} cannot be read (${describe(error2)}); treating it as none`);
     return false;

@@ -3,7 +3,7 @@ import {readFileSync} from 'node:fs'
 import {AuditLog, type AuditRequest} from '../core/audit/log.js'
 import {rampartHome} from '../core/policy/load.js'
 import {createGitHub, describe, statusOf, type GitHub} from './github.js'
-import {type ActionIO, type Env} from './io.js'
+import {hasWriteAccess, type ActionIO, type Env} from './io.js'
 import {
   cleanLogin, inline, parseCommand, parseMarker, parseRequestedCall, REASON_MAX, resolveBody, sameId, sameLogin, USAGE,
   type ApprovalMarker, type Command, type Resolution,
@@ -35,7 +35,6 @@ type Reaction = 'eyes' | '+1' | '-1'
 
 /** author_association values that can belong to someone with write access; any other is refused without asking. */
 const MAY_WRITE = ['OWNER', 'MEMBER', 'COLLABORATOR']
-const WRITE_PERMISSIONS = ['admin', 'maintain', 'write']
 
 export const isBot = (user: EventUser | null | undefined): boolean => !user?.login || user.type === 'Bot' || user.login.toLowerCase().endsWith('[bot]')
 
@@ -140,7 +139,7 @@ async function mayWrite(ctx: Context, association: string | undefined): Promise<
   if (!association || !MAY_WRITE.includes(association)) return false
   try {
     const {data} = await ctx.gh.rest.repos.getCollaboratorPermissionLevel({owner: ctx.owner, repo: ctx.repo, username: ctx.login})
-    return WRITE_PERMISSIONS.includes(data.permission) || (typeof data.role_name === 'string' && WRITE_PERMISSIONS.includes(data.role_name))
+    return hasWriteAccess(data)
   } catch (error) {
     ctx.io.info(`the permission of ${ctx.login} cannot be read (${describe(error)}); treating it as none`)
     return false

@@ -1,6 +1,6 @@
 import type {Decision, ToolCall} from '../core/engine/evaluate.js'
 import type {ApprovalChannel, ChannelOutcome} from '../core/hook/claude-code.js'
-import {positive, readEvent, type Env} from './io.js'
+import {hasWriteAccess, LOGIN, positive, readEvent, type Env} from './io.js'
 import type {ApprovalMarker} from './protocol.js'
 
 // Imported on the hook's start-up path: node builtins and types only. Octokit and the protocol load inside
@@ -13,8 +13,6 @@ export const DEFAULT_POLL_MS = 2000
 const POLL_GROWTH_LIMIT = 7.5
 /** How long the last look and the expiry edit may take once the deadline has passed. */
 const CLOSING_MS = 5000
-/** The permissions (and roles) that may answer a request, as the approve workflow counts them. */
-const WRITE_PERMISSIONS = ['admin', 'maintain', 'write']
 
 export interface GitHubChannelConfig {
   token: string
@@ -41,7 +39,6 @@ interface EventPayload {
   issue?: {number?: unknown; pull_request?: unknown}
 }
 
-const LOGIN = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:\[bot\])?$/
 const SHA = /^[0-9a-f]{7,64}$/i
 
 /**
@@ -191,8 +188,7 @@ async function requestApproval(c: GitHubChannelConfig, call: ToolCall, decision:
     } catch (error) {
       return refuse(`the permission of ${resolver} cannot be read (${describe(error)})`)
     }
-    const writes = WRITE_PERMISSIONS.includes(permission.permission) || (typeof permission.role_name === 'string' && WRITE_PERMISSIONS.includes(permission.role_name))
-    if (!writes) return refuse(`${resolver} does not have write access (${permission.role_name || permission.permission})`)
+    if (!hasWriteAccess(permission)) return refuse(`${resolver} does not have write access (${permission.role_name || permission.permission})`)
     c.log(`approval ${id}: approved by ${resolver}`)
     return 'approved'
   }

@@ -43,3 +43,13 @@ export function positive(text: string | undefined): number | undefined {
   const n = text === undefined || text.trim() === '' ? NaN : Number(text)
   return Number.isFinite(n) && n > 0 ? n : undefined
 }
+
+/** A GitHub login (39 characters at most, letters, digits and inner hyphens), an app's with its [bot] suffix. */
+export const LOGIN = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:\[bot\])?$/
+
+const WRITE_PERMISSIONS = ['admin', 'maintain', 'write']
+
+/** Whether a collaborator permission (GET .../collaborators/{login}/permission) allows writing to the repository. */
+export function hasWriteAccess(level: {permission: string; role_name?: unknown}): boolean {
+  return WRITE_PERMISSIONS.includes(level.permission) || (typeof level.role_name === 'string' && WRITE_PERMISSIONS.includes(level.role_name))
+}

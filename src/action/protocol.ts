@@ -2,6 +2,7 @@ import {ulid} from 'ulid'
 
 import {redact} from '../core/audit/redact.js'
 import type {Decision, ToolCall} from '../core/engine/evaluate.js'
+import {LOGIN} from './io.js'
 
 /**
  * The PR-comment approval protocol (github.md "Approvals through PR comments"): the request comment the waiting
@@ -62,7 +63,6 @@ const STATE_CLOSE = '<!-- /rampart:state -->'
 const REPLY_OPEN = '<!-- rampart:reply -->'
 const REPLY_CLOSE = '<!-- /rampart:reply -->'
 const ID = /^[A-Za-z0-9_-]{1,64}$/
-const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/
 const SHOWN_MAX = 3000
 export const REASON_MAX = 300
 
